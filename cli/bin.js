@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Installed entry point of the eks-access-pilot command: registers tsx so the
+// TypeScript sources run as they are, then hands over to cli/main.ts.
+import { register } from 'tsx/esm/api';
+import { fileURLToPath } from 'node:url';
+
+register();
+const { main } = await import(fileURLToPath(new URL('./main.ts', import.meta.url)));
+const io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+process.exitCode = await main(process.argv.slice(2), io);

@@ -1,0 +1,2 @@
+// Placeholder: replaced by the real resync handler.
+export const handler = async (): Promise<void> => {};
