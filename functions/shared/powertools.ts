@@ -1,0 +1,25 @@
+/**
+ * The one Logger and Metrics of the system (style.md 4), and the one way to wrap a handler.
+ * Log lines are short lowercase messages with structured fields; events are never logged whole.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+
+export const SERVICE_NAME = 'eks-access-pilot';
+export const METRICS_NAMESPACE = 'EksAccessPilot';
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+export { MetricUnit };
+
+/** Wraps a handler with context injection (state cleared per invocation) and metric flushing. */
+export function instrument<E, R>(fn: (event: E, context: Context) => Promise<R>) {
+  return middy(fn)
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}

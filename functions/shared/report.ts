@@ -1,0 +1,42 @@
+/**
+ * Turns reconcile outcomes into what on-call reads: one log line per decision (principal,
+ * cluster, action, reason) and a metric per kind of change.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { PrincipalOutcome } from './reconcile.ts';
+
+const METRIC_OF: Record<string, string> = {
+  grant: 'Granted',
+  change: 'Changed',
+  replace: 'Changed',
+  revoke: 'Revoked',
+  skip: 'Skipped',
+  'cluster-not-ready': 'ClusterNotReady',
+  error: 'Failed',
+};
+
+export function recordOutcome(outcome: PrincipalOutcome, logger: Logger, metrics: Metrics): void {
+  const principal = outcome.principal.arn ?? `${outcome.principal.kind}/${outcome.principal.name}`;
+  if (outcome.status === 'rejected') {
+    for (const p of outcome.problems ?? []) {
+      logger.warn('access tag rejected', { principal, tagKey: p.key, tagValue: p.value, kind: p.kind, reason: p.message });
+    }
+    metrics.addMetric('Rejected', MetricUnit.Count, 1);
+    if (outcome.problems?.some((p) => p.kind === 'ceiling')) metrics.addMetric('RejectedAboveCeiling', MetricUnit.Count, 1);
+    return;
+  }
+  if (outcome.status === 'ignored') {
+    logger.info('principal ignored', { principal, reason: outcome.reason });
+    return;
+  }
+  for (const c of outcome.clusters) {
+    const fields = { principal, cluster: c.cluster, region: c.region, action: c.action, reason: c.reason, ops: c.ops };
+    if (c.action === 'error') logger.error('access decision', fields);
+    else if (c.action === 'cluster-not-ready' || c.action === 'skip') logger.warn('access decision', fields);
+    else logger.info('access decision', fields);
+    const metric = METRIC_OF[c.action];
+    if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
+  }
+}
