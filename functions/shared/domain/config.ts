@@ -5,6 +5,7 @@
  * at cold start. A wrong value fails with a message naming the field.
  */
 import { z } from 'zod';
+import { EksAccessPilotError } from './errors.ts';
 
 export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
 
@@ -99,7 +100,7 @@ export const RuntimeConfigSchema = z.strictObject({
 });
 export type RuntimeConfig = z.output<typeof RuntimeConfigSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends EksAccessPilotError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ConfigError';

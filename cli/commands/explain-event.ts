@@ -1,0 +1,100 @@
+/**
+ * `eks-access-pilot explain-event FILE [--json] [--tag-prefix P]`: what the provisioner would
+ * do with an EventBridge event, offline. It calls the same `interpretEvent` the provisioner
+ * does, so the answer cannot drift from the function's behaviour.
+ *
+ * Exit codes: 0 for any well-formed EventBridge event, including ones that are ignored;
+ * 1 when the file cannot be read, is not JSON or is not a well-formed event; 2 for usage errors.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigSchema, formatIssues } from '#domain/config';
+import { MalformedEventError } from '#domain/errors';
+import { interpretEvent, type EventHint } from '#domain/events';
+import type { Command, CommandIO } from '../main.ts';
+
+const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P]';
+
+// The prefix is validated and defaulted by the configuration's own field schema, so the CLI
+// accepts exactly the prefixes a deployment could be configured with.
+const TagPrefixSchema = ConfigSchema.shape.tagPrefix;
+
+function usageError(io: CommandIO, message: string): number {
+  io.err(`${message}\n\nusage: ${USAGE}`);
+  return 2;
+}
+
+function describePrincipal(hint: EventHint): string {
+  const p = hint.principal;
+  if (!p) return 'no principal';
+  return p.arn ? `${p.kind} ${p.name} (${p.arn})` : `${p.kind} ${p.name}`;
+}
+
+function human(hint: EventHint): string {
+  const reason = hint.reason.charAt(0).toUpperCase() + hint.reason.slice(1);
+  return `${hint.eventName}: ${hint.action} ${describePrincipal(hint)}.\n${reason}.`;
+}
+
+/** The stable machine-readable shape: exactly action, principal and reason. */
+function json(hint: EventHint): string {
+  const principal = hint.principal && {
+    kind: hint.principal.kind,
+    name: hint.principal.name,
+    ...(hint.principal.arn ? { arn: hint.principal.arn } : {}),
+  };
+  return JSON.stringify({ action: hint.action, principal, reason: hint.reason }, null, 2);
+}
+
+async function run(args: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean', default: false }, 'tag-prefix': { type: 'string' } },
+    });
+  } catch (e) {
+    return usageError(io, (e as Error).message);
+  }
+  const { positionals, values } = parsed;
+  if (positionals.length !== 1) {
+    return usageError(io, positionals.length === 0 ? 'missing FILE' : `expected one FILE, got ${positionals.length}`);
+  }
+  const prefix = TagPrefixSchema.safeParse(values['tag-prefix']);
+  if (!prefix.success) return usageError(io, formatIssues(prefix.error, '--tag-prefix'));
+
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    io.err(`cannot read ${file}: ${(e as Error).message}`);
+    return 1;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    io.err(`${file} is not valid JSON: ${(e as Error).message}`);
+    return 1;
+  }
+  let hint: EventHint;
+  try {
+    hint = interpretEvent(raw, { tagPrefix: prefix.data });
+  } catch (e) {
+    if (e instanceof MalformedEventError) {
+      io.err(`${file} is not a well-formed EventBridge event: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  io.out(values.json ? json(hint) : human(hint));
+  return 0;
+}
+
+export const command: Command = {
+  summary: 'Explain what the provisioner would do with an EventBridge event (offline).',
+  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON\n  --tag-prefix P  tag key prefix (default eks-access)`,
+  run,
+};

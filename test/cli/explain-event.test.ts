@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type CommandIO } from '../../cli/main.ts';
+import { eventPath, loadEvent } from '#test/helpers/events';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  return { io, out, err };
+}
+
+async function explain(...args: string[]) {
+  const { io, out, err } = capture();
+  const code = await main(['explain-event', ...args], io);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('eks-access-pilot explain-event', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'explain-event-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  function writeTemp(name: string, content: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  }
+
+  it('prints exactly action, principal and reason as JSON for an event it reconciles, and exits 0', async () => {
+    const { code, stdout, stderr } = await explain(eventPath('iam/create-role'), '--json');
+
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toStrictEqual({
+      action: 'reconcile',
+      principal: { kind: 'role', name: 'team-a-deployer', arn: 'arn:aws:iam::111122223333:role/team-a-deployer' },
+      reason: expect.stringMatching(/hint/),
+    });
+  });
+
+  it('leaves out the ARN when the event does not carry one', async () => {
+    const { stdout } = await explain(eventPath('iam/tag-role'), '--json');
+
+    expect(JSON.parse(stdout).principal).toStrictEqual({ kind: 'role', name: 'team-a-deployer' });
+  });
+
+  it('exits 0 for an event it ignores, saying why', async () => {
+    const { code, stdout } = await explain(eventPath('iam/tag-role-unrelated-key'), '--json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toStrictEqual({
+      action: 'ignore',
+      principal: { kind: 'role', name: 'team-a-deployer' },
+      reason: expect.stringMatching(/^no eks-access tag changed/),
+    });
+  });
+
+  it('prints a null principal for a well-formed event that names none', async () => {
+    const file = writeTemp(
+      'scheduled.json',
+      JSON.stringify({
+        version: '0',
+        id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '111122223333',
+        time: '2025-03-04T12:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      }),
+    );
+
+    const { code, stdout } = await explain(file, '--json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'ignore', principal: null });
+  });
+
+  it('explains in a sentence without --json', async () => {
+    const { code, stdout } = await explain(eventPath('iam/failed-tag-role'));
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('TagRole: ignore role team-a-deployer.\nThe IAM call failed (AccessDenied); nothing changed.');
+  });
+
+  it('honours --tag-prefix', async () => {
+    const { code, stdout } = await explain(eventPath('iam/tag-role'), '--json', '--tag-prefix', 'k8s-access');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/^no k8s-access tag changed/) });
+  });
+
+  describe('bad input exits 1 and names the problem', () => {
+    it('a malformed event: the field path', async () => {
+      const event = loadEvent('iam/tag-role');
+      event.detail.requestParameters!.roleName = 42;
+      const file = writeTemp('malformed.json', JSON.stringify(event));
+
+      const { code, stdout, stderr } = await explain(file, '--json');
+
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`${file} is not a well-formed EventBridge event: detail.requestParameters.roleName: expected a string, got a number`);
+    });
+
+    it('a file that is not JSON', async () => {
+      const file = writeTemp('broken.json', '{"detail": ');
+
+      const { code, stderr } = await explain(file);
+
+      expect(code).toBe(1);
+      expect(stderr.startsWith(`${file} is not valid JSON: `)).toBe(true);
+    });
+
+    it('a file that does not exist', async () => {
+      const { code, stderr } = await explain(join(dir, 'missing.json'));
+
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^cannot read .*missing\.json: ENOENT/);
+    });
+  });
+
+  describe('usage errors exit 2', () => {
+    it.each([
+      ['no FILE', [], /missing FILE/],
+      ['two FILEs', ['a.json', 'b.json'], /expected one FILE, got 2/],
+      ['an unknown option', [eventPath('iam/tag-role'), '--verbose'], /Unknown option '--verbose'/],
+      ['--tag-prefix without a value', [eventPath('iam/tag-role'), '--tag-prefix'], /--tag-prefix/],
+      ['a tag prefix IAM would not accept', [eventPath('iam/tag-role'), '--tag-prefix', 'eks/access'], /^--tag-prefix: /],
+    ])('%s', async (_label, args, message) => {
+      const { code, stdout, stderr } = await explain(...args);
+
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+      expect(stderr).toContain('usage: eks-access-pilot explain-event FILE');
+    });
+  });
+});
