@@ -1,0 +1,783 @@
+// Stateful model of the EKS control-plane API the system uses: clusters (seeded, not created),
+// the authentication-mode switch with its asynchronous update, access entries, access-policy
+// associations and tags. Rules are EKS's documented or observed behaviour; each surprising one
+// carries its source. Methods take the caller's region and the SDK's request shapes.
+import { randomUUID } from 'node:crypto';
+import type {
+  AccessEntry,
+  AccessPolicy,
+  AccessScope,
+  AssociateAccessPolicyRequest,
+  AssociateAccessPolicyResponse,
+  AssociatedAccessPolicy,
+  AuthenticationMode,
+  Cluster,
+  CreateAccessEntryRequest,
+  CreateAccessEntryResponse,
+  DeleteAccessEntryRequest,
+  DescribeAccessEntryRequest,
+  DescribeAccessEntryResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  DescribeUpdateRequest,
+  DescribeUpdateResponse,
+  DisassociateAccessPolicyRequest,
+  ListAccessEntriesRequest,
+  ListAccessEntriesResponse,
+  ListAccessPoliciesRequest,
+  ListAccessPoliciesResponse,
+  ListAssociatedAccessPoliciesRequest,
+  ListAssociatedAccessPoliciesResponse,
+  ListClustersRequest,
+  ListClustersResponse,
+  ListTagsForResourceRequest,
+  ListTagsForResourceResponse,
+  ListUpdatesRequest,
+  ListUpdatesResponse,
+  TagResourceRequest,
+  UntagResourceRequest,
+  Update,
+  UpdateAccessEntryRequest,
+  UpdateAccessEntryResponse,
+  UpdateClusterConfigRequest,
+  UpdateClusterConfigResponse,
+} from '@aws-sdk/client-eks';
+import { count, decodeToken, eksErrors, encodeToken } from '#sandbox/model/errors';
+import { DEFAULT_ACCOUNT_ID } from '#sandbox/model/iam';
+
+export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
+
+/**
+ * Access policies `ListAccessPolicies` returns, from the EKS user guide's access policy
+ * reference (access-policy-reference.adoc). `serviceLinkedOnly` marks the ones the guide says
+ * "cannot be used with customer-managed roles"; associating them fails with "The specified
+ * policyArn can only be associated with service-linked roles" (quoted in public Terraform code).
+ */
+const ACCESS_POLICIES: ReadonlyArray<{ name: string; serviceLinkedOnly?: boolean }> = [
+  { name: 'AmazonEKSAdminPolicy' },
+  { name: 'AmazonEKSAdminViewPolicy' },
+  { name: 'AmazonEKSAutoNodePolicy' },
+  { name: 'AmazonEKSBlockStorageClusterPolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSBlockStoragePolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSClusterAdminPolicy' },
+  { name: 'AmazonEKSClusterInsightsPolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSComputeClusterPolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSComputePolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSEditPolicy' },
+  { name: 'AmazonEKSHybridPolicy', serviceLinkedOnly: true },
+  { name: 'AmazonEKSLoadBalancingClusterPolicy' },
+  { name: 'AmazonEKSLoadBalancingPolicy' },
+  { name: 'AmazonEKSNetworkingClusterPolicy' },
+  { name: 'AmazonEKSNetworkingPolicy' },
+  { name: 'AmazonEKSSecretReaderPolicy' },
+  { name: 'AmazonEKSViewPolicy' },
+];
+
+export const ACCESS_ENTRY_TYPES = ['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2', 'HYBRID_LINUX', 'HYPERPOD_LINUX'] as const;
+export type AccessEntryType = (typeof ACCESS_ENTRY_TYPES)[number];
+
+/** The one-way order of authentication modes; a switch may only move one step right. */
+const MODE_ORDER: AuthenticationMode[] = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'];
+
+// Message from real responses, e.g. aws-ia/terraform-aws-eks-blueprints#1877 (CreateAccessEntry),
+// upbound/configuration-aws-eks#122 (DescribeAccessEntry), an AWS workshop (ListAccessEntries).
+const MODE_REJECTS_ACCESS_ENTRIES = "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
+// terraform-aws-modules/terraform-aws-eks#3024 (AssociateAccessPolicy on a missing entry).
+const ENTRY_NOT_FOUND = "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.";
+
+export interface ClusterSeed {
+  name: string;
+  region: string;
+  authenticationMode: AuthenticationMode;
+  version: string;
+  platformVersion: string;
+  /** IAM principal that created the cluster (a role or user ARN, not an STS session). */
+  creatorArn?: string;
+  /** Defaults to true; EKS requires it to be true for CONFIG_MAP clusters. */
+  bootstrapClusterCreatorAdminPermissions?: boolean;
+  /** Roles of managed node groups (EKS manages their EC2_LINUX entries). */
+  nodeRoleArns?: string[];
+  /** Pod execution roles of Fargate profiles (EKS manages their FARGATE_LINUX entries). */
+  fargateRoleArns?: string[];
+  tags?: Record<string, string>;
+}
+
+export interface EksModelOptions {
+  accountId?: string;
+  /** Does an IAM principal with this exact ARN exist? Without it every principal exists. */
+  principalExists?: (arn: string) => boolean;
+  /** The principal's current unique ID, stored with the entry as EKS does. */
+  principalId?: (arn: string) => string | undefined;
+  /** DescribeUpdate polls after which an update completes (default 2: one InProgress, then done). */
+  updatePolls?: number;
+  /** If set, an update also completes once this much model time has passed since it started. */
+  updateDurationMs?: number;
+  now?: () => Date;
+}
+
+interface Association {
+  policyArn: string;
+  accessScope: AccessScope;
+  associatedAt: Date;
+  modifiedAt: Date;
+}
+
+interface Entry {
+  principalArn: string;
+  principalId: string | undefined;
+  type: AccessEntryType;
+  username: string;
+  kubernetesGroups: string[];
+  arn: string;
+  createdAt: Date;
+  modifiedAt: Date;
+  tags: Record<string, string>;
+  associations: Map<string, Association>;
+}
+
+interface UpdateRecord {
+  update: Update;
+  targetMode: AuthenticationMode;
+  polls: number;
+  startedAt: number;
+  failWith?: { errorCode: string; errorMessage: string };
+}
+
+interface ClusterRecord {
+  seed: ClusterSeed;
+  arn: string;
+  createdAt: Date;
+  mode: AuthenticationMode;
+  bootstrap: boolean;
+  entries: Map<string, Entry>;
+  updates: Map<string, UpdateRecord>;
+  tags: Record<string, string>;
+  failNextUpdate?: { errorCode: string; errorMessage: string };
+}
+
+/**
+ * In-memory EKS for one account across regions. Completion of an update is evaluated lazily,
+ * on each call that reads the cluster; only `DescribeUpdate` counts as a poll.
+ */
+export class EksModel {
+  readonly accountId: string;
+  /** Calls per operation, including failed ones. */
+  readonly calls = new Map<string, number>();
+  private readonly clusters = new Map<string, ClusterRecord>();
+  private readonly options: Required<Pick<EksModelOptions, 'updatePolls' | 'now'>> & EksModelOptions;
+
+  constructor(options: EksModelOptions = {}) {
+    this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+    this.options = { updatePolls: 2, now: () => new Date(), ...options };
+  }
+
+  // ----- seeding and test controls (no API equivalent) -----
+
+  /**
+   * Adds an ACTIVE cluster. A cluster seeded in an access-entry mode already has the entries EKS
+   * makes at creation (node roles, Fargate roles, creator); a CONFIG_MAP cluster gets them on the
+   * switch to API_AND_CONFIG_MAP.
+   */
+  addCluster(seed: ClusterSeed): void {
+    const bootstrap = seed.bootstrapClusterCreatorAdminPermissions ?? true;
+    if (seed.authenticationMode === 'CONFIG_MAP' && !bootstrap) {
+      // CreateCluster's own rule (terraform-aws-modules/terraform-aws-eks#3206).
+      throw eksErrors.invalidParameter('bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP');
+    }
+    const k = clusterKey(seed.region, seed.name);
+    if (this.clusters.has(k)) throw eksErrors.resourceInUse(`Cluster already exists with name: ${seed.name}`, seed.name);
+    const record: ClusterRecord = {
+      seed: structuredClone(seed),
+      arn: `arn:aws:eks:${seed.region}:${this.accountId}:cluster/${seed.name}`,
+      createdAt: this.options.now(),
+      mode: seed.authenticationMode,
+      bootstrap,
+      entries: new Map(),
+      updates: new Map(),
+      tags: { ...(seed.tags ?? {}) },
+    };
+    this.clusters.set(k, record);
+    if (record.mode !== 'CONFIG_MAP') this.createServiceEntries(record);
+  }
+
+  /** Makes the next authentication-mode update of a cluster end in `Failed` with this error. */
+  failNextUpdate(region: string, name: string, errorCode = 'Unknown', errorMessage = 'Update failed (injected by the sandbox)'): void {
+    this.cluster(region, name).failNextUpdate = { errorCode, errorMessage };
+  }
+
+  /** Completes every update still in progress, as if enough time had passed. */
+  settleUpdates(): void {
+    for (const c of this.clusters.values()) {
+      for (const u of c.updates.values()) if (u.update.status === 'InProgress') this.complete(c, u);
+    }
+  }
+
+  // ----- clusters and updates -----
+
+  listClusters(region: string, input: ListClustersRequest = {}): ListClustersResponse {
+    return this.call('ListClusters', () => {
+      const names = [...this.clusters.values()].filter((c) => c.seed.region === region).map((c) => c.seed.name);
+      const { items, nextToken } = paginate(names, input.nextToken, input.maxResults, 100);
+      return { clusters: items, ...(nextToken ? { nextToken } : {}) };
+    });
+  }
+
+  describeCluster(region: string, input: DescribeClusterRequest): DescribeClusterResponse {
+    return this.call('DescribeCluster', () => {
+      const c = this.cluster(region, input.name);
+      this.advance(c);
+      return { cluster: this.toCluster(c) };
+    });
+  }
+
+  /**
+   * Only `accessConfig.authenticationMode` is modelled. The switch is one-way and one step at a
+   * time (CONFIG_MAP → API_AND_CONFIG_MAP → API); any other request, including the current mode,
+   * fails with "Unsupported authentication mode update from X to Y" (AWS workshop output for
+   * CONFIG_MAP→API and API_AND_CONFIG_MAP→CONFIG_MAP; aws/aws-cdk#31032 for the same mode).
+   * While an update is in progress a second one fails with ResourceInUseException
+   * (aws/aws-cdk#33452, CLI output).
+   */
+  updateClusterConfig(region: string, input: UpdateClusterConfigRequest): UpdateClusterConfigResponse {
+    return this.call('UpdateClusterConfig', () => {
+      const c = this.cluster(region, input.name);
+      this.advance(c);
+      const others = Object.entries(input).filter(
+        ([k, v]) => v !== undefined && !['name', 'clientRequestToken', 'accessConfig'].includes(k),
+      );
+      if (input.accessConfig && others.length) {
+        // kubernetes-sigs/cluster-api-provider-aws#3553.
+        throw eksErrors.invalidParameter('Only one type of update can be allowed.', c.seed.name);
+      }
+      if (!input.accessConfig) {
+        throw new Error(`EksModel.updateClusterConfig: only accessConfig is modelled (got ${others.map(([k]) => k).join(', ') || 'nothing'})`);
+      }
+      const running = [...c.updates.values()].find((u) => u.update.status === 'InProgress');
+      if (running) {
+        throw eksErrors.resourceInUse(
+          `Cannot AccessConfigUpdate because cluster ${c.seed.name} currently has update ${running.update.id} in progress`,
+          c.seed.name,
+        );
+      }
+      const target = input.accessConfig.authenticationMode;
+      if (target === undefined) {
+        // Only bootstrapClusterCreatorAdminPermissions given: it is fixed at creation.
+        throw eksErrors.invalidParameter('Unsupported update: bootstrapClusterCreatorAdminPermissions cannot be updated', c.seed.name);
+      }
+      if (!MODE_ORDER.includes(target) || MODE_ORDER.indexOf(target) !== MODE_ORDER.indexOf(c.mode) + 1) {
+        throw eksErrors.invalidParameter(`Unsupported authentication mode update from ${c.mode} to ${target}`, c.seed.name);
+      }
+      const update: Update = {
+        id: randomUUID(),
+        status: 'InProgress',
+        type: 'AccessConfigUpdate',
+        // The value is JSON-quoted in real responses: "value": "\"API_AND_CONFIG_MAP\"".
+        params: [{ type: 'AuthenticationMode', value: JSON.stringify(target) }],
+        createdAt: this.options.now(),
+        errors: [],
+      };
+      const record: UpdateRecord = { update, targetMode: target, polls: 0, startedAt: this.options.now().getTime() };
+      if (c.failNextUpdate) {
+        record.failWith = c.failNextUpdate;
+        delete c.failNextUpdate;
+      }
+      c.updates.set(update.id!, record);
+      const response = { update: structuredClone(update) };
+      if (this.options.updatePolls <= 0) this.complete(c, record);
+      return response;
+    });
+  }
+
+  describeUpdate(region: string, input: DescribeUpdateRequest): DescribeUpdateResponse {
+    return this.call('DescribeUpdate', () => {
+      const c = this.cluster(region, input.name);
+      const u = input.updateId === undefined ? undefined : c.updates.get(input.updateId);
+      if (!u) throw eksErrors.resourceNotFound(`No update found for ID: ${input.updateId}`, c.seed.name);
+      if (u.update.status === 'InProgress') u.polls += 1;
+      this.advance(c);
+      return { update: structuredClone(u.update) };
+    });
+  }
+
+  listUpdates(region: string, input: ListUpdatesRequest): ListUpdatesResponse {
+    return this.call('ListUpdates', () => {
+      const c = this.cluster(region, input.name);
+      this.advance(c);
+      const { items, nextToken } = paginate([...c.updates.keys()], input.nextToken, input.maxResults, 100);
+      return { updateIds: items, ...(nextToken ? { nextToken } : {}) };
+    });
+  }
+
+  // ----- access entries -----
+
+  /**
+   * Creates an entry. Rules: the cluster must be in an access-entry mode; one entry per
+   * principal (ResourceInUseException, message from terraform-aws-modules/terraform-aws-eks
+   * issues); the principal must exist with exactly this ARN — path included — else
+   * InvalidParameterException "The specified principalArn is invalid: invalid principal."
+   * (awslabs/minimum-viable-dataspace-on-aws#5, terraform-aws-eks#2969 where an SSO role ARN
+   * without its path was rejected); groups may not start with `system:` (terraform-aws-eks#2915);
+   * node types take no groups or username and get EKS's own (creating-access-entries.adoc).
+   */
+  createAccessEntry(region: string, input: CreateAccessEntryRequest): CreateAccessEntryResponse {
+    return this.call('CreateAccessEntry', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const type = (input.type ?? 'STANDARD') as AccessEntryType;
+      if (!ACCESS_ENTRY_TYPES.includes(type)) {
+        throw eksErrors.invalidParameter(`The type ${input.type} is not valid. Valid values are [${ACCESS_ENTRY_TYPES.join(', ')}]`, c.seed.name);
+      }
+      const principal = parsePrincipal(input.principalArn, c.seed.name);
+      if (type !== 'STANDARD' && (principal.kind !== 'role' || principal.account !== this.accountId)) {
+        // creating-access-entries.adoc: non-STANDARD types need a role in the cluster's account.
+        throw eksErrors.invalidParameter(`Access entries of type ${type} require an IAM role in the cluster's account.`, c.seed.name);
+      }
+      if (c.entries.has(principal.arn)) {
+        throw eksErrors.resourceInUse('The specified access entry resource is already in use on this cluster.', c.seed.name);
+      }
+      if (!this.principalExists(principal.arn)) {
+        throw eksErrors.invalidParameter('The specified principalArn is invalid: invalid principal.', c.seed.name);
+      }
+      const groups = input.kubernetesGroups ?? [];
+      if (type !== 'STANDARD' && (groups.length || input.username !== undefined)) {
+        throw eksErrors.invalidParameter(`kubernetesGroups and username can't be set on an access entry of type ${type}.`, c.seed.name);
+      }
+      validateGroups(groups, c.seed.name);
+      if (input.username !== undefined) validateUsername(input.username, c.seed.name);
+      const tags = validateEksTags(input.tags ?? {});
+      const entry = this.newEntry(c, principal, type, groups, input.username, tags);
+      return { accessEntry: toAccessEntry(c, entry) };
+    });
+  }
+
+  describeAccessEntry(region: string, input: DescribeAccessEntryRequest): DescribeAccessEntryResponse {
+    return this.call('DescribeAccessEntry', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      return { accessEntry: toAccessEntry(c, this.entry(c, input.principalArn)) };
+    });
+  }
+
+  listAccessEntries(region: string, input: ListAccessEntriesRequest): ListAccessEntriesResponse {
+    return this.call('ListAccessEntries', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      let arns = [...c.entries.values()];
+      if (input.associatedPolicyArn !== undefined) arns = arns.filter((e) => e.associations.has(input.associatedPolicyArn!));
+      const { items, nextToken } = paginate(arns.map((e) => e.principalArn), input.nextToken, input.maxResults, 100, c.seed.name);
+      return { accessEntries: items, ...(nextToken ? { nextToken } : {}) };
+    });
+  }
+
+  /** Replaces groups and/or username. Only STANDARD entries take either. */
+  updateAccessEntry(region: string, input: UpdateAccessEntryRequest): UpdateAccessEntryResponse {
+    return this.call('UpdateAccessEntry', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const e = this.entry(c, input.principalArn);
+      if (e.type !== 'STANDARD' && (input.kubernetesGroups !== undefined || input.username !== undefined)) {
+        throw eksErrors.invalidParameter(`kubernetesGroups and username can't be set on an access entry of type ${e.type}.`, c.seed.name);
+      }
+      if (input.kubernetesGroups !== undefined) validateGroups(input.kubernetesGroups, c.seed.name);
+      if (input.username !== undefined) validateUsername(input.username, c.seed.name);
+      if (input.kubernetesGroups !== undefined) e.kubernetesGroups = [...input.kubernetesGroups];
+      if (input.username !== undefined) e.username = input.username;
+      e.modifiedAt = this.options.now();
+      return { accessEntry: toAccessEntry(c, e) };
+    });
+  }
+
+  /** Deletes the entry together with its policy associations. */
+  deleteAccessEntry(region: string, input: DeleteAccessEntryRequest): Record<string, never> {
+    return this.call('DeleteAccessEntry', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const e = this.entry(c, input.principalArn);
+      c.entries.delete(e.principalArn);
+      return {};
+    });
+  }
+
+  /**
+   * Associates a policy; associating one that is already associated replaces its scope
+   * (EKS console: "you can add each policy only once"). Unknown policy ARNs fail with
+   * ResourceNotFoundException "The specified policyArn could not be found." (seen with a
+   * malformed ARN in public troubleshooting notes).
+   */
+  associateAccessPolicy(region: string, input: AssociateAccessPolicyRequest): AssociateAccessPolicyResponse {
+    return this.call('AssociateAccessPolicy', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const e = this.entry(c, input.principalArn);
+      const policy = ACCESS_POLICIES.find((p) => POLICY_ARN_PREFIX + p.name === input.policyArn);
+      if (!policy) throw eksErrors.resourceNotFound('The specified policyArn could not be found.', c.seed.name);
+      if (policy.serviceLinkedOnly) {
+        throw eksErrors.invalidParameter('The specified policyArn can only be associated with service-linked roles', c.seed.name);
+      }
+      if (e.type !== 'STANDARD' && e.type !== 'EC2') {
+        // creating-access-entries.adoc: policies can't be associated with node-type entries
+        // (EC2, for Auto Mode custom node classes, takes AmazonEKSAutoNodePolicy).
+        throw eksErrors.invalidParameter(`Access policies can't be associated with an access entry of type ${e.type}.`, c.seed.name);
+      }
+      const scope = validateScope(input.accessScope, c.seed.name);
+      const now = this.options.now();
+      const existing = e.associations.get(POLICY_ARN_PREFIX + policy.name);
+      const association: Association = {
+        policyArn: POLICY_ARN_PREFIX + policy.name,
+        accessScope: scope,
+        associatedAt: existing?.associatedAt ?? now,
+        modifiedAt: now,
+      };
+      e.associations.set(association.policyArn, association);
+      e.modifiedAt = now;
+      return { clusterName: c.seed.name, principalArn: e.principalArn, associatedAccessPolicy: toAssociated(association) };
+    });
+  }
+
+  disassociateAccessPolicy(region: string, input: DisassociateAccessPolicyRequest): Record<string, never> {
+    return this.call('DisassociateAccessPolicy', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const e = this.entry(c, input.principalArn);
+      if (input.policyArn === undefined || !e.associations.delete(input.policyArn)) {
+        // Error code for a policy that is not associated is unverified.
+        throw eksErrors.resourceNotFound('The specified policyArn is not associated with the access entry.', c.seed.name);
+      }
+      e.modifiedAt = this.options.now();
+      return {};
+    });
+  }
+
+  listAssociatedAccessPolicies(region: string, input: ListAssociatedAccessPoliciesRequest): ListAssociatedAccessPoliciesResponse {
+    return this.call('ListAssociatedAccessPolicies', () => {
+      const c = this.entryCluster(region, input.clusterName);
+      const e = this.entry(c, input.principalArn);
+      const { items, nextToken } = paginate([...e.associations.values()], input.nextToken, input.maxResults, 100, c.seed.name);
+      return {
+        clusterName: c.seed.name,
+        principalArn: e.principalArn,
+        associatedAccessPolicies: items.map(toAssociated),
+        ...(nextToken ? { nextToken } : {}),
+      };
+    });
+  }
+
+  listAccessPolicies(_region: string, input: ListAccessPoliciesRequest = {}): ListAccessPoliciesResponse {
+    return this.call('ListAccessPolicies', () => {
+      const all: AccessPolicy[] = ACCESS_POLICIES.map((p) => ({ name: p.name, arn: POLICY_ARN_PREFIX + p.name }));
+      const { items, nextToken } = paginate(all, input.nextToken, input.maxResults, 100);
+      return { accessPolicies: items, ...(nextToken ? { nextToken } : {}) };
+    });
+  }
+
+  // ----- tags on clusters and access entries -----
+
+  tagResource(region: string, input: TagResourceRequest): Record<string, never> {
+    return this.call('TagResource', () => {
+      const target = this.taggable(region, input.resourceArn);
+      const merged = { ...target.tags, ...validateEksTags(input.tags ?? {}) };
+      if (Object.keys(merged).length > 50) throw eksErrors.badRequest('Resources can have at most 50 tags.');
+      target.tags = merged;
+      return {};
+    });
+  }
+
+  untagResource(region: string, input: UntagResourceRequest): Record<string, never> {
+    return this.call('UntagResource', () => {
+      const target = this.taggable(region, input.resourceArn);
+      const next = { ...target.tags };
+      for (const k of input.tagKeys ?? []) delete next[k];
+      target.tags = next;
+      return {};
+    });
+  }
+
+  listTagsForResource(region: string, input: ListTagsForResourceRequest): ListTagsForResourceResponse {
+    return this.call('ListTagsForResource', () => ({ tags: { ...this.taggable(region, input.resourceArn).tags } }));
+  }
+
+  // ----- model-side queries -----
+
+  /**
+   * Whether the entry would still authenticate its principal: false once the IAM principal was
+   * deleted or recreated (new unique ID), which EKS documents but does not report in the API.
+   */
+  isAccessEntryEffective(region: string, clusterName: string, principalArn: string): boolean {
+    const e = this.cluster(region, clusterName).entries.get(principalArn);
+    if (!e) return false;
+    const current = this.options.principalId?.(principalArn);
+    return this.principalExists(principalArn) && (e.principalId === undefined || current === undefined || current === e.principalId);
+  }
+
+  // ----- internals -----
+
+  private call<O>(operation: string, fn: () => O): O {
+    count(this.calls, operation);
+    return structuredClone(fn());
+  }
+
+  private cluster(region: string, name: string | undefined): ClusterRecord {
+    const c = name === undefined ? undefined : this.clusters.get(clusterKey(region, name));
+    if (!c) throw eksErrors.resourceNotFound(`No cluster found for name: ${name}.`, name);
+    return c;
+  }
+
+  /** The cluster of an access-entry call: it must exist and be in an access-entry mode. */
+  private entryCluster(region: string, name: string | undefined): ClusterRecord {
+    const c = this.cluster(region, name);
+    this.advance(c);
+    if (c.mode === 'CONFIG_MAP') throw eksErrors.invalidRequest(MODE_REJECTS_ACCESS_ENTRIES, c.seed.name);
+    return c;
+  }
+
+  private entry(c: ClusterRecord, principalArn: string | undefined): Entry {
+    const e = principalArn === undefined ? undefined : c.entries.get(principalArn);
+    if (!e) throw eksErrors.resourceNotFound(ENTRY_NOT_FOUND, c.seed.name);
+    return e;
+  }
+
+  private principalExists(arn: string): boolean {
+    return this.options.principalExists ? this.options.principalExists(arn) : true;
+  }
+
+  private newEntry(
+    c: ClusterRecord,
+    principal: ParsedPrincipal,
+    type: AccessEntryType,
+    groups: string[],
+    username: string | undefined,
+    tags: Record<string, string>,
+  ): Entry {
+    const now = this.options.now();
+    const entry: Entry = {
+      principalArn: principal.arn,
+      principalId: this.options.principalId?.(principal.arn),
+      type,
+      username: username ?? defaultUsername(type, principal),
+      // EKS attaches system:nodes to node-type entries itself; Terraform users see it as drift
+      // when they send [] (terraform-aws-modules/terraform-aws-eks#2896).
+      kubernetesGroups: NODE_TYPES.has(type) ? ['system:nodes'] : [...groups],
+      arn: `arn:aws:eks:${c.seed.region}:${this.accountId}:access-entry/${c.seed.name}/${principal.kind}/${principal.account}/${principal.name}/${randomUUID()}`,
+      createdAt: now,
+      modifiedAt: now,
+      tags,
+      associations: new Map(),
+    };
+    c.entries.set(entry.principalArn, entry);
+    return entry;
+  }
+
+  /**
+   * The entries EKS makes itself when a cluster gains the access-entry API: EC2_LINUX for managed
+   * node group roles and FARGATE_LINUX for Fargate pod execution roles (EKS maintainers,
+   * aws/containers-roadmap#185: "entries in the aws-auth ConfigMap managed by MNG and Fargate
+   * will be automatically migrated to node type access entries"), and, when bootstrap was
+   * enabled, a STANDARD entry for the creator with AmazonEKSClusterAdminPolicy (the creator's
+   * entry appears after the switch in the AWS workshop; add-user-role docs).
+   */
+  private createServiceEntries(c: ClusterRecord): void {
+    const make = (arn: string, type: AccessEntryType) => {
+      if (c.entries.has(arn)) return undefined;
+      const principal = parsePrincipal(arn, c.seed.name);
+      return this.newEntry(c, principal, type, [], undefined, {});
+    };
+    for (const arn of c.seed.nodeRoleArns ?? []) make(arn, 'EC2_LINUX');
+    for (const arn of c.seed.fargateRoleArns ?? []) make(arn, 'FARGATE_LINUX');
+    if (c.bootstrap && c.seed.creatorArn) {
+      const e = make(c.seed.creatorArn, 'STANDARD');
+      if (e) {
+        const now = this.options.now();
+        const policyArn = `${POLICY_ARN_PREFIX}AmazonEKSClusterAdminPolicy`;
+        e.associations.set(policyArn, { policyArn, accessScope: { type: 'cluster', namespaces: [] }, associatedAt: now, modifiedAt: now });
+      }
+    }
+  }
+
+  /** Completes updates whose poll count or model time is up. */
+  private advance(c: ClusterRecord): void {
+    const now = this.options.now().getTime();
+    for (const u of c.updates.values()) {
+      if (u.update.status !== 'InProgress') continue;
+      const byPolls = u.polls >= this.options.updatePolls;
+      const byTime = this.options.updateDurationMs !== undefined && now - u.startedAt >= this.options.updateDurationMs;
+      if (byPolls || byTime) this.complete(c, u);
+    }
+  }
+
+  private complete(c: ClusterRecord, u: UpdateRecord): void {
+    if (u.failWith) {
+      u.update.status = 'Failed';
+      u.update.errors = [{ errorCode: u.failWith.errorCode as never, errorMessage: u.failWith.errorMessage, resourceIds: [c.seed.name] }];
+      return;
+    }
+    const from = c.mode;
+    c.mode = u.targetMode;
+    u.update.status = 'Successful';
+    if (from === 'CONFIG_MAP') this.createServiceEntries(c);
+  }
+
+  private toCluster(c: ClusterRecord): Cluster {
+    const updating = [...c.updates.values()].some((u) => u.update.status === 'InProgress');
+    return {
+      name: c.seed.name,
+      arn: c.arn,
+      createdAt: c.createdAt,
+      version: c.seed.version,
+      platformVersion: c.seed.platformVersion,
+      // EKS docs (setting-up-access-entries.adoc): the cluster is UPDATING until the switch ends.
+      status: updating ? 'UPDATING' : 'ACTIVE',
+      endpoint: `https://${c.seed.name.toUpperCase()}.gr7.${c.seed.region}.eks.amazonaws.com`,
+      certificateAuthority: { data: Buffer.from(`sandbox CA for ${c.seed.name}`).toString('base64') },
+      accessConfig: { authenticationMode: c.mode, bootstrapClusterCreatorAdminPermissions: c.bootstrap },
+      tags: { ...c.tags },
+    };
+  }
+
+  private taggable(region: string, arn: string | undefined): { tags: Record<string, string> } {
+    for (const c of this.clusters.values()) {
+      if (c.seed.region !== region) continue;
+      if (c.arn === arn) return c;
+      for (const e of c.entries.values()) if (e.arn === arn) return e;
+    }
+    // EKS tag APIs answer NotFoundException for unknown resources (error list of TagResource).
+    throw eksErrors.notFound(`Resource not found: ${arn}`);
+  }
+}
+
+// ----- helpers -----
+
+const NODE_TYPES = new Set<AccessEntryType>(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
+
+function clusterKey(region: string, name: string): string {
+  return `${region}/${name}`;
+}
+
+interface ParsedPrincipal {
+  arn: string;
+  account: string;
+  kind: 'role' | 'user';
+  /** Name without the path. */
+  name: string;
+  path: string;
+}
+
+function parsePrincipal(arn: string | undefined, clusterName: string): ParsedPrincipal {
+  const m = /^arn:aws:iam::(\d{12}):(role|user)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn ?? '');
+  if (!m) {
+    // STS session ARNs (assumed-role) and anything else that is not an IAM role or user.
+    throw eksErrors.invalidParameter('The specified principalArn is invalid: invalid principal.', clusterName);
+  }
+  const [, account, kind, path, name] = m as unknown as [string, string, 'role' | 'user', string, string];
+  if (kind === 'role' && path.startsWith('/aws-service-role/')) {
+    // creating-access-entries.adoc: access entries do not support service-linked roles.
+    throw eksErrors.invalidParameter('Access entries do not support service-linked roles.', clusterName);
+  }
+  return { arn: arn!, account, kind, name, path };
+}
+
+/**
+ * Usernames EKS sets when none is given (creating-access-entries.adoc, set-custom-username.adoc):
+ * a user's ARN; a role's STS ARN with the path removed and `{{SessionName}}` appended; node
+ * types get node identities. EC2 and HYPERPOD_LINUX are not in that table: EC2 is modelled like
+ * EC2_LINUX and HYPERPOD_LINUX like the session-named node types (unverified).
+ */
+function defaultUsername(type: AccessEntryType, p: ParsedPrincipal): string {
+  switch (type) {
+    case 'STANDARD':
+      return p.kind === 'user' ? p.arn : `arn:aws:sts::${p.account}:assumed-role/${p.name}/{{SessionName}}`;
+    case 'EC2_LINUX':
+    case 'EC2_WINDOWS':
+    case 'EC2':
+      return 'system:node:{{EC2PrivateDNSName}}';
+    default:
+      return 'system:node:{{SessionName}}';
+  }
+}
+
+function validateGroups(groups: string[], clusterName: string): void {
+  for (const g of groups) {
+    if (g.startsWith('system:')) {
+      throw eksErrors.invalidParameter(`The kubernetes group name ${g} is invalid, it cannot start with system:`, clusterName);
+    }
+  }
+}
+
+/**
+ * Custom username rules (creating-access-entries.adoc): no reserved prefixes, and a colon must
+ * come before {{SessionName}}/{{SessionNameRaw}}. Rejecting other `{{…}}` templates follows the
+ * design brief (§4) and is not confirmed from AWS material. Messages are the model's own.
+ */
+function validateUsername(username: string, clusterName: string): void {
+  for (const prefix of ['system:', 'eks:', 'aws:', 'amazon:', 'iam:']) {
+    if (username.startsWith(prefix)) {
+      throw eksErrors.invalidParameter(`The username ${username} is invalid, it cannot start with ${prefix}`, clusterName);
+    }
+  }
+  for (const m of username.matchAll(/\{\{([^}]*)\}\}/g)) {
+    const template = m[1];
+    if (template !== 'SessionName' && template !== 'SessionNameRaw') {
+      throw eksErrors.invalidParameter(`The username ${username} is invalid, the template {{${template}}} is not supported`, clusterName);
+    }
+    if (!username.slice(0, m.index).includes(':')) {
+      throw eksErrors.invalidParameter(`The username ${username} is invalid, a colon must come before {{${template}}}`, clusterName);
+    }
+  }
+}
+
+function validateScope(scope: AccessScope | undefined, clusterName: string): AccessScope {
+  const namespaces = scope?.namespaces ?? [];
+  if (scope?.type === 'cluster') {
+    if (namespaces.length) throw eksErrors.invalidParameter('namespaces can only be specified when the access scope type is namespace', clusterName);
+    return { type: 'cluster', namespaces: [] };
+  }
+  if (scope?.type === 'namespace') {
+    if (!namespaces.length) throw eksErrors.invalidParameter('namespaces must be specified when the access scope type is namespace', clusterName);
+    return { type: 'namespace', namespaces: [...namespaces] };
+  }
+  throw eksErrors.invalidParameter(`The access scope type ${scope?.type} is not valid. Valid values are [cluster, namespace]`, clusterName);
+}
+
+// EKS resource tags: at most 50, keys 1–128 characters, values up to 256, no aws: prefix
+// (AccessEntry.tags constraints in the EKS API reference).
+function validateEksTags(tags: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(tags);
+  if (keys.length > 50) throw eksErrors.badRequest('Resources can have at most 50 tags.');
+  for (const k of keys) {
+    const v = tags[k] ?? '';
+    if (k.length < 1 || k.length > 128 || v.length > 256) throw eksErrors.badRequest(`Tag ${k} exceeds the allowed length.`);
+    if (k.toLowerCase().startsWith('aws:')) throw eksErrors.badRequest('Tag keys cannot start with aws:');
+  }
+  return { ...tags };
+}
+
+function paginate<T>(
+  all: T[],
+  token: string | undefined,
+  maxResults: number | undefined,
+  limit: number,
+  clusterName?: string,
+): { items: T[]; nextToken?: string } {
+  const max = maxResults ?? limit;
+  if (!Number.isInteger(max) || max < 1 || max > limit) {
+    throw eksErrors.invalidParameter(`maxResults must be between 1 and ${limit}`, clusterName);
+  }
+  let start = 0;
+  if (token !== undefined) {
+    const decoded = decodeToken(token);
+    if (decoded === undefined) throw eksErrors.invalidParameter('The nextToken is invalid.', clusterName);
+    start = decoded;
+  }
+  const items = all.slice(start, start + max);
+  return start + max < all.length ? { items, nextToken: encodeToken(start + max) } : { items };
+}
+
+function toAccessEntry(c: ClusterRecord, e: Entry): AccessEntry {
+  return {
+    clusterName: c.seed.name,
+    principalArn: e.principalArn,
+    kubernetesGroups: [...e.kubernetesGroups],
+    accessEntryArn: e.arn,
+    createdAt: e.createdAt,
+    modifiedAt: e.modifiedAt,
+    tags: { ...e.tags },
+    username: e.username,
+    type: e.type,
+  };
+}
+
+function toAssociated(a: Association): AssociatedAccessPolicy {
+  return { policyArn: a.policyArn, accessScope: structuredClone(a.accessScope), associatedAt: a.associatedAt, modifiedAt: a.modifiedAt };
+}
