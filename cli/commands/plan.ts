@@ -1,0 +1,111 @@
+/**
+ * `eks-access-pilot plan --aws-auth FILE [--json]`: the conversion plan for an aws-auth
+ * ConfigMap, offline (design.md §8). Role ARN paths are not resolved here (no IAM access);
+ * the migration workflow resolves them. Exit codes: 0 valid plan (flags and blockers
+ * included), 1 malformed ConfigMap or unreadable file, 2 usage error.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseAwsAuth } from '#domain/aws-auth';
+import { planConversion } from '#domain/conversion';
+import type { ConversionPlan, PlanRow } from '#domain/conversion';
+import type { Command, CommandIO } from '../main.ts';
+
+const USAGE = 'eks-access-pilot plan --aws-auth FILE [--json]';
+
+interface Args {
+  file: string;
+  json: boolean;
+}
+
+function parseArgs(args: string[]): Args | string {
+  let file: string | undefined;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--json') json = true;
+    else if (arg === '--aws-auth') {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith('--')) return '--aws-auth needs a file';
+      file = next;
+      i++;
+    } else if (arg.startsWith('--aws-auth=')) file = arg.slice('--aws-auth='.length);
+    else return `unexpected argument "${arg}"`;
+  }
+  if (!file) return 'missing --aws-auth FILE';
+  return { file, json };
+}
+
+function describeEntry(row: PlanRow): string {
+  const parts: string[] = [row.entry.type];
+  if (row.entry.username) parts.push(`username=${row.entry.username}`);
+  if (row.entry.kubernetesGroups?.length) parts.push(`groups=${row.entry.kubernetesGroups.join(',')}`);
+  for (const p of row.entry.accessPolicies ?? []) {
+    const name = p.policyArn.slice(p.policyArn.lastIndexOf('/') + 1);
+    parts.push(`policy=${name}@${p.accessScope.type === 'cluster' ? 'cluster' : (p.accessScope.namespaces ?? []).join(',')}`);
+  }
+  return parts.join(' ');
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+}
+
+function printText(plan: ConversionPlan, file: string, io: CommandIO): void {
+  const counts = { create: 0, 'eks-managed': 0, flag: 0 };
+  for (const r of plan.rows) counts[r.action]++;
+  io.out(`Conversion plan for ${file}`);
+  io.out('');
+  if (plan.rows.length === 0) io.out('(aws-auth maps nobody)');
+  else {
+    const lines = table([
+      ['SOURCE', 'ACTION', 'PRINCIPAL', 'ENTRY'],
+      ...plan.rows.map((r) => [r.source, r.action, r.principalArn, describeEntry(r)]),
+    ]);
+    io.out(lines[0]!);
+    plan.rows.forEach((r, i) => {
+      io.out(lines[i + 1]!);
+      for (const n of r.notes) io.out(`    - ${n}`);
+    });
+  }
+  io.out('');
+  io.out(`${plan.rows.length} rows: ${counts.create} to create, ${counts['eks-managed']} created by EKS, ${counts.flag} flagged`);
+  if (plan.blockers.length === 0) {
+    io.out('No blockers: the switch to API keeps everyone\'s current access once these entries exist.');
+  } else {
+    io.out(`${plan.blockers.length} blocker(s) — do not switch to API until they are resolved:`);
+    for (const b of plan.blockers) io.out(`  * ${b}`);
+  }
+}
+
+export const command: Command = {
+  summary: 'Show how an aws-auth ConfigMap converts to EKS access entries (offline).',
+  usage: `${USAGE}\n\n  --aws-auth FILE  output of kubectl get configmap aws-auth -n kube-system -o yaml (or -o json)\n  --json           print the plan as JSON: {"valid","errors","rows","blockers"}`,
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    if (typeof parsed === 'string') {
+      io.err(`${parsed}\n\nusage: ${USAGE}`);
+      return 2;
+    }
+    let text: string;
+    try {
+      text = await readFile(parsed.file, 'utf8');
+    } catch (error) {
+      io.err(`cannot read ${parsed.file}: ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    }
+    const plan = planConversion(parseAwsAuth(text));
+    if (parsed.json) {
+      const { valid, errors, rows, blockers } = plan;
+      io.out(JSON.stringify({ valid, errors, rows, blockers }, null, 2));
+      return valid ? 0 : 1;
+    }
+    if (!plan.valid) {
+      io.err(`${parsed.file} is not a valid aws-auth ConfigMap:`);
+      for (const e of plan.errors) io.err(`  ${e.where}: ${e.message}`);
+      return 1;
+    }
+    printText(plan, parsed.file, io);
+    return 0;
+  },
+};

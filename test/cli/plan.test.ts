@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, type CommandIO } from '../../cli/main.ts';
+
+const events = (name: string) => fileURLToPath(new URL(`../../events/aws-auth/${name}`, import.meta.url));
+
+function capture(): CommandIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l) };
+}
+
+async function run(...args: string[]) {
+  const io = capture();
+  const code = await main(['plan', ...args], io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+describe('eks-access-pilot plan', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plan-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the plan of the realistic sample as JSON with exactly valid, errors, rows, blockers, and exits 0', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('realistic.yaml'), '--json');
+
+    // assert
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as Record<string, unknown> & { rows: Array<Record<string, unknown>> };
+    expect(Object.keys(plan)).toEqual(['valid', 'errors', 'rows', 'blockers']);
+    expect(plan).toMatchObject({ valid: true, errors: [], blockers: [] });
+    for (const row of plan.rows) expect(Object.keys(row)).toEqual(['source', 'principalArn', 'action', 'entry', 'notes']);
+    expect(plan.rows.map((r) => [r.source, r.action, (r.entry as { type: string }).type])).toEqual([
+      ['mapRoles[0]', 'create', 'EC2_LINUX'],
+      ['mapRoles[1]', 'create', 'EC2_WINDOWS'],
+      ['mapRoles[2]', 'eks-managed', 'FARGATE_LINUX'],
+      ['mapRoles[3]', 'create', 'STANDARD'],
+      ['mapRoles[4]', 'create', 'STANDARD'],
+      ['mapUsers[0]', 'create', 'STANDARD'],
+    ]);
+    expect(plan.rows[3]!.entry).toEqual({
+      type: 'STANDARD',
+      username: 'platform-admin:{{SessionName}}',
+      accessPolicies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }],
+    });
+    expect(plan.rows[4]!.entry).toMatchObject({ kubernetesGroups: ['pod-readers'] });
+  });
+
+  it('exits 0 for a valid plan with flags and lists the blockers', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('with-problems.yaml'), '--json');
+
+    // assert
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as { valid: boolean; rows: Array<{ source: string; action: string }>; blockers: string[] };
+    expect(plan.valid).toBe(true);
+    expect(plan.rows.filter((r) => r.action === 'flag').map((r) => r.source)).toEqual(['mapRoles[1]', 'mapRoles[2]', 'mapRoles[4]', 'mapAccounts[0]']);
+    expect(plan.blockers.map((b) => b.split(' ')[0])).toEqual(['mapRoles[4]', 'mapAccounts[0]']);
+  });
+
+  it('prints a readable table and summary without --json', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('with-problems.yaml'));
+
+    // assert
+    expect(code).toBe(0);
+    expect(out).toMatch(/^SOURCE\s+ACTION\s+PRINCIPAL\s+ENTRY$/m);
+    expect(out).toMatch(/^mapRoles\[1\]\s+flag\s+arn:aws:iam::111122223333:role\/platform\/eks-operators\s+STANDARD/m);
+    expect(out).toContain('6 rows: 2 to create, 0 created by EKS, 4 flagged');
+    expect(out).toContain('2 blocker(s)');
+  });
+
+  it('exits 1 for a malformed ConfigMap, with the errors in the JSON', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('malformed.yaml'), '--json');
+
+    // assert
+    expect(code).toBe(1);
+    const plan = JSON.parse(out) as { valid: boolean; errors: Array<{ where: string; message: string }>; rows: unknown[] };
+    expect(plan.valid).toBe(false);
+    expect(plan.rows).toEqual([]);
+    for (const e of plan.errors) expect(Object.keys(e)).toEqual(['where', 'message']);
+    expect(plan.errors.map((e) => e.where)).toEqual([
+      'data.maproles (line 18)',
+      'mapRoles (line 6)',
+      'mapUsers[0].user_arn (line 8)',
+      'mapUsers[0] (line 8)',
+      'mapUsers[1].userarn (line 12)',
+      'mapUsers[2].groups (line 17)',
+    ]);
+  });
+
+  it('exits 1 for a malformed ConfigMap and prints the errors to stderr without --json', async () => {
+    // act
+    const { code, out, err } = await run('--aws-auth', events('malformed.yaml'));
+
+    // assert
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain('mapUsers[1].userarn (line 12): userarn still holds a template placeholder');
+  });
+
+  it('exits 1 when the file cannot be read', async () => {
+    // act
+    const { code, err } = await run('--aws-auth', join(dir, 'missing.yaml'), '--json');
+
+    // assert
+    expect(code).toBe(1);
+    expect(err).toMatch(/cannot read .*missing\.yaml/);
+  });
+
+  it('accepts --aws-auth=FILE', async () => {
+    // arrange
+    const file = join(dir, 'empty.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n');
+
+    // act
+    const { code, out } = await run(`--aws-auth=${file}`, '--json');
+
+    // assert
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ valid: true, errors: [], rows: [], blockers: [] });
+  });
+
+  it.each([
+    ['no --aws-auth', []],
+    ['--aws-auth without a file', ['--aws-auth']],
+    ['an unknown option', ['--aws-auth', 'x.yaml', '--yaml']],
+  ])('exits 2 for a usage error: %s', async (_name, args) => {
+    // act
+    const { code, err } = await run(...args);
+
+    // assert
+    expect(code).toBe(2);
+    expect(err).toContain('usage: eks-access-pilot plan --aws-auth FILE [--json]');
+  });
+});
