@@ -1,0 +1,303 @@
+/**
+ * Tag-driven provisioning (design.md §1): IAM's CloudTrail events, matched by the one rule
+ * pattern in `#domain/events`, invoke the provisioner; a schedule runs the resync. Both
+ * functions reconcile with the same core and therefore the same, least-privilege policy.
+ *
+ * Where the rule lives: IAM is a global service whose CloudTrail events reach EventBridge
+ * only on the us-east-1 default bus. This construct's rule listens on the default bus of
+ * its own stack's region. When that region is us-east-1 the events arrive directly; for any
+ * other home region, `IamEventForwarderStack` (infra/stacks/forwarder.ts) forwards the
+ * same pattern from us-east-1 to this bus. Forwarding (rather than running the functions in
+ * us-east-1) keeps the functions, their logs, DLQs and alarms in one region next to the
+ * migration workflow; the functions call EKS in each cluster's own region either way.
+ *
+ * Permissions follow the Service Authorization Reference for Amazon EKS
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html):
+ *  - CreateAccessEntry acts on the `cluster` resource and supports aws:RequestTag/${TagKey},
+ *    aws:TagKeys, eks:accessEntryType, eks:kubernetesGroups, eks:principalArn. Creating an
+ *    entry with tags is also authorized as eks:TagResource on the `access-entry` resource
+ *    (the reference's "API operations" table lists both actions for CreateAccessEntry).
+ *  - DescribeAccessEntry, ListAssociatedAccessPolicies, UpdateAccessEntry, DeleteAccessEntry,
+ *    AssociateAccessPolicy and DisassociateAccessPolicy act on `access-entry` and support
+ *    aws:ResourceTag/${TagKey} (the entry's own tags) and eks:principalArn; Associate and
+ *    Disassociate also support eks:policyArn (type ARN, hence ArnEquals).
+ *  - ListAccessEntries and DescribeCluster act on `cluster`; their aws:ResourceTag is the
+ *    cluster's tag, which says nothing about ownership of entries, so it is not used.
+ *  - access-entry ARNs end in a UUID EKS assigns at creation
+ *    (`access-entry/${ClusterName}/${IamIdentityType}/${IamIdentityAccountID}/${IamIdentityName}/${UUID}`),
+ *    so they can only be named per cluster with a trailing wildcard.
+ */
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Construct } from 'constructs';
+import { grantableLevels, type Config, type RuntimeConfig } from '#domain/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, ownershipTags } from '#domain/entries';
+import { iamEventPattern } from '#domain/events';
+import { HouseFunction } from './function.ts';
+import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
+
+export interface TagProvisioningProps {
+  readonly config: Config;
+  readonly alarms: AlarmTopic;
+}
+
+/** The rule pattern in CDK's shape; the values are exactly `iamEventPattern()`'s. */
+export function cdkEventPattern(): events.EventPattern {
+  const p = iamEventPattern();
+  return { source: p.source, detailType: p['detail-type'], detail: p.detail };
+}
+
+export class TagProvisioning extends Construct {
+  public readonly provisioner: HouseFunction;
+  public readonly resync: HouseFunction;
+  /** The rule on this region's default bus that feeds the provisioner. */
+  public readonly rule: events.Rule;
+  public readonly schedule: events.Rule;
+  public readonly deadLetterQueues: DeadLetterQueue[] = [];
+  /**
+   * ARNs of the system's own roles: never given access entries or touched (design.md §3.3).
+   * Open for roles added later (the migration workflow's): `addSystemRoleArn`.
+   */
+  private readonly systemRoleArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: TagProvisioningProps) {
+    super(scope, id);
+    const { config, alarms } = props;
+    const stack = Stack.of(this);
+
+    const dlq = (qid: string, what: string): DeadLetterQueue => {
+      const q = new DeadLetterQueue(this, qid);
+      // A DLQ is the end of the line by design; giving it a DLQ of its own only moves the problem.
+      for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+        Validations.of(q).acknowledge({ id: rule, reason: `${qid} is itself a dead-letter queue (${what}); it is alarmed on depth instead` });
+      }
+      alarms.alarmOnQueue(q, what);
+      this.deadLetterQueues.push(q);
+      return q;
+    };
+
+    // Events are hints and the resync repairs anything lost, so a long retry tail buys
+    // nothing: an hour, then the failure is parked and paged.
+    const maxEventAge = Duration.hours(1);
+
+    this.provisioner = new HouseFunction(this, 'Provisioner', {
+      name: 'provisioner',
+      description: 'Reconciles one IAM principal on every managed cluster after an IAM tag or lifecycle event',
+      timeout: Duration.minutes(2),
+      retryAttempts: 2,
+      maxEventAge,
+      onFailure: new SqsDestination(dlq('ProvisionerFailures', 'provisioner invocations that failed after retries')),
+    });
+
+    this.resync = new HouseFunction(this, 'Resync', {
+      name: 'resync',
+      description: 'Scheduled full sweep: reconciles every tagged principal and every managed entry',
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      // A failed sweep is not retried: the next scheduled one starts from scratch anyway,
+      // and a retry of a 15-minute run could overlap it.
+      retryAttempts: 0,
+      maxEventAge,
+      onFailure: new SqsDestination(dlq('ResyncFailures', 'resync runs that failed')),
+    });
+
+    for (const fn of [this.provisioner, this.resync]) {
+      this.addSystemRoleArn(fn.role.roleArn);
+      grantReconcile(fn, config, () => this.systemRoleArns);
+    }
+    this.resync.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListPrincipalsWithTags',
+        actions: ['iam:GetAccountAuthorizationDetails'],
+        // IAM defines no resource type for GetAccountAuthorizationDetails: "*" is the only form.
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.resync.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'iam:GetAccountAuthorizationDetails (the sweep lists every role and user with its tags) has no resource type in IAM\'s Service Authorization Reference; "*" is the only form. Read-only.',
+    });
+
+    assertFitsLambdaEnvironment(config);
+    // The functions parse this at cold start with RuntimeConfigSchema (design.md §5). Lazy,
+    // so that system roles added after this construct (migration) are still included.
+    const runtimeConfig = Lazy.string({
+      produce: () => stack.toJsonString({ config, systemRoleArns: this.systemRoleArns } satisfies RuntimeConfig),
+    });
+    this.provisioner.addEnvironment('EAP_CONFIG', runtimeConfig);
+    this.resync.addEnvironment('EAP_CONFIG', runtimeConfig);
+
+    this.rule = new events.Rule(this, 'IamEventsRule', {
+      description: 'IAM role/user tag and lifecycle calls (CloudTrail) to the eks-access-pilot provisioner',
+      eventPattern: cdkEventPattern(),
+    });
+    this.rule.addTarget(
+      new targets.LambdaFunction(this.provisioner.function, {
+        // Retries here cover delivery to Lambda (throttling, service errors); function errors
+        // are retried by Lambda's async invocation (retryAttempts above).
+        retryAttempts: 8,
+        maxEventAge,
+        deadLetterQueue: dlq('RuleDeliveryFailures', 'IAM events EventBridge could not deliver to the provisioner'),
+      }),
+    );
+
+    this.schedule = new events.Rule(this, 'ResyncSchedule', {
+      description: 'Periodic full resync: repairs drift and events that were lost',
+      schedule: events.Schedule.expression(config.resyncSchedule),
+    });
+    this.schedule.addTarget(
+      new targets.LambdaFunction(this.resync.function, {
+        retryAttempts: 2,
+        maxEventAge,
+        deadLetterQueue: dlq('ScheduleDeliveryFailures', 'resync schedules EventBridge could not deliver'),
+      }),
+    );
+
+    alarms.alarmOnErrors(this.provisioner.function, 'provisioner');
+    alarms.alarmOnErrors(this.resync.function, 'resync');
+  }
+
+  /** Registers another role of this system (hands off for the reconcile, deny in IAM too). */
+  addSystemRoleArn(arn: string): void {
+    this.systemRoleArns.push(arn);
+  }
+}
+
+/** Lambda allows 4 KB of environment variables per function, keys and values together. */
+const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+
+/**
+ * Fails synth, naming the cause, when the configuration cannot travel in EAP_CONFIG: a
+ * deploy would otherwise fail late with a generic Lambda error. Headroom is kept for the
+ * house variables and four system role ARNs (their values are only known at deploy time).
+ */
+function assertFitsLambdaEnvironment(config: Config): void {
+  const roleArnRoom = 4 * 'arn:aws-us-gov:iam::123456789012:role/'.length + 4 * 64;
+  const houseRoom = 256;
+  const size = Buffer.byteLength(JSON.stringify({ config, systemRoleArns: [] })) + roleArnRoom + houseRoom;
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `eksAccessPilot: the configuration needs about ${size} bytes of Lambda environment (EAP_CONFIG), more than the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows; shorten it (fewer clusters or protected principals)`,
+    );
+  }
+}
+
+/**
+ * The reconcile's permissions, shared by the provisioner and the resync. Each write is
+ * bounded twice: by the managed clusters' ARNs and by a tag or policy condition, so a bug in
+ * the code can neither touch an entry this system did not create nor grant above the ceiling
+ * (design.md §3.1, §3.2).
+ */
+function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () => string[]): void {
+  const stack = Stack.of(fn);
+  const clusterArns = config.clusters.map((c) =>
+    stack.formatArn({ service: 'eks', region: c.region, resource: 'cluster', resourceName: c.name }),
+  );
+  const entryArns = config.clusters.map((c) =>
+    stack.formatArn({ service: 'eks', region: c.region, resource: 'access-entry', resourceName: `${c.name}/*` }),
+  );
+  const owned = { [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE };
+  // Derived from the function that builds the tags, so the policy and the code cannot drift.
+  const ownershipTagKeys = Object.keys(ownershipTags({ id: 'placeholder' }));
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ReadPrincipalTags',
+      // GetRole/GetUser return the principal with its tags. Principals are looked up by
+      // name and may live under any path, so every role/user of the account is in scope.
+      actions: ['iam:GetRole', 'iam:GetUser'],
+      resources: [
+        stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
+        stack.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' }),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadManagedClusters',
+      actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'],
+      resources: clusterArns,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadManagedClusterEntries',
+      actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'],
+      resources: entryArns,
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateOwnedStandardEntries',
+      actions: ['eks:CreateAccessEntry'],
+      resources: clusterArns,
+      conditions: {
+        StringEquals: {
+          [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE,
+          // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
+          'eks:accessEntryType': 'STANDARD',
+        },
+        'ForAllValues:StringEquals': {
+          'aws:TagKeys': ownershipTagKeys,
+          // Only allow-listed Kubernetes groups (never system:masters) can be requested.
+          ...(config.allowedGroups.length ? { 'eks:kubernetesGroups': config.allowedGroups } : {}),
+        },
+        // With no allowed groups configured, a create request may carry none at all.
+        ...(config.allowedGroups.length ? {} : { Null: { 'eks:kubernetesGroups': 'true' } }),
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagOnCreateWithOwnershipTags',
+      // Needed because CreateAccessEntry carries tags. EKS has no "create action" condition
+      // key to limit this to tag-on-create; it is limited to the ownership tags instead, and
+      // the code never calls TagResource on its own.
+      actions: ['eks:TagResource'],
+      resources: entryArns,
+      conditions: {
+        StringEquals: { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'AssociateGrantablePoliciesOnOwnedEntries',
+      actions: ['eks:AssociateAccessPolicy'],
+      resources: entryArns,
+      conditions: {
+        // The ceiling, enforced by IAM: levels above it are not in this list (design.md §3.2).
+        ArnEquals: { 'eks:policyArn': grantableLevels(config).map((l) => l.policyArn) },
+        StringEquals: owned,
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ChangeOwnedEntriesOnly',
+      actions: ['eks:UpdateAccessEntry', 'eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
+      resources: entryArns,
+      conditions: { StringEquals: owned },
+    }),
+    new iam.PolicyStatement({
+      sid: 'HandsOffProtectedAndSystemPrincipals',
+      effect: iam.Effect.DENY,
+      actions: [
+        'eks:CreateAccessEntry',
+        'eks:TagResource',
+        'eks:UpdateAccessEntry',
+        'eks:DeleteAccessEntry',
+        'eks:AssociateAccessPolicy',
+        'eks:DisassociateAccessPolicy',
+      ],
+      resources: [...clusterArns, ...entryArns],
+      // Lazy: system roles registered after this call (migration) are denied as well.
+      conditions: {
+        ArnEquals: { 'eks:principalArn': Lazy.list({ produce: () => [...config.protectedPrincipalArns, ...systemRoleArns()] }) },
+      },
+    }),
+  ];
+  for (const s of statements) fn.role.addToPrincipalPolicy(s);
+
+  const wildcard = (resource: string, reason: string) =>
+    Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+  wildcard('arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*', 'iam:GetRole by name: any role of the account may carry the eks-access tags, under any path. Read-only.');
+  wildcard('arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*', 'iam:GetUser by name: any user of the account may carry the eks-access tags, under any path. Read-only.');
+  for (const c of config.clusters) {
+    wildcard(
+      `arn:<AWS::Partition>:eks:${c.region}:<AWS::AccountId>:access-entry/${c.name}/*`,
+      `Access entry ARNs end in a UUID assigned by EKS at creation; scoped to managed cluster ${c.name}, writes further limited by the managed-by resource tag and the policy ARN list.`,
+    );
+  }
+}

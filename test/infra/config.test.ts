@@ -1,0 +1,70 @@
+// A wrong `eksAccessPilot` context stops synth with the field named (design.md §5, §3.8).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#domain/config';
+import { loadConfig } from '#infra/config';
+import { buildApp, shippedConfig } from '#test/infra/synth';
+
+const appWith = (context: unknown) => new App({ context: { eksAccessPilot: context } });
+
+describe('loadConfig', () => {
+  it('returns the parsed configuration with defaults applied', () => {
+    const config = loadConfig(appWith(shippedConfig()));
+    expect(config.homeRegion).toBe('eu-west-1');
+    expect(config.levels.map((l) => l.name)).toEqual(['view', 'edit', 'admin', 'cluster-admin']);
+  });
+
+  it('names the bad field', () => {
+    const bad = shippedConfig();
+    bad.clusters[0]!.region = 'Ireland';
+    expect(() => loadConfig(appWith(bad))).toThrow(ConfigError);
+    expect(() => loadConfig(appWith(bad))).toThrow(/eksAccessPilot\.clusters\[0\]\.region: must be an AWS region/);
+  });
+
+  it('rejects a ceiling that is not a level', () => {
+    expect(() => loadConfig(appWith({ ...shippedConfig(), ceiling: 'root' }))).toThrow(/eksAccessPilot\.ceiling: "root" is not one of the levels/);
+  });
+
+  it('says so when the context object is missing', () => {
+    expect(() => loadConfig(new App())).toThrow(/eksAccessPilot/);
+  });
+
+  it('accepts the object as JSON, as `cdk synth -c eksAccessPilot=…` passes it', () => {
+    expect(loadConfig(appWith(JSON.stringify(shippedConfig()))).ceiling).toBe('edit');
+  });
+});
+
+describe('the CDK app entry point', () => {
+  it('fails synth with the field named when the context is wrong', async () => {
+    // arrange: the CLI hands context to the app in CDK_CONTEXT_JSON
+    const bad = { ...shippedConfig(), resyncSchedule: 'every 5 minutes' };
+    const outdir = mkdtempSync(join(tmpdir(), 'eap-synth-'));
+    const repo = fileURLToPath(new URL('../../', import.meta.url));
+    try {
+      // act
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+      const run = promisify(execFile)(process.execPath, ['--import', tsx, join(repo, 'infra/app.ts')], {
+        cwd: tmpdir(), // the app must not depend on the working directory
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ eksAccessPilot: bad }), CDK_OUTDIR: outdir },
+      });
+      // assert
+      await expect(run).rejects.toMatchObject({ stderr: expect.stringMatching(/eksAccessPilot\.resyncSchedule: must be rate\(\.\.\.\) or cron\(\.\.\.\)/) });
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a configuration too large for the Lambda environment', () => {
+  it('fails synth saying so', () => {
+    const clusters = Array.from({ length: 80 }, (_, i) => ({ name: `cluster-number-${i}`, region: 'eu-west-1' }));
+    expect(() => buildApp({ ...shippedConfig(), clusters })).toThrow(/EAP_CONFIG.*4096/);
+  });
+});

@@ -1,0 +1,226 @@
+// The shipped configuration (cdk.json: home region eu-west-1, ceiling edit) synthesized:
+// what must hold for the tag provisioning to be safe and operable.
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#domain/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#domain/entries';
+import { iamEventPattern } from '#domain/events';
+import { buildApp, properties, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
+
+let built: BuiltApp;
+beforeAll(() => {
+  vi.stubEnv('CDK_VALIDATION', 'false');
+  built = buildApp(shippedConfig());
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+const policy = (name: string) => `${POLICY_ARN_PREFIX}${name}`;
+
+/** Replaces CloudFormation intrinsics in an Fn::Join with plausible values and joins. */
+function resolveJoin(value: CfnResource): string {
+  if (typeof value === 'string') return value;
+  const [sep, parts] = value['Fn::Join'] as [string, unknown[]];
+  return parts
+    .map((p) => (typeof p === 'string' ? p : `arn:aws:iam::111122223333:role/${JSON.stringify(p).replace(/\W/g, '')}`))
+    .join(sep);
+}
+
+describe('the IAM event rule', () => {
+  it('matches exactly iamEventPattern(): the 8 handled calls, successful ones only', () => {
+    // arrange
+    const expected = iamEventPattern();
+    // act
+    const rule = properties(built.main, 'AWS::Events::Rule', 'IamEventsRule');
+    // assert
+    expect(rule.EventPattern).toEqual(expected);
+    expect(rule.EventPattern.detail.errorCode).toEqual([{ exists: false }]);
+    expect(rule.EventBusName).toBeUndefined(); // the default bus
+  });
+
+  it('invokes the provisioner asynchronously with an EventBridge retry policy and a DLQ', () => {
+    const rule = properties(built.main, 'AWS::Events::Rule', 'IamEventsRule');
+    const [target] = rule.Targets;
+    expect(target.Arn['Fn::GetAtt'][0]).toMatch(/Provisioner/);
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 3600 });
+    expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/RuleDeliveryFailures/);
+  });
+
+  it('has Lambda retry function errors twice, then park the event in an SQS on-failure destination', () => {
+    const config = properties(built.main, 'AWS::Lambda::EventInvokeConfig', 'Provisioner');
+    expect(config.MaximumRetryAttempts).toBe(2);
+    expect(config.MaximumEventAgeInSeconds).toBe(3600);
+    expect(config.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0]).toMatch(/ProvisionerFailures/);
+  });
+});
+
+describe('the us-east-1 forwarder (home region eu-west-1)', () => {
+  it('exists and uses the same pattern', () => {
+    expect(built.forwarder).toBeDefined();
+    expect(built.stacks.forwarder?.region).toBe('us-east-1');
+    const rule = properties(built.forwarder!, 'AWS::Events::Rule', 'ForwardIamEvents');
+    expect(rule.EventPattern).toEqual(iamEventPattern());
+  });
+
+  it('targets the home region default bus with its own role and a DLQ', () => {
+    const rule = properties(built.forwarder!, 'AWS::Events::Rule', 'ForwardIamEvents');
+    const [target] = rule.Targets;
+    expect(JSON.stringify(target.Arn)).toContain(':events:eu-west-1:');
+    expect(JSON.stringify(target.Arn)).toContain(':event-bus/default');
+    expect(target.RoleArn['Fn::GetAtt'][0]).toMatch(/ForwardRole/);
+    expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/ForwardingFailures/);
+  });
+
+  it('lets its role put events on the home bus and nothing else', () => {
+    const statements = Object.values(built.forwarder!.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as CfnResource[],
+    );
+    expect(statements).toHaveLength(1);
+    const put = statements[0]!;
+    expect(put.Action).toBe('events:PutEvents');
+    expect(JSON.stringify(put.Resource)).toContain(':events:eu-west-1:');
+  });
+});
+
+describe('the reconcile permissions (ceiling edit)', () => {
+  for (const role of ['ProvisionerRole', 'ResyncRole']) {
+    describe(role, () => {
+      it('associates only the policies of levels up to the ceiling, and only on owned entries', () => {
+        const s = statement(built.main, role, 'AssociateGrantablePoliciesOnOwnedEntries');
+        expect(s.Action).toBe('eks:AssociateAccessPolicy');
+        expect(s.Condition.ArnEquals['eks:policyArn']).toEqual([policy('AmazonEKSViewPolicy'), policy('AmazonEKSEditPolicy')]);
+        expect(s.Condition.ArnEquals['eks:policyArn']).not.toContain(policy('AmazonEKSAdminPolicy'));
+        expect(s.Condition.ArnEquals['eks:policyArn']).not.toContain(policy('AmazonEKSClusterAdminPolicy'));
+        expect(s.Condition.StringEquals).toEqual({ [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE });
+      });
+
+      it('updates, deletes and disassociates only entries tagged managed-by=eks-access-pilot', () => {
+        const s = statement(built.main, role, 'ChangeOwnedEntriesOnly');
+        expect(s.Action).toEqual(['eks:UpdateAccessEntry', 'eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy']);
+        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': 'eks-access-pilot' } });
+        expect(JSON.stringify(s.Resource)).toContain(':access-entry/prod/*');
+      });
+
+      it('creates only STANDARD entries that carry the ownership tag and allowed groups', () => {
+        const s = statement(built.main, role, 'CreateOwnedStandardEntries');
+        expect(s.Action).toBe('eks:CreateAccessEntry');
+        expect(s.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'eks:accessEntryType': 'STANDARD' });
+        expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toEqual(['pod-readers', 'log-readers']);
+        expect(s.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toContain('managed-by');
+        const t = statement(built.main, role, 'TagOnCreateWithOwnershipTags');
+        expect(t.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot' });
+      });
+
+      it('is scoped to the managed clusters and their entries', () => {
+        const reads = statement(built.main, role, 'ReadManagedClusters');
+        const arns = JSON.stringify(reads.Resource);
+        expect(arns).toContain(':eks:eu-west-1:');
+        expect(arns).toContain(':cluster/prod');
+        expect(arns).toContain(':eks:us-east-1:');
+        expect(arns).toContain(':cluster/analytics');
+        expect(arns).not.toContain('cluster/*');
+      });
+
+      it('denies any write that names a protected principal or one of the system roles', () => {
+        const s = statement(built.main, role, 'HandsOffProtectedAndSystemPrincipals');
+        expect(s.Effect).toBe('Deny');
+        const principals = s.Condition.ArnEquals['eks:principalArn'] as unknown[];
+        expect(principals).toContain('arn:aws:iam::111122223333:role/BreakGlassAdmin');
+        expect(JSON.stringify(principals)).toMatch(/ProvisionerRole.*ResyncRole/);
+      });
+    });
+  }
+
+  it('lets only the resync list every principal', () => {
+    expect(() => statement(built.main, 'ResyncRole', 'ListPrincipalsWithTags')).not.toThrow();
+    expect(() => statement(built.main, 'ProvisionerRole', 'ListPrincipalsWithTags')).toThrow();
+  });
+});
+
+describe('the functions', () => {
+  it('run on nodejs24.x, arm64, with active tracing and the house environment', () => {
+    built.main.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'eks-access-pilot',
+          POWERTOOLS_METRICS_NAMESPACE: 'EksAccessPilot',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('hand over EAP_CONFIG that parses with RuntimeConfigSchema, listing both system roles', () => {
+    for (const fn of ['Provisioner', 'Resync']) {
+      // arrange
+      const env = properties(built.main, 'AWS::Lambda::Function', `${fn}Function`).Environment.Variables;
+      // act
+      const runtime = RuntimeConfigSchema.parse(JSON.parse(resolveJoin(env.EAP_CONFIG)));
+      // assert
+      expect(runtime.config.ceiling).toBe('edit');
+      expect(runtime.config.clusters.map((c) => c.name)).toEqual(['prod', 'staging', 'analytics']);
+      expect(runtime.systemRoleArns).toHaveLength(2);
+      expect(runtime.systemRoleArns.join()).toMatch(/ProvisionerRole.*ResyncRole/);
+    }
+  });
+
+  it('log to their own log groups with a retention', () => {
+    built.main.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('run the resync on the configured schedule with a 15 minute timeout', () => {
+    const schedule = properties(built.main, 'AWS::Events::Rule', 'ResyncSchedule');
+    expect(schedule.ScheduleExpression).toBe('rate(30 minutes)');
+    expect(schedule.Targets[0].DeadLetterConfig).toBeDefined();
+    expect(properties(built.main, 'AWS::Lambda::Function', 'ResyncFunction').Timeout).toBe(900);
+  });
+});
+
+describe('dead-letter queues and alarms', () => {
+  const queueIds = ['ProvisionerFailures', 'ResyncFailures', 'RuleDeliveryFailures', 'ScheduleDeliveryFailures'];
+
+  it('encrypt every queue and refuse plain-HTTP access', () => {
+    for (const template of [built.main, built.forwarder!]) {
+      template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      for (const [, qp] of Object.entries(template.findResources('AWS::SQS::QueuePolicy'))) {
+        expect(qp.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+    }
+    expect(Object.keys(built.main.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(queueIds.length);
+  });
+
+  it('alarm on the depth of each DLQ and on the errors of each function, to the encrypted topic', () => {
+    const alarms = Object.entries(built.main.findResources('AWS::CloudWatch::Alarm'));
+    for (const q of queueIds) {
+      const alarm = alarms.find(([id]) => id.includes(q));
+      expect(alarm?.[1].Properties.MetricName, q).toBe('ApproximateNumberOfMessagesVisible');
+    }
+    for (const fn of ['Provisioner', 'Resync']) {
+      const alarm = alarms.find(([id]) => id.includes(`${fn}Function`));
+      expect(alarm?.[1].Properties.MetricName, fn).toBe('Errors');
+    }
+    for (const [, a] of alarms) expect(JSON.stringify(a.Properties.AlarmActions)).toMatch(/AlarmsTopic/);
+    const forwarderAlarm = Object.values(built.forwarder!.findResources('AWS::CloudWatch::Alarm'));
+    expect(forwarderAlarm.map((a) => a.Properties.MetricName)).toEqual(['ApproximateNumberOfMessagesVisible']);
+  });
+
+  it('encrypt the alarm topic with a rotating customer key that CloudWatch may use, and export it', () => {
+    built.main.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    built.main.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
+    });
+    built.main.hasOutput('*', { Export: { Name: 'EksAccessPilot-AlarmTopicArn' } });
+  });
+});
