@@ -9,8 +9,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 
-export const SERVICE_NAME = 'eks-access-pilot';
-export const METRICS_NAMESPACE = 'EksAccessPilot';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service.ts';
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

@@ -21,8 +21,8 @@ export function handlerEntry(name: string): string {
 }
 
 /** Powertools service name and metrics namespace, shared by every function. */
-export const SERVICE_NAME = 'eks-access-pilot';
-export const METRICS_NAMESPACE = 'EksAccessPilot';
+export { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service';
 
 /**
  * The one set of esbuild options, in esbuild's own vocabulary (infra/build.ts passes it to
