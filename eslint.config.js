@@ -15,6 +15,13 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+          message: "Use `import * as z from 'zod'`: the named `z` export defeats tree-shaking and puts every zod locale (~370 KB) into each Lambda bundle.",
+        },
+      ],
       'no-restricted-properties': [
         'error',
         { object: 'it', property: 'only', message: 'No focused tests.' },
@@ -31,7 +38,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@aws-sdk/*', '@smithy/*', '#adapters/*', '@kubernetes/*'], message: 'Domain code is pure: no SDK or adapter imports.' }] },
+        {
+          patterns: [{ group: ['@aws-sdk/*', '@smithy/*', '#adapters/*', '@kubernetes/*'], message: 'Domain code is pure: no SDK or adapter imports.' }],
+        },
       ],
     },
   },

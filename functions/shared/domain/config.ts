@@ -4,7 +4,7 @@
  * as JSON in the `EAP_CONFIG` environment variable and parsed again by the same schema
  * at cold start. A wrong value fails with a message naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EksAccessPilotError } from './errors.ts';
 
 export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';

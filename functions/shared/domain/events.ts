@@ -7,7 +7,7 @@
  * answer is never "grant X" but "re-read this principal's current tags and converge" — or
  * "ignore", when the event provably cannot have changed anything we manage.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isOwnTagKey } from './access.ts';
 import { formatIssues } from './config.ts';
 import { MalformedEventError } from './errors.ts';

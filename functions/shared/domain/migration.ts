@@ -3,7 +3,7 @@
  * input, whether a cluster can take access entries, which mode changes remain, and
  * whether created entries match the plan. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from './config.ts';
 import { EksAccessPilotError } from './errors.ts';
 
