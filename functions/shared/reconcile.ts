@@ -139,9 +139,11 @@ export interface ResyncSummary {
  */
 export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Promise<ResyncSummary> {
   const ctx = guardContext(deps.runtime);
+  // Keyed by exact ARN: an entry whose ARN is no current principal's (deleted, or re-created
+  // under another path) is an orphan, whatever its name.
   const principals = new Map<string, { principal: Principal; desired: DesiredAccess }>();
   for await (const p of deps.iam.listPrincipals()) {
-    principals.set(principalKey(p), { principal: p, desired: desiredAccess(p.tags, deps.runtime.config) });
+    principals.set(p.arn, { principal: p, desired: desiredAccess(p.tags, deps.runtime.config) });
   }
 
   const rejected: PrincipalOutcome[] = [...principals.values()]
@@ -155,10 +157,9 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     }));
 
   const byPrincipal = new Map<string, PrincipalOutcome>();
-  const outcomeFor = (ref: PrincipalRef & { arn?: string }): PrincipalOutcome => {
-    const key = principalKey(ref);
-    let o = byPrincipal.get(key);
-    if (!o) byPrincipal.set(key, (o = { principal: ref, status: 'reconciled', clusters: [] }));
+  const outcomeFor = (ref: PrincipalRef & { arn: string }): PrincipalOutcome => {
+    let o = byPrincipal.get(ref.arn);
+    if (!o) byPrincipal.set(ref.arn, (o = { principal: ref, status: 'reconciled', clusters: [] }));
     return o;
   };
 
@@ -173,32 +174,29 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const entryLimit = pLimit(entryConcurrency);
           const arns = await eks.listPrincipalArns();
           const described = await Promise.all(arns.map((a) => entryLimit(() => eks.describe(a))));
-          entries = new Map();
-          for (const e of described) {
-            const p = e && parsePrincipalArn(e.principalArn);
-            if (e && p) entries.set(principalKey(p), e);
-          }
+          entries = new Map(described.filter((e): e is ActualEntry => e !== null).map((e) => [e.principalArn, e]));
         } catch (e) {
           const label = `${eks.cluster.name} (${eks.cluster.region})`;
           (e instanceof ClusterNotReadyError ? clustersNotReady : failedClusters).push(label);
           return;
         }
         const work: Array<() => Promise<void>> = [];
-        for (const [key, { principal, desired }] of principals) {
+        for (const [arn, { principal, desired }] of principals) {
           if (!desired.ok) continue;
-          const actual = entries.get(key);
+          const actual = entries.get(arn);
           if (!actual && !desired.byCluster[eks.cluster.name]) continue;
           work.push(async () => {
             const o = await converge(eks, principal, desired, actual, ctx);
             if (o.action !== 'noop') outcomeFor(principal).clusters.push(o);
           });
         }
-        for (const [key, actual] of entries) {
-          if (principals.has(key)) continue;
-          const ref = parsePrincipalArn(actual.principalArn)!;
+        for (const [arn, actual] of entries) {
+          if (principals.has(arn)) continue;
+          const ref = parsePrincipalArn(arn);
+          if (!ref) continue;
           work.push(async () => {
             const o = await converge(eks, null, null, actual, ctx);
-            if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn: actual.principalArn }).clusters.push(o);
+            if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn }).clusters.push(o);
           });
         }
         const opLimit = pLimit(entryConcurrency);

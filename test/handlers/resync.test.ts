@@ -66,4 +66,14 @@ describe('resync handler', () => {
     expect(writes()).toBe(before);
     expect(second).toMatchObject({ changed: 0 });
   });
+
+  it('revokes the entry of a role re-created under another path, and grants the new ARN', async () => {
+    model.iam.createRole({ RoleName: 'mover', Path: '/old/', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] });
+    await handler({}, lambdaContext('resync'));
+    model.iam.deleteRole({ RoleName: 'mover' });
+    model.iam.createRole({ RoleName: 'mover', Path: '/new/', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] });
+    await handler({}, lambdaContext('resync'));
+    const prod = model.eks.listAccessEntries('eu-west-1', { clusterName: 'prod' }).accessEntries;
+    expect(prod).toEqual([arn('role', 'new/mover')]);
+  });
 });
