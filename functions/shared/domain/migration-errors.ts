@@ -1,0 +1,68 @@
+/**
+ * Typed errors of the authentication-mode migration workflow. Each sets `this.name`: Step
+ * Functions matches a Lambda error by the `name` of the thrown Error (Lambda reports it as
+ * `errorType`), so these names appear verbatim in the ASL's `Retry`/`Catch` `ErrorEquals`
+ * (workflows/auth-mode-migration.asl.json). A test checks that every custom name there is one
+ * of these classes.
+ */
+import { EksAccessPilotError } from './errors.ts';
+
+/** The workflow's own configuration (the `${…}` substitutions) is unusable. */
+export class WorkflowSettingsError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WorkflowSettingsError';
+  }
+}
+
+/**
+ * The workflow cannot read aws-auth through the Kubernetes API (401/403). The message quotes
+ * the exact `mapRoles` row an operator must add.
+ */
+export class AwsAuthUnreadableError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AwsAuthUnreadableError';
+  }
+}
+
+/** aws-auth is malformed: the plan is invalid and nothing is migrated. */
+export class AwsAuthMalformedError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AwsAuthMalformedError';
+  }
+}
+
+/** A document the workflow wrote earlier (backup, plan) is missing or not what it should be. */
+export class MigrationDocumentError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MigrationDocumentError';
+  }
+}
+
+/** An access entry already exists for a planned principal and differs from the plan. */
+export class AccessEntryConflictError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AccessEntryConflictError';
+  }
+}
+
+/** After creation, an access entry is missing or differs from the plan. */
+export class AccessEntriesMismatchError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AccessEntriesMismatchError';
+  }
+}
+
+/** The rollback could not undo everything; the message says what was and was not undone. */
+export class RollbackIncompleteError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RollbackIncompleteError';
+  }
+}
+
