@@ -253,6 +253,17 @@ export class IamModel {
     });
   }
 
+  /**
+   * Records a write that failed before it reached the model — throttled or failed on purpose by
+   * the HTTP sandbox's fault knobs — so write listeners (CloudTrail) see it as they see any
+   * failed call: the request, no response, the error code. Reads and unknown operations are
+   * not recorded, as for calls the model serves itself.
+   */
+  recordFailedWrite(operation: string, input: object, errorCode: string, errorMessage: string): void {
+    if (!WRITE_OPERATIONS.has(operation)) return;
+    this.emit({ eventName: operation, requestParameters: cloudTrailShape(input) as Record<string, unknown>, responseElements: null, errorCode, errorMessage });
+  }
+
   // ----- model-side queries (no API equivalent; used to wire EKS to IAM) -----
 
   /** True when a role or user with exactly this ARN (path included) exists now. */

@@ -1,0 +1,83 @@
+/**
+ * A sandbox seed: the IAM principals and EKS clusters a sandbox starts with, as a JSON file
+ * (sandbox/seed/default.json). Validated with a schema that names the field, like the rest of
+ * the system's inputs (design.md §3.8).
+ */
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { formatIssues } from '#domain/config';
+import type { AwsModel } from '#sandbox/model/index';
+
+const Tags = z.record(z.string(), z.string());
+const Principal = z.strictObject({
+  name: z.string().min(1),
+  path: z.string().optional(),
+  tags: Tags.optional(),
+  description: z.string().optional(),
+});
+const Arn = z.string().regex(/^arn:aws:iam::\d{12}:(role|user)\//, 'must be an IAM role or user ARN');
+const Cluster = z.strictObject({
+  name: z.string().min(1),
+  region: z.string().min(1),
+  authenticationMode: z.enum(['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API']),
+  version: z.string().min(1),
+  platformVersion: z.string().min(1),
+  creatorArn: Arn.optional(),
+  bootstrapClusterCreatorAdminPermissions: z.boolean().optional(),
+  nodeRoleArns: z.array(Arn).optional(),
+  fargateRoleArns: z.array(Arn).optional(),
+  tags: Tags.optional(),
+});
+
+export const SandboxSeedSchema = z.strictObject({
+  /** Free text for the person reading the file. */
+  description: z.string().optional(),
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID').optional(),
+  iam: z
+    .strictObject({
+      roles: z.array(Principal).default([]),
+      users: z.array(Principal).default([]),
+    })
+    .default({ roles: [], users: [] }),
+  clusters: z.array(Cluster).default([]),
+});
+export type SandboxSeed = z.input<typeof SandboxSeedSchema>;
+
+/** A trust policy for seeded roles: EC2 may assume them (the content is not evaluated). */
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/**
+ * Parses a seed.
+ * @throws Error naming the field (`clusters.0.authenticationMode: …`) when the seed is invalid.
+ */
+export function parseSeed(raw: unknown, source = 'seed'): z.output<typeof SandboxSeedSchema> {
+  const r = SandboxSeedSchema.safeParse(raw);
+  if (!r.success) throw new Error(`invalid sandbox ${source}:\n${formatIssues(r.error)}`, { cause: r.error });
+  return r.data;
+}
+
+/** Reads and parses a seed file. */
+export function loadSeed(path: string): z.output<typeof SandboxSeedSchema> {
+  return parseSeed(JSON.parse(readFileSync(path, 'utf8')), `seed ${path}`);
+}
+
+/**
+ * Creates the seed's principals through the model's own API (so they get unique IDs and pass
+ * IAM's validation), then its clusters, which see those principals. Principals first: a cluster
+ * seeded in an access-entry mode records the current principal IDs of its node and creator roles.
+ */
+export function applySeed(model: AwsModel, seed: SandboxSeed): void {
+  const s = parseSeed(seed);
+  if (s.accountId !== undefined && s.accountId !== model.accountId) {
+    throw new Error(`the seed is for account ${s.accountId}, the model for ${model.accountId}`);
+  }
+  const tags = (t?: Record<string, string>) => (t ? Object.entries(t).map(([Key, Value]) => ({ Key, Value })) : undefined);
+  for (const r of s.iam.roles) {
+    model.iam.createRole({ RoleName: r.name, Path: r.path, AssumeRolePolicyDocument: TRUST, Description: r.description, Tags: tags(r.tags) });
+  }
+  for (const u of s.iam.users) model.iam.createUser({ UserName: u.name, Path: u.path, Tags: tags(u.tags) });
+  for (const c of s.clusters) model.eks.addCluster(c);
+}
