@@ -1,8 +1,6 @@
 /** Configuration shared by the benchmarks (parsed through the real schema). */
 import { parseConfig, type RuntimeConfig } from '#domain/config';
 
-export const BENCH_ACCOUNT = '111122223333';
-
 export function benchRuntime(clusterCount = 3): RuntimeConfig {
   const clusters = Array.from({ length: clusterCount }, (_, i) => ({ name: `cluster-${i + 1}`, region: i % 2 ? 'us-east-1' : 'eu-west-1' }));
   return { config: parseConfig({ clusters, allowedGroups: ['pod-readers'] }), systemRoleArns: [] };

@@ -6,7 +6,8 @@
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 
-const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
+/** The retry configuration every client of the system uses. */
+export const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 const eksClients = new Map<string, EKSClient>();
 
