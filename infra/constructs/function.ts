@@ -4,6 +4,7 @@
  * in what they do. The esbuild options live here too and `infra/build.ts` bundles with the
  * same ones, so what `npm run build` measures is what `cdk deploy` ships.
  */
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Validations, type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +19,17 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `functions/<name>/handler.ts`, absolute. */
 export function handlerEntry(name: string): string {
   return fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
+}
+
+/**
+ * A source file given relative to the repository root (`functions/migration/plan.ts`), made
+ * absolute from this file's location. Refuses paths that leave the repository.
+ */
+export function repoEntry(relativePath: string): string {
+  if (isAbsolute(relativePath) || relativePath.split(/[\\/]/).includes('..')) {
+    throw new Error(`function entry ${relativePath} must be a path inside the repository, relative to its root`);
+  }
+  return fileURLToPath(new URL(`../../${relativePath}`, import.meta.url));
 }
 
 /** Powertools service name and metrics namespace, shared by every function. */
@@ -67,8 +79,21 @@ export function cdkBundling(): NonNullable<ConstructorParameters<typeof NodejsFu
 }
 
 export interface HouseFunctionProps {
-  /** Folder under functions/ holding handler.ts (exporting `handler`). */
+  /** Folder under functions/ holding handler.ts (exporting `handler`); with `entry`, only a name. */
   readonly name: string;
+  /**
+   * The source file exporting `handler`, relative to the repository root, for functions that
+   * do not live in `functions/<name>/handler.ts` (the migration's tasks share one folder).
+   * @default functions/<name>/handler.ts
+   */
+  readonly entry?: string;
+  /**
+   * A role shared with other functions, for functions that must act as one identity (the
+   * migration's Kubernetes API callers: the cluster admits an IAM principal, not a function).
+   * The house still grants it this function's log group and X-Ray.
+   * @default a role of its own
+   */
+  readonly role?: iam.Role;
   readonly description: string;
   readonly timeout: Duration;
   /** @default 512 — the reconcile is I/O-bound; more memory mostly buys faster cold starts. */
@@ -102,10 +127,12 @@ export class HouseFunction extends Construct {
     // An own role instead of the default one: the default attaches the AWS managed
     // AWSLambdaBasicExecutionRole (logs on every group in the account, cdk-nag IAM4);
     // this role may write to its own log group only.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `eks-access-pilot ${props.name} function`,
-    });
+    this.role =
+      props.role ??
+      new iam.Role(this, 'Role', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `eks-access-pilot ${props.name} function`,
+      });
 
     const house: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -118,7 +145,7 @@ export class HouseFunction extends Construct {
     }
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.name),
+      entry: props.entry === undefined ? handlerEntry(props.name) : repoEntry(props.entry),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: fileURLToPath(new URL('../../package-lock.json', import.meta.url)),

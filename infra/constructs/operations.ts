@@ -10,6 +10,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -80,7 +81,7 @@ export class AlarmTopic extends Construct {
     this.action = new cwActions.SnsAction(this.topic);
 
     new CfnOutput(this, 'TopicArn', {
-      description: 'Subscribe on-call here: DLQ depth and function error alarms of eks-access-pilot',
+      description: 'Subscribe on-call here: DLQ depth, function error and migration execution alarms of eks-access-pilot',
       value: this.topic.topicArn,
       exportName: props.exportName,
     });
@@ -112,6 +113,43 @@ export class AlarmTopic extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /**
+   * Pages on executions that ended badly: failed (a Fail state, including a completed
+   * rollback), and timed out or aborted (stopped by hand or by a timeout, so no rollback ran).
+   */
+  alarmOnExecutions(stateMachine: sfn.StateMachine, what: string): { failed: cloudwatch.Alarm; stopped: cloudwatch.Alarm } {
+    const period = Duration.minutes(5);
+    const failed = this.add(
+      new cloudwatch.Alarm(stateMachine, 'FailedAlarm', {
+        alarmDescription: `${what}: an execution failed; its Fail state's Error and Cause say which step, what was rolled back and where the backup is`,
+        metric: stateMachine.metricFailed({ period, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    const stopped = this.add(
+      new cloudwatch.Alarm(stateMachine, 'TimedOutOrAbortedAlarm', {
+        alarmDescription: `${what}: an execution timed out or was aborted; no rollback ran, so check the cluster's mode, its access entries and aws-auth against the backup`,
+        metric: new cloudwatch.MathExpression({
+          expression: 'timedOut + aborted',
+          usingMetrics: {
+            timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+            aborted: stateMachine.metricAborted({ period, statistic: 'Sum' }),
+          },
+          period,
+          label: 'executions timed out or aborted',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    return { failed, stopped };
   }
 
   private add(alarm: cloudwatch.Alarm): cloudwatch.Alarm {

@@ -62,10 +62,12 @@ export class TagProvisioning extends Construct {
    * Open for roles added later (the migration workflow's): `addSystemRoleArn`.
    */
   private readonly systemRoleArns: string[] = [];
+  private readonly config: Config;
 
   constructor(scope: Construct, id: string, props: TagProvisioningProps) {
     super(scope, id);
     const { config, alarms } = props;
+    this.config = config;
     const stack = Stack.of(this);
 
     const dlq = (qid: string, what: string): DeadLetterQueue => {
@@ -121,7 +123,7 @@ export class TagProvisioning extends Construct {
       reason: 'iam:GetAccountAuthorizationDetails (the sweep lists every role and user with its tags) has no resource type in IAM\'s Service Authorization Reference; "*" is the only form. Read-only.',
     });
 
-    assertFitsLambdaEnvironment(config);
+    assertFitsLambdaEnvironment(config, this.systemRoleArns.length);
     // The functions parse this at cold start with RuntimeConfigSchema (design.md §5). Lazy,
     // so that system roles added after this construct (migration) are still included.
     const runtimeConfig = Lazy.string({
@@ -163,19 +165,26 @@ export class TagProvisioning extends Construct {
   /** Registers another role of this system (hands off for the reconcile, deny in IAM too). */
   addSystemRoleArn(arn: string): void {
     this.systemRoleArns.push(arn);
+    // Each ARN travels in EAP_CONFIG: re-check once the list outgrows the reserved headroom.
+    assertFitsLambdaEnvironment(this.config, this.systemRoleArns.length);
   }
 }
 
 /** Lambda allows 4 KB of environment variables per function, keys and values together. */
 const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 
+/** System role ARNs room is reserved for before any is registered (provisioner, resync, more). */
+const RESERVED_SYSTEM_ROLES = 4;
+
 /**
  * Fails synth, naming the cause, when the configuration cannot travel in EAP_CONFIG: a
  * deploy would otherwise fail late with a generic Lambda error. Headroom is kept for the
- * house variables and four system role ARNs (their values are only known at deploy time).
+ * house variables and the system role ARNs (their values are only known at deploy time: a
+ * generated role name is at most 64 characters).
  */
-function assertFitsLambdaEnvironment(config: Config): void {
-  const roleArnRoom = 4 * 'arn:aws-us-gov:iam::123456789012:role/'.length + 4 * 64;
+function assertFitsLambdaEnvironment(config: Config, systemRoles: number): void {
+  const roles = Math.max(RESERVED_SYSTEM_ROLES, systemRoles);
+  const roleArnRoom = roles * ('arn:aws-us-gov:iam::123456789012:role/'.length + 64 + 3);
   const houseRoom = 256;
   const size = Buffer.byteLength(JSON.stringify({ config, systemRoleArns: [] })) + roleArnRoom + houseRoom;
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {

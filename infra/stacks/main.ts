@@ -1,11 +1,12 @@
 /**
  * The eks-access-pilot stack in the home region: everything that runs, pages and keeps
- * state. Built from constructs so that later parts (the auth-mode migration workflow) are
- * added here next to the tag provisioning and share its alarm topic and system-role list.
+ * state. Built from constructs: the tag provisioning and the auth-mode migration workflow
+ * share the alarm topic, and the migration's roles join the provisioner's system-role list.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '#domain/config';
+import { AuthModeMigration } from '../constructs/migration.ts';
 import { AlarmTopic } from '../constructs/operations.ts';
 import { TagProvisioning } from '../constructs/tag-provisioning.ts';
 
@@ -17,11 +18,16 @@ export class EksAccessPilotStack extends Stack {
   public readonly config: Config;
   public readonly alarms: AlarmTopic;
   public readonly provisioning: TagProvisioning;
+  public readonly migration: AuthModeMigration;
 
   constructor(scope: Construct, id: string, props: EksAccessPilotStackProps) {
     super(scope, id, props);
     this.config = props.config;
     this.alarms = new AlarmTopic(this, 'Alarms', { exportName: `${this.stackName}-AlarmTopicArn` });
     this.provisioning = new TagProvisioning(this, 'TagProvisioning', { config: props.config, alarms: this.alarms });
+    this.migration = new AuthModeMigration(this, 'Migration', { config: props.config, alarms: this.alarms });
+    // The migration's roles are the system's own (design.md §3.3): the reconcile never gives
+    // them entries or touches theirs, even when a tag on them says otherwise.
+    for (const role of this.migration.roles) this.provisioning.addSystemRoleArn(role.roleArn);
   }
 }

@@ -155,7 +155,7 @@ describe('the functions', () => {
     });
   });
 
-  it('hand over EAP_CONFIG that parses with RuntimeConfigSchema, listing both system roles', () => {
+  it('hand over EAP_CONFIG that parses with RuntimeConfigSchema, listing their own and the migration\'s roles', () => {
     for (const fn of ['Provisioner', 'Resync']) {
       // arrange
       const env = properties(built.main, 'AWS::Lambda::Function', `${fn}Function`).Environment.Variables;
@@ -164,13 +164,15 @@ describe('the functions', () => {
       // assert
       expect(runtime.config.ceiling).toBe('edit');
       expect(runtime.config.clusters.map((c) => c.name)).toEqual(['prod', 'staging', 'analytics']);
-      expect(runtime.systemRoleArns).toHaveLength(2);
+      expect(runtime.systemRoleArns).toHaveLength(2 + built.stacks.main.migration.roles.length);
       expect(runtime.systemRoleArns.join()).toMatch(/ProvisionerRole.*ResyncRole/);
     }
   });
 
   it('log to their own log groups with a retention', () => {
-    built.main.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    built.main.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+    const functionLogs = Object.entries(built.main.findResources('AWS::Logs::LogGroup')).filter(([id]) => !id.includes('StateMachine'));
+    for (const [id, group] of functionLogs) expect(group.Properties.RetentionInDays, id).toBe(30);
   });
 
   it('run the resync on the configured schedule with a 15 minute timeout', () => {
