@@ -19,6 +19,9 @@ export interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   'explain-event': async () => (await import('./commands/explain-event.ts')).command,
   plan: async () => (await import('./commands/plan.ts')).command,
+  migrate: async () => (await import('./commands/migrate.ts')).command,
+  'access-report': async () => (await import('./commands/access-report.ts')).command,
+  invoke: async () => (await import('./commands/invoke.ts')).command,
 };
 
 function usage(): string {

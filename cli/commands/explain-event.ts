@@ -7,11 +7,11 @@
  * 1 when the file cannot be read, is not JSON or is not a well-formed event; 2 for usage errors.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { ConfigSchema, formatIssues } from '#domain/config';
 import { MalformedEventError } from '#domain/errors';
 import { interpretEvent, type EventHint } from '#domain/events';
 import type { Command, CommandIO } from '../main.ts';
+import { UsageError, parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 
 const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P]';
 
@@ -20,8 +20,7 @@ const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P]';
 const TagPrefixSchema = ConfigSchema.shape.tagPrefix;
 
 function usageError(io: CommandIO, message: string): number {
-  io.err(`${message}\n\nusage: ${USAGE}`);
-  return 2;
+  return printUsageError(io, USAGE, message);
 }
 
 function describePrincipal(hint: EventHint): string {
@@ -48,23 +47,16 @@ function json(hint: EventHint): string {
 async function run(args: string[], io: CommandIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean', default: false }, 'tag-prefix': { type: 'string' } },
-    });
+    parsed = parseCommandArgs(args, { json: { type: 'boolean', default: false }, 'tag-prefix': { type: 'string' } }, ['FILE']);
   } catch (e) {
-    return usageError(io, (e as Error).message);
+    if (e instanceof UsageError) return usageError(io, e.message);
+    throw e;
   }
-  const { positionals, values } = parsed;
-  if (positionals.length !== 1) {
-    return usageError(io, positionals.length === 0 ? 'missing FILE' : `expected one FILE, got ${positionals.length}`);
-  }
+  const { values } = parsed;
   const prefix = TagPrefixSchema.safeParse(values['tag-prefix']);
   if (!prefix.success) return usageError(io, formatIssues(prefix.error, '--tag-prefix'));
 
-  const file = positionals[0]!;
+  const file = parsed.positionals[0]!;
   let text: string;
   try {
     text = await readFile(file, 'utf8');

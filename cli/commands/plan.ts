@@ -9,6 +9,8 @@ import { parseAwsAuth } from '#domain/aws-auth';
 import { planConversion } from '#domain/conversion';
 import type { ConversionPlan, PlanRow } from '#domain/conversion';
 import type { Command, CommandIO } from '../main.ts';
+import { UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
+import { policyText, table } from '../lib/format.ts';
 
 const USAGE = 'eks-access-pilot plan --aws-auth FILE [--json]';
 
@@ -17,38 +19,17 @@ interface Args {
   json: boolean;
 }
 
-function parseArgs(args: string[]): Args | string {
-  let file: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--aws-auth') {
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith('--')) return '--aws-auth needs a file';
-      file = next;
-      i++;
-    } else if (arg.startsWith('--aws-auth=')) file = arg.slice('--aws-auth='.length);
-    else return `unexpected argument "${arg}"`;
-  }
-  if (!file) return 'missing --aws-auth FILE';
-  return { file, json };
+function parse(args: string[]): Args {
+  const { values } = parseCommandArgs(args, { 'aws-auth': { type: 'string' }, json: { type: 'boolean', default: false } }, []);
+  return { file: required(values['aws-auth'], '--aws-auth FILE'), json: values.json };
 }
 
 function describeEntry(row: PlanRow): string {
   const parts: string[] = [row.entry.type];
   if (row.entry.username) parts.push(`username=${row.entry.username}`);
   if (row.entry.kubernetesGroups?.length) parts.push(`groups=${row.entry.kubernetesGroups.join(',')}`);
-  for (const p of row.entry.accessPolicies ?? []) {
-    const name = p.policyArn.slice(p.policyArn.lastIndexOf('/') + 1);
-    parts.push(`policy=${name}@${p.accessScope.type === 'cluster' ? 'cluster' : (p.accessScope.namespaces ?? []).join(',')}`);
-  }
+  for (const p of row.entry.accessPolicies ?? []) parts.push(`policy=${policyText(p)}`);
   return parts.join(' ');
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd());
 }
 
 function printText(plan: ConversionPlan, file: string, io: CommandIO): void {
@@ -82,10 +63,12 @@ export const command: Command = {
   summary: 'Show how an aws-auth ConfigMap converts to EKS access entries (offline).',
   usage: `${USAGE}\n\n  --aws-auth FILE  output of kubectl get configmap aws-auth -n kube-system -o yaml (or -o json)\n  --json           print the plan as JSON: {"valid","errors","rows","blockers"}`,
   async run(args, io) {
-    const parsed = parseArgs(args);
-    if (typeof parsed === 'string') {
-      io.err(`${parsed}\n\nusage: ${USAGE}`);
-      return 2;
+    let parsed: Args;
+    try {
+      parsed = parse(args);
+    } catch (e) {
+      if (e instanceof UsageError) return usageError(io, USAGE, e.message);
+      throw e;
     }
     let text: string;
     try {

@@ -1,0 +1,70 @@
+/**
+ * Who owns an access entry, in the words of the ownership rules the functions enforce
+ * (functions/shared/domain/entries.ts): an entry is this system's when it carries the tag
+ * `managed-by=eks-access-pilot` (`isManaged`, the same test `entryHandsOff` applies); node and
+ * Fargate types are EKS's; everything else was made by someone else. Pure.
+ */
+import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, parsePrincipalArn, principalHandsOff, principalKey } from '#domain/entries';
+import type { EntrySnapshot } from '#domain/migration-state';
+
+export type Owner = 'eks-access-pilot' | 'eks' | 'other';
+
+export interface Ownership {
+  owner: Owner;
+  /** For this system's entries: `tag` or `migration/<execution>` (eks-access-pilot/source). */
+  source?: string;
+  /** For this system's entries: the IAM unique ID the entry was made for. */
+  principalId?: string;
+  note?: string;
+}
+
+export interface OwnershipContext {
+  /** Principals known to have created the cluster (`--creator`): EKS made their entry. */
+  creatorArns: readonly string[];
+  /** DescribeCluster accessConfig.bootstrapClusterCreatorAdminPermissions. */
+  creatorBootstrapped: boolean;
+}
+
+const CLUSTER_ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
+
+function sameKey(a: string, b: string): boolean {
+  const pa = parsePrincipalArn(a);
+  const pb = parsePrincipalArn(b);
+  return Boolean(pa && pb && principalKey(pa) === principalKey(pb));
+}
+
+/**
+ * EKS gives the cluster creator (when bootstrapClusterCreatorAdminPermissions is true) an
+ * untagged STANDARD entry with only AmazonEKSClusterAdminPolicy at cluster scope and no groups.
+ * The API does not say who the creator was, so such an entry is only a candidate.
+ */
+function looksLikeCreator(e: EntrySnapshot): boolean {
+  return (
+    e.type === 'STANDARD' &&
+    Object.keys(e.tags).length === 0 &&
+    e.kubernetesGroups.length === 0 &&
+    e.policies.length === 1 &&
+    e.policies[0]!.policyArn === CLUSTER_ADMIN &&
+    e.policies[0]!.accessScope.type === 'cluster'
+  );
+}
+
+export function entryOwnership(e: EntrySnapshot, ctx: OwnershipContext): Ownership {
+  if (isManaged(e)) {
+    return {
+      owner: 'eks-access-pilot',
+      source: e.tags[SOURCE_KEY] ?? '(no source tag)',
+      ...(e.tags[PRINCIPAL_ID_KEY] ? { principalId: e.tags[PRINCIPAL_ID_KEY] } : {}),
+    };
+  }
+  // The same line entryHandsOff draws: every type but STANDARD is a node or Fargate entry.
+  if (e.type !== 'STANDARD') return { owner: 'eks', note: `${e.type} entry: nodes or Fargate pods use it` };
+  if (ctx.creatorArns.some((arn) => sameKey(arn, e.principalArn))) return { owner: 'eks', note: 'cluster creator' };
+  if (principalHandsOff(e.principalArn, { protectedPrincipalArns: [], systemRoleArns: [] }) === 'service-linked role') {
+    return { owner: 'other', note: 'service-linked role of an AWS service' };
+  }
+  if (ctx.creatorBootstrapped && looksLikeCreator(e)) {
+    return { owner: 'other', note: 'possibly the cluster creator (untagged, cluster admin only); confirm with --creator ARN' };
+  }
+  return { owner: 'other' };
+}

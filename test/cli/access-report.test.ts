@@ -1,0 +1,157 @@
+/**
+ * `eks-access-pilot access-report` against the HTTP sandbox's EKS: the real EKSClient (the
+ * adapters' own, module-level) over HTTP, pagination of ListAccessEntries included.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { POLICY_ARN_PREFIX } from '#domain/config';
+import { ownershipTags } from '#domain/entries';
+import { migrationTags } from '#domain/migration-entries';
+import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { main, type CommandIO } from '../../cli/main.ts';
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '111122223333';
+const role = (name: string, path = '/') => `arn:aws:iam::${ACCOUNT}:role${path}${name}`;
+const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
+const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
+// Another account's principals are taken to exist by the model; enough of them to need a second page.
+const BULK = Array.from({ length: 101 }, (_, i) => `arn:aws:iam::444455556666:role/bulk-${String(i).padStart(3, '0')}`);
+
+let sandbox: Sandbox;
+
+async function report(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIO = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(['access-report', ...args], io);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    seed: {
+      iam: {
+        roles: [
+          { name: 'platform-admin' },
+          { name: 'prod-nodes' },
+          { name: 'prod-fargate' },
+          { name: 'search-readers', path: '/teams/search/' },
+          { name: 'payments-deployer', path: '/teams/payments/' },
+          { name: 'hand-made' },
+        ],
+      },
+      clusters: [
+        {
+          name: 'prod',
+          region: REGION,
+          authenticationMode: 'API',
+          version: '1.31',
+          platformVersion: 'eks.12',
+          creatorArn: role('platform-admin'),
+          nodeRoleArns: [role('prod-nodes')],
+          fargateRoleArns: [role('prod-fargate')],
+        },
+        { name: 'legacy', region: REGION, authenticationMode: 'CONFIG_MAP', version: '1.29', platformVersion: 'eks.7' },
+      ],
+    },
+  });
+  const eks = sandbox.model.eks;
+  const searchId = sandbox.model.iam.principalId(role('search-readers', '/teams/search/'))!;
+  eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: role('search-readers', '/teams/search/'), kubernetesGroups: ['pod-readers'], tags: ownershipTags({ id: searchId }) });
+  eks.associateAccessPolicy(REGION, { clusterName: 'prod', principalArn: role('search-readers', '/teams/search/'), policyArn: VIEW, accessScope: { type: 'namespace', namespaces: ['search', 'search-staging'] } });
+  eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: role('payments-deployer', '/teams/payments/'), username: 'payments-deployer', tags: migrationTags('prod-to-api-1') });
+  eks.associateAccessPolicy(REGION, { clusterName: 'prod', principalArn: role('payments-deployer', '/teams/payments/'), policyArn: EDIT, accessScope: { type: 'cluster' } });
+  eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: role('hand-made'), tags: { team: 'sre' } });
+  for (const arn of BULK) eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: arn });
+  // The command's SDK clients are created on first use and read the endpoints then.
+  for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
+});
+
+afterAll(async () => {
+  await sandbox.stop();
+  vi.unstubAllEnvs();
+});
+
+describe('eks-access-pilot access-report', () => {
+  it('lists every entry with type, username, groups, policies and scope, and who owns it', async () => {
+    // act
+    const { code, stdout, stderr } = await report('--cluster', 'prod', '--region', REGION, '--json');
+
+    // assert
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const r = JSON.parse(stdout) as {
+      cluster: Record<string, unknown>;
+      entries: Array<Record<string, unknown> & { principalArn: string }>;
+      owners: Record<string, number>;
+      notes: string[];
+    };
+    expect(r.cluster).toEqual({ name: 'prod', region: REGION, authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true });
+    // 6 seeded or created in the account, and every entry of the second ListAccessEntries page.
+    expect(r.entries).toHaveLength(6 + BULK.length);
+    const entry = (arn: string) => r.entries.find((e) => e.principalArn === arn);
+    expect(entry(role('search-readers', '/teams/search/'))).toMatchObject({
+      type: 'STANDARD',
+      kubernetesGroups: ['pod-readers'],
+      policies: [{ policyArn: VIEW, accessScope: { type: 'namespace', namespaces: ['search', 'search-staging'] } }],
+      owner: 'eks-access-pilot',
+      source: 'tag',
+      principalId: sandbox.model.iam.principalId(role('search-readers', '/teams/search/')),
+    });
+    expect(entry(role('payments-deployer', '/teams/payments/'))).toMatchObject({ username: 'payments-deployer', owner: 'eks-access-pilot', source: 'migration/prod-to-api-1' });
+    expect(entry(role('prod-nodes'))).toMatchObject({ type: 'EC2_LINUX', owner: 'eks' });
+    expect(entry(role('prod-fargate'))).toMatchObject({ type: 'FARGATE_LINUX', owner: 'eks' });
+    // EKS's API does not name the creator: its entry is only flagged as a candidate.
+    expect(entry(role('platform-admin'))).toMatchObject({ owner: 'other', note: expect.stringMatching(/^possibly the cluster creator/) });
+    expect(entry(role('hand-made'))).toMatchObject({ owner: 'other', tags: { team: 'sre' } });
+    expect(entry(role('hand-made'))!.note).toBeUndefined();
+    expect(r.owners).toEqual({ 'eks-access-pilot': 2, eks: 2, other: 2 + BULK.length });
+    expect(r.notes).toEqual([]);
+  });
+
+  it('attributes the creator\'s entry to EKS when --creator names it', async () => {
+    const { stdout } = await report('--cluster', 'prod', '--region', REGION, '--json', '--creator', role('platform-admin'));
+
+    const r = JSON.parse(stdout) as { entries: Array<{ principalArn: string; owner: string; note?: string }> };
+    expect(r.entries.find((e) => e.principalArn === role('platform-admin'))).toMatchObject({ owner: 'eks', note: 'cluster creator' });
+  });
+
+  it('prints a table with one line per entry and the owners', async () => {
+    const { code, stdout } = await report('--cluster', 'prod', '--region', REGION);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Cluster prod \(eu-west-1\), authentication mode API: 107 access entries$/m);
+    expect(stdout).toMatch(/^PRINCIPAL +TYPE +USERNAME +GROUPS +POLICIES +OWNER$/m);
+    expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/teams\/search\/search-readers +STANDARD +\S+ +pod-readers +AmazonEKSViewPolicy@search,search-staging +eks-access-pilot \(tag\)$/m);
+    expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/prod-nodes +EC2_LINUX +\S+ +system:nodes +- +eks \(EC2_LINUX entry/m);
+    expect(stdout).toContain('owners: 2 eks-access-pilot, 2 EKS, 103 someone else');
+  });
+
+  it('reports a CONFIG_MAP cluster as having no access entries, and says where access is', async () => {
+    const { code, stdout } = await report('--cluster', 'legacy', '--region', REGION);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/authentication mode CONFIG_MAP: 0 access entries/);
+    expect(stdout).toMatch(/note: the cluster is in CONFIG_MAP mode: .*aws-auth/);
+  });
+
+  it('exits 1 naming the cluster when it does not exist', async () => {
+    const { code, stderr } = await report('--cluster', 'nope', '--region', REGION);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^no cluster nope in eu-west-1 \(ResourceNotFoundException: /);
+  });
+
+  it.each([
+    ['no --cluster', ['--region', REGION], /missing --cluster NAME/],
+    ['no --region', ['--cluster', 'prod'], /missing --region R/],
+    ['a bad region', ['--cluster', 'prod', '--region', 'europe'], /--region: must be an AWS region/],
+    ['a positional', ['prod'], /Unexpected argument 'prod'|unexpected argument/i],
+  ])('exits 2 for a usage error: %s', async (_label, args, message) => {
+    const { code, stderr } = await report(...args);
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain('usage: eks-access-pilot access-report');
+  });
+});
