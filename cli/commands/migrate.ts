@@ -57,8 +57,8 @@ const HELP = `${USAGE}
 
 EXECUTION is an execution ARN, or an execution name of the migration state machine.
 The state machine is --state-machine ARN, else $EAP_STATE_MACHINE_ARN, else the one state
-machine in --region named *MigrationStateMachine* (as CloudFormation names the stack's) or
-*AuthModeMigration*; the stack output MigrationStateMachineArn… has the ARN. Credentials and region come from
+machine in --region named eks-access-pilot-auth-mode-migration (the name the stack gives it);
+the stack output MigrationStateMachineArn… has the ARN. Credentials and region come from
 the default AWS chain; AWS_ENDPOINT_URL_SFN / _S3 point the commands at the sandbox.
 
 start     validates the input as the workflow does, starts an execution, prints its ARN.

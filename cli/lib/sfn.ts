@@ -11,16 +11,12 @@ import {
   SFNClient,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { MIGRATION_STATE_MACHINE_NAME } from '../../functions/migration/workflow.ts';
 
 const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
-/**
- * How the migration state machine's name can be recognised: CloudFormation generates it from the
- * construct path (`Migration/StateMachine` → `MigrationStateMachine<hash>-<random>`), and the
- * README calls it `…AuthModeMigration…`. Several matches are never guessed between.
- */
-export const STATE_MACHINE_NAME_PARTS = ['AuthModeMigration', 'MigrationStateMachine'] as const;
-const NAME_HINT = STATE_MACHINE_NAME_PARTS.map((p) => `*${p}*`).join(' or ');
+/** The stack names its state machine (infra/constructs/migration.ts); a different name is never guessed at. */
+const NAME_HINT = MIGRATION_STATE_MACHINE_NAME;
 export const STATE_MACHINE_ENV = 'EAP_STATE_MACHINE_ARN';
 
 export function sfnClient(region: string | undefined): SFNClient {
@@ -85,7 +81,7 @@ export async function resolveStateMachine(
   do {
     const page = await client.send(new ListStateMachinesCommand({ nextToken, maxResults: 1000 }));
     for (const sm of page.stateMachines ?? []) {
-      if (sm.stateMachineArn && STATE_MACHINE_NAME_PARTS.some((p) => sm.name?.includes(p))) found.push(sm.stateMachineArn);
+      if (sm.stateMachineArn && sm.name === MIGRATION_STATE_MACHINE_NAME) found.push(sm.stateMachineArn);
     }
     nextToken = page.nextToken;
   } while (nextToken);

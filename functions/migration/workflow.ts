@@ -5,6 +5,9 @@
  */
 export const MIGRATION_ASL_PATH = 'workflows/auth-mode-migration.asl.json';
 
+/** The deployed state machine's fixed name: what operators look for in the console and the CLI finds. */
+export const MIGRATION_STATE_MACHINE_NAME = 'eks-access-pilot-auth-mode-migration';
+
 export type Substitution =
   | { kind: 'function'; entry: string; description: string }
   | { kind: 'bucket'; description: string }

@@ -50,7 +50,7 @@ import { Construct } from 'constructs';
 import type { Config } from '#domain/config';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#domain/entries';
 import { migrationSource, migrationTags } from '#domain/migration-entries';
-import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
+import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
 import { HouseFunction } from './function.ts';
 import type { AlarmTopic } from './operations.ts';
 
@@ -371,6 +371,8 @@ export class AuthModeMigration extends Construct {
     );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      // A fixed name: operators find it in the console, and the CLI by name.
+      stateMachineName: MIGRATION_STATE_MACHINE_NAME,
       comment: 'eks-access-pilot: aws-auth to access entries migration',
       definitionBody: sfn.DefinitionBody.fromFile(MIGRATION_ASL_FILE),
       definitionSubstitutions: substitutions,

@@ -24,7 +24,7 @@ import { APPROVAL_STATE, REJECTION_ERROR } from '../../cli/commands/migrate.ts';
 import { buildTimeline, pendingCallback } from '../../cli/lib/timeline.ts';
 import { loadJson } from '#test/helpers/events';
 
-const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:AuthModeMigrationStateMachine3F1A2B4C-Xk9PqR2sT7vW';
+const SM = 'arn:aws:states:eu-west-1:111122223333:stateMachine:eks-access-pilot-auth-mode-migration';
 const FAILED_EXEC = `${SM.replace(':stateMachine:', ':execution:')}:prod-to-api-20260322T101500Z`;
 const WAITING_EXEC = `${SM.replace(':stateMachine:', ':execution:')}:prod-to-api-20260323T090000Z`;
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeMMx5bZr+ZDH3ks0n8c0y0Uyf9VPrRoCc3hG6bVrvAmh7kxF0sGVQ8PoInDHFgNUyKiSCbe0Zx3TTm8qv1WvMhV';
@@ -231,12 +231,12 @@ describe('eks-access-pilot migrate', () => {
       expect(JSON.parse(input.input!)).toStrictEqual({ clusterName: 'prod', region: 'eu-west-1', targetMode: 'API', dryRun: true, approveCutover: false });
     });
 
-    it('finds the state machine by its CloudFormation-generated name across ListStateMachines pages', async () => {
+    it('finds the state machine by the name the stack gives it, across ListStateMachines pages', async () => {
       // arrange
-      const generated = SM.replace(/:stateMachine:.*/, ':stateMachine:MigrationStateMachine9E2B6C41-Xk9PqR2sT7vW');
+      const generated = SM;
       sfn
         .on(ListStateMachinesCommand, { nextToken: undefined })
-        .resolves({ stateMachines: [{ name: 'other', stateMachineArn: SM.replace(/:stateMachine:.*/, ':stateMachine:other'), type: 'STANDARD', creationDate: new Date() }], nextToken: 'page-2' })
+        .resolves({ stateMachines: [{ name: 'other-eks-access-pilot-auth-mode-migration-copy', stateMachineArn: SM.replace(/:stateMachine:.*/, ':stateMachine:other-eks-access-pilot-auth-mode-migration-copy'), type: 'STANDARD', creationDate: new Date() }], nextToken: 'page-2' })
         .on(ListStateMachinesCommand, { nextToken: 'page-2' })
         .resolves({ stateMachines: [{ name: generated.split(':').at(-1)!, stateMachineArn: generated, type: 'STANDARD', creationDate: new Date() }] });
       sfn.on(StartExecutionCommand).resolves({ executionArn: FAILED_EXEC, startDate: new Date() });
@@ -268,7 +268,7 @@ describe('eks-access-pilot migrate', () => {
       const elsewhere = await migrate('start', '--cluster', 'prod', '--region', 'us-east-1', '--target', 'API', '--state-machine', SM);
 
       expect(none.code).toBe(1);
-      expect(none.stderr).toMatch(/no state machine named \*AuthModeMigration\* or \*MigrationStateMachine\* in eu-west-1/);
+      expect(none.stderr).toMatch(/no state machine named eks-access-pilot-auth-mode-migration in eu-west-1/);
       expect(elsewhere.code).toBe(1);
       expect(elsewhere.stderr).toMatch(/state machine is in eu-west-1 but the cluster is in us-east-1/);
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
