@@ -115,6 +115,23 @@ export interface EksModelOptions {
   now?: () => Date;
 }
 
+/** Where a cluster's Kubernetes API is served, as DescribeCluster reports it. */
+export interface ApiServer {
+  /** `cluster.endpoint`, e.g. `https://127.0.0.1:4443/k8s/eu-west-1/prod`. */
+  endpoint: string;
+  /** `cluster.certificateAuthority.data`: the base64 of the PEM of the CA that signed the server's certificate. */
+  caData: string;
+}
+
+/** What the Kubernetes API server of a cluster needs to know about it (no API call is counted). */
+export interface ClusterAuthView {
+  mode: AuthenticationMode;
+  /** The creator, when bootstrapClusterCreatorAdminPermissions made it an admin. */
+  bootstrapAdminArn?: string;
+  /** Principal ARNs of the access entries that still authenticate their principal. */
+  effectiveEntryArns: string[];
+}
+
 interface Association {
   policyArn: string;
   accessScope: AccessScope;
@@ -165,6 +182,7 @@ export class EksModel {
   readonly calls = new Map<string, number>();
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly options: Required<Pick<EksModelOptions, 'updatePolls' | 'now'>> & EksModelOptions;
+  private apiServer: ((region: string, name: string) => ApiServer) | undefined;
 
   constructor(options: EksModelOptions = {}) {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
@@ -203,6 +221,30 @@ export class EksModel {
   /** Makes the next authentication-mode update of a cluster end in `Failed` with this error. */
   failNextUpdate(region: string, name: string, errorCode = 'Unknown', errorMessage = 'Update failed (injected by the sandbox)'): void {
     this.cluster(region, name).failNextUpdate = { errorCode, errorMessage };
+  }
+
+  /**
+   * Makes DescribeCluster report where the sandbox serves each cluster's Kubernetes API (its
+   * endpoint and the CA that signed its certificate), as EKS reports its own.
+   */
+  serveApiAt(locate: (region: string, name: string) => ApiServer): void {
+    this.apiServer = locate;
+  }
+
+  /** Whether the cluster exists (no API call is counted). */
+  hasCluster(region: string, name: string): boolean {
+    return this.clusters.has(clusterKey(region, name));
+  }
+
+  /** The cluster as its Kubernetes API server's authenticator sees it (no API call is counted). */
+  authView(region: string, name: string): ClusterAuthView {
+    const c = this.cluster(region, name);
+    this.advance(c);
+    return {
+      mode: c.mode,
+      ...(c.bootstrap && c.seed.creatorArn ? { bootstrapAdminArn: c.seed.creatorArn } : {}),
+      effectiveEntryArns: [...c.entries.keys()].filter((arn) => this.isAccessEntryEffective(region, name, arn)),
+    };
   }
 
   /** Completes every update still in progress, as if enough time had passed. */
@@ -619,8 +661,12 @@ export class EksModel {
       platformVersion: c.seed.platformVersion,
       // EKS docs (setting-up-access-entries.adoc): the cluster is UPDATING until the switch ends.
       status: updating ? 'UPDATING' : 'ACTIVE',
-      endpoint: `https://${c.seed.name.toUpperCase()}.gr7.${c.seed.region}.eks.amazonaws.com`,
-      certificateAuthority: { data: Buffer.from(`sandbox CA for ${c.seed.name}`).toString('base64') },
+      ...(this.apiServer
+        ? (({ endpoint, caData }) => ({ endpoint, certificateAuthority: { data: caData } }))(this.apiServer(c.seed.region, c.seed.name))
+        : {
+            endpoint: `https://${c.seed.name.toUpperCase()}.gr7.${c.seed.region}.eks.amazonaws.com`,
+            certificateAuthority: { data: Buffer.from(`sandbox CA for ${c.seed.name}`).toString('base64') },
+          }),
       accessConfig: { authenticationMode: c.mode, bootstrapClusterCreatorAdminPermissions: c.bootstrap },
       tags: { ...c.tags },
     };

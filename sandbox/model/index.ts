@@ -1,13 +1,41 @@
-// One model of AWS for tests and the sandbox: IAM and EKS wired so EKS sees IAM's principals.
+// One model of AWS for tests and the sandbox: IAM and EKS wired so EKS sees IAM's principals;
+// S3; the Kubernetes API server of each cluster, which admits callers by the cluster's EKS state;
+// and the callers' identities (what STS GetCallerIdentity answers for an access key).
 import { EksModel, type EksModelOptions } from '#sandbox/model/eks';
 import { DEFAULT_ACCOUNT_ID, IamModel } from '#sandbox/model/iam';
+import { KubernetesModel } from '#sandbox/model/kubernetes';
+import { S3Model } from '#sandbox/model/s3';
 
-export { EksModel, IamModel, DEFAULT_ACCOUNT_ID };
-export type { ClusterSeed, EksModelOptions } from '#sandbox/model/eks';
+export { EksModel, IamModel, DEFAULT_ACCOUNT_ID, KubernetesModel, S3Model };
+export type { ApiServer, ClusterSeed, EksModelOptions } from '#sandbox/model/eks';
 export type { IamWriteEvent, IamWriteListener } from '#sandbox/model/iam';
 
 export interface AwsModelOptions extends Omit<EksModelOptions, 'accountId' | 'principalExists' | 'principalId'> {
   accountId?: string;
+}
+
+/** An access key the sandbox knows: who signs with it (STS GetCallerIdentity's answer). */
+export interface KnownAccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** An IAM user ARN or an STS assumed-role ARN. */
+  arn: string;
+}
+
+/**
+ * The role the migration workflow's Lambdas run as, by default: the sandbox's own access key
+ * signs as a session of it, so the Kubernetes API sees "the workflow" (design.md §4).
+ */
+export const WORKFLOW_ROLE_NAME = 'eks-access-pilot-MigrationRole';
+
+/** The ARN aws-auth and access entries match for a caller: roles without path, lower case. */
+export function canonicalPrincipal(arn: string): string {
+  const sts = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  if (sts) return `arn:${sts[1]}:iam::${sts[2]}:role/${sts[3]}`.toLowerCase();
+  const role = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (role) return `arn:${role[1]}:iam::${role[2]}:role/${role[3]}`.toLowerCase();
+  return arn;
 }
 
 /**
@@ -18,11 +46,15 @@ export class AwsModel {
   readonly accountId: string;
   readonly iam: IamModel;
   readonly eks: EksModel;
+  readonly s3: S3Model;
+  private readonly apiServers = new Map<string, KubernetesModel>();
+  private readonly accessKeys = new Map<string, KnownAccessKey>();
 
   constructor(options: AwsModelOptions = {}) {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     const now = options.now;
     this.iam = new IamModel(this.accountId, now ? { now } : {});
+    this.s3 = new S3Model(now ? { now } : {});
     const local = (arn: string) => arn.startsWith(`arn:aws:iam::${this.accountId}:`);
     this.eks = new EksModel({
       ...options,
@@ -30,5 +62,38 @@ export class AwsModel {
       principalExists: (arn) => !local(arn) || this.iam.principalExists(arn),
       principalId: (arn) => (local(arn) ? this.iam.principalId(arn) : undefined),
     });
+  }
+
+  /**
+   * The Kubernetes API server of an EKS cluster (its aws-auth ConfigMap and its authenticator),
+   * created on first use. It admits callers by the cluster's current EKS state: the mode, the
+   * bootstrap admin, the access entries that still authenticate their principal.
+   */
+  kubernetes(region: string, clusterName: string): KubernetesModel {
+    const key = `${region}/${clusterName}`;
+    let k8s = this.apiServers.get(key);
+    if (!k8s) {
+      const view = () => this.eks.authView(region, clusterName);
+      const creator = view().bootstrapAdminArn;
+      k8s = new KubernetesModel({
+        ...(creator ? { creatorArn: creator } : {}),
+        authMode: () => view().mode,
+        // EKS matches a role session to the role's entry whatever the role's path is.
+        hasAccessEntry: (arn) => view().effectiveEntryArns.some((e) => canonicalPrincipal(e) === canonicalPrincipal(arn)),
+      });
+      this.apiServers.set(key, k8s);
+    }
+    return k8s;
+  }
+
+  /** Registers an access key, as if IAM or STS had issued it. */
+  addAccessKey(key: KnownAccessKey): void {
+    this.accessKeys.set(key.accessKeyId, { ...key });
+  }
+
+  /** The key with this ID, if the sandbox issued it. */
+  accessKey(accessKeyId: string): KnownAccessKey | undefined {
+    const k = this.accessKeys.get(accessKeyId);
+    return k && { ...k };
   }
 }

@@ -39,6 +39,13 @@ export interface ConfigMapApi {
   readNamespacedConfigMap(p: { name: string; namespace: string }): Promise<V1ConfigMap>;
   replaceNamespacedConfigMap(p: { name: string; namespace: string; body: V1ConfigMap }): Promise<V1ConfigMap>;
   createNamespacedConfigMap(p: { namespace: string; body: V1ConfigMap }): Promise<V1ConfigMap>;
+  /**
+   * A JSON merge patch (RFC 7386; for a ConfigMap's string map a strategic merge patch means the
+   * same): keys set to null are removed. A `metadata.resourceVersion` in the patch is a
+   * precondition, 409 Conflict when it is not the current one (Kubernetes API concepts,
+   * "Patch operations": resourceVersion in a patch is used for optimistic concurrency).
+   */
+  patchNamespacedConfigMap(p: { name: string; namespace: string; body: unknown }): Promise<V1ConfigMap>;
 }
 
 function status(code: number, reason: string, message: string): ApiException<string> {
@@ -148,6 +155,29 @@ export class KubernetesModel {
         if (this.objects.has(`${namespace}/${name}`)) throw status(409, 'AlreadyExists', `configmaps "${name}" already exists`);
         const o: Stored = { data: { ...(body.data ?? {}) }, resourceVersion: String(++this.revision), uid: `${namespace}-${name}` };
         this.objects.set(`${namespace}/${name}`, o);
+        return this.toConfigMap(namespace, name, o);
+      },
+      patchNamespacedConfigMap: async ({ name, namespace, body }) => {
+        guard('patchNamespacedConfigMap');
+        this.runInterceptor();
+        const o = this.objects.get(`${namespace}/${name}`);
+        if (!o) throw status(404, 'NotFound', `configmaps "${name}" not found`);
+        const patch = (typeof body === 'object' && body !== null ? body : {}) as { metadata?: { resourceVersion?: unknown }; data?: unknown };
+        const expected = patch.metadata?.resourceVersion;
+        if (expected !== undefined && expected !== null && expected !== o.resourceVersion) {
+          throw status(409, 'Conflict', `Operation cannot be fulfilled on configmaps "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+        if (patch.data === null) o.data = {};
+        else if (typeof patch.data === 'object' && patch.data !== undefined) {
+          const next = { ...o.data };
+          for (const [k, v] of Object.entries(patch.data as Record<string, unknown>)) {
+            if (v === null) delete next[k];
+            else if (typeof v === 'string') next[k] = v;
+            else throw status(400, 'BadRequest', `ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal ${typeof v} into Go struct field ConfigMap.data of type string`);
+          }
+          o.data = next;
+        }
+        o.resourceVersion = String(++this.revision);
         return this.toConfigMap(namespace, name, o);
       },
     };

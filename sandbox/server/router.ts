@@ -33,7 +33,8 @@ export interface ResolvedCall {
   operation: string;
   /** The operation's input, decoded (for failure records). */
   input: Record<string, unknown>;
-  serve(): SandboxResponse;
+  /** Synchronous for the model's own rules; a promise where serving needs async work (SigV4). */
+  serve(): SandboxResponse | Promise<SandboxResponse>;
 }
 
 export interface ServiceHandler {
@@ -116,7 +117,7 @@ export class Router {
     }
     const code = this.faults.failure(handler.service, call.operation);
     if (code !== undefined) return handler.failed(req, call, code);
-    return call.serve();
+    return await call.serve();
   }
 }
 

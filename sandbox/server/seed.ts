@@ -1,9 +1,11 @@
 /**
- * A sandbox seed: the IAM principals and EKS clusters a sandbox starts with, as a JSON file
+ * A sandbox seed: the IAM principals, EKS clusters (with their aws-auth ConfigMap), S3 buckets
+ * and known access keys a sandbox starts with, as a JSON file
  * (sandbox/seed/default.json). Validated with a schema that names the field, like the rest of
  * the system's inputs (design.md §3.8).
  */
 import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import * as z from 'zod';
 import { formatIssues } from '#domain/config';
 import type { AwsModel } from '#sandbox/model/index';
@@ -16,6 +18,12 @@ const Principal = z.strictObject({
   description: z.string().optional(),
 });
 const Arn = z.string().regex(/^arn:aws:iam::\d{12}:(role|user)\//, 'must be an IAM role or user ARN');
+/**
+ * An aws-auth key: rows as JSON (written out as the YAML aws-auth holds) or the YAML text as it
+ * is, for rows a structured form cannot express (malformed ones, on purpose).
+ */
+const AwsAuthRows = z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]);
+const AwsAuth = z.strictObject({ mapRoles: AwsAuthRows.optional(), mapUsers: AwsAuthRows.optional(), mapAccounts: AwsAuthRows.optional() });
 const Cluster = z.strictObject({
   name: z.string().min(1),
   region: z.string().min(1),
@@ -27,6 +35,14 @@ const Cluster = z.strictObject({
   nodeRoleArns: z.array(Arn).optional(),
   fargateRoleArns: z.array(Arn).optional(),
   tags: Tags.optional(),
+  /** The cluster's aws-auth ConfigMap (kube-system); none when absent. */
+  awsAuth: AwsAuth.optional(),
+});
+const AccessKey = z.strictObject({
+  accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must look like an access key ID'),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().optional(),
+  arn: z.string().regex(/^arn:aws:(iam::\d{12}:user\/|sts::\d{12}:assumed-role\/[^/]+\/)/, 'must be an IAM user or STS assumed-role ARN'),
 });
 
 export const SandboxSeedSchema = z.strictObject({
@@ -40,6 +56,9 @@ export const SandboxSeedSchema = z.strictObject({
     })
     .default({ roles: [], users: [] }),
   clusters: z.array(Cluster).default([]),
+  s3: z.strictObject({ buckets: z.array(z.strictObject({ name: z.string().min(3), versioned: z.boolean().optional() })).default([]) }).default({ buckets: [] }),
+  /** Access keys besides the sandbox's own, with who signs with them (STS and the Kubernetes API honour them). */
+  accessKeys: z.array(AccessKey).default([]),
 });
 export type SandboxSeed = z.input<typeof SandboxSeedSchema>;
 
@@ -79,5 +98,17 @@ export function applySeed(model: AwsModel, seed: SandboxSeed): void {
     model.iam.createRole({ RoleName: r.name, Path: r.path, AssumeRolePolicyDocument: TRUST, Description: r.description, Tags: tags(r.tags) });
   }
   for (const u of s.iam.users) model.iam.createUser({ UserName: u.name, Path: u.path, Tags: tags(u.tags) });
-  for (const c of s.clusters) model.eks.addCluster(c);
+  for (const { awsAuth, ...c } of s.clusters) {
+    model.eks.addCluster(c);
+    if (awsAuth) {
+      const data = Object.fromEntries(
+        Object.entries(awsAuth)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, typeof v === 'string' ? v : stringify(v)]),
+      );
+      model.kubernetes(c.region, c.name).seedConfigMap('kube-system', 'aws-auth', data);
+    }
+  }
+  for (const b of s.s3.buckets) model.s3.createBucket(b.name, { versioned: b.versioned ?? true });
+  for (const k of s.accessKeys) model.addAccessKey(k);
 }
