@@ -79,4 +79,4 @@ export function makeBackup(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeBackup(productionPorts));
+export const handler = instrument(makeBackup(productionPorts), { metrics: false });

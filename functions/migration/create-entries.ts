@@ -84,4 +84,4 @@ export function makeCreateEntries(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeCreateEntries(productionPorts));
+export const handler = instrument(makeCreateEntries(productionPorts), { metrics: false });

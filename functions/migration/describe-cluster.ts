@@ -93,4 +93,4 @@ export function makeDescribeCluster(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeDescribeCluster(productionPorts));
+export const handler = instrument(makeDescribeCluster(productionPorts), { metrics: false });

@@ -111,4 +111,4 @@ export function makePlan(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makePlan(productionPorts));
+export const handler = instrument(makePlan(productionPorts), { metrics: false });

@@ -35,4 +35,4 @@ export function makeRelist(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeRelist(productionPorts));
+export const handler = instrument(makeRelist(productionPorts), { metrics: false });

@@ -63,4 +63,4 @@ export function makeReport(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeReport(productionPorts));
+export const handler = instrument(makeReport(productionPorts), { metrics: false });

@@ -50,4 +50,4 @@ export function makeRequestApproval(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeRequestApproval(productionPorts));
+export const handler = instrument(makeRequestApproval(productionPorts), { metrics: false });

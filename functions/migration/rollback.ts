@@ -155,4 +155,4 @@ export function makeRollback(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeRollback(productionPorts));
+export const handler = instrument(makeRollback(productionPorts), { metrics: false });

@@ -59,4 +59,4 @@ export async function validateInput(event: ValidateInputEvent): Promise<Run> {
   return run;
 }
 
-export const handler = instrument(validateInput);
+export const handler = instrument(validateInput, { metrics: false });

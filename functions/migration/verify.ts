@@ -42,4 +42,4 @@ export function makeVerify(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeVerify(productionPorts));
+export const handler = instrument(makeVerify(productionPorts), { metrics: false });

@@ -11,7 +11,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import type { NormalizedSchema } from '@smithy/core/schema';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
-import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
+import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
 import type { Sandbox } from '../server/index.ts';
 import { operationOf, type StaticOperation } from '../server/smithy.ts';
 import type { LambdaHandler, SdkIntegration } from './model.ts';
@@ -19,7 +19,7 @@ import type { LambdaHandler, SdkIntegration } from './model.ts';
 const REPO_ROOT = new URL('../../', import.meta.url);
 
 export interface MigrationMachineOptions {
-  /** State machine name (default `eks-access-pilot-migration`). */
+  /** State machine name (default: the name the CDK stack gives it). */
   name?: string;
   /** Backup bucket, created versioned if the sandbox has none of that name (default `eks-access-pilot-migration-<account>`). */
   bucket?: string;
@@ -103,7 +103,7 @@ export async function createMigrationStateMachine(sandbox: Sandbox, options: Mig
   }
   const { accountId } = sandbox.model;
   const region = sandbox.env.AWS_REGION!;
-  const name = options.name ?? 'eks-access-pilot-migration';
+  const name = options.name ?? MIGRATION_STATE_MACHINE_NAME;
   const bucket = options.bucket ?? `eks-access-pilot-migration-${accountId}`;
   try {
     sandbox.model.s3.keys(bucket);

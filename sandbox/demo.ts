@@ -1,0 +1,185 @@
+/**
+ * `npm start`: the whole story on the embedded sandbox, narrated. No credentials, no network:
+ * every AWS call goes to 127.0.0.1, through the same SDK clients, handlers, state machine and
+ * CLI code as in production.
+ *
+ *   1. a dry run of the migration of cluster `demo` (CONFIG_MAP, realistic aws-auth) → the plan
+ *   2. the full run to API, stopping at the approval gate, approved → the execution as a timeline
+ *   3. a team tags a role eks-access=view through IAM → the entry appears; edit → it changes;
+ *      untag → it goes
+ *   4. the access report of the cluster, and what the demo cost in API calls
+ */
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
+import { parseConfig, type RuntimeConfig } from '#domain/config';
+import { EventBridge } from '#sandbox/eventbridge';
+import { loadSeed, startSandbox } from '#sandbox/server/index';
+import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
+
+const SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
+const CLUSTER = 'demo';
+const TEAM_ROLE = 'data-pipeline';
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const step = (n: number, title: string) => out(`\n━━ ${n}. ${title} ${'━'.repeat(Math.max(0, 68 - title.length))}`);
+const say = (line: string) => out(`   ${line}`);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const seed = loadSeed(SEED);
+  const sandbox = await startSandbox({ seed });
+  const region = sandbox.env.AWS_REGION!;
+  const account = sandbox.model.accountId;
+  const runtime: RuntimeConfig = {
+    config: parseConfig({
+      homeRegion: region,
+      clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
+      allowedGroups: ['pod-readers'],
+      protectedPrincipalArns: [`arn:aws:iam::${account}:role/admin/BreakGlassAdmin`],
+    }),
+    systemRoleArns: [`arn:aws:iam::${account}:role/eks-access-pilot/eks-access-pilot-MigrationRole`],
+  };
+  // Everything below (handlers, CLI) creates its SDK clients on first use from these variables.
+  // The functions' JSON logs and metrics would drown the story; the tests read them instead.
+  Object.assign(process.env, sandbox.env, {
+    EAP_CONFIG: JSON.stringify(runtime),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  const { main: cli } = await import('../cli/main.ts');
+  const { handler: provisioner } = await import('../functions/provisioner/handler.ts');
+  const machine = await createMigrationStateMachine(sandbox);
+  // What an operator exports from the stack's outputs (RUNBOOK.md).
+  process.env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
+  const bus = new EventBridge((event) => provisioner(event, lambdaContext(event.id)));
+  bus.connect(sandbox.model.iam);
+  const sfn = new SFNClient({ region });
+  const s3 = new S3Client({ region });
+  const iam = new IAMClient({ region: 'us-east-1' });
+
+  const run = async (...args: string[]): Promise<string> => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const code = await cli(args, { out: (l) => lines.push(l), err: (l) => errors.push(l) });
+    if (code !== 0) throw new Error(`eks-access-pilot ${args.join(' ')} exited ${code}:\n${[...lines, ...errors].join('\n')}`);
+    return lines.join('\n');
+  };
+  const show = (text: string) => text.split('\n').forEach((l) => say(`  ${l}`));
+  const settle = async (executionArn: string, until: (status: string, waiting: boolean) => boolean) => {
+    for (let i = 0; i < 400; i++) {
+      const status = JSON.parse(await run('migrate', 'status', executionArn, '--json')) as { status: string; waitingForApproval?: boolean };
+      if (until(status.status, Boolean(status.waitingForApproval))) return status;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`execution ${executionArn} did not settle`);
+  };
+
+  try {
+    out('eks-access-pilot demo — an embedded AWS on 127.0.0.1, no credentials, no network');
+    say(`sandbox ${sandbox.url}; account ${account}; clusters: ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`);
+    say(`state machine ${machine.stateMachineArn}`);
+    const awsAuth = sandbox.model.kubernetes(region, CLUSTER).configMap('kube-system', 'aws-auth');
+    say(`cluster ${CLUSTER} authenticates with aws-auth (${Object.keys(awsAuth?.data ?? {}).join(', ')}): node group, Fargate, a break-glass admin, a team with a custom group`);
+
+    step(1, 'Dry run: back up aws-auth, plan the conversion, change nothing');
+    const dry = await run('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--dry-run', '--name', 'demo-dry-run');
+    say(`$ eks-access-pilot migrate start --cluster ${CLUSTER} --region ${region} --target API --dry-run`);
+    await settle(dry, (s) => s !== 'RUNNING');
+    const { output } = await sfn.send(new DescribeExecutionCommand({ executionArn: dry }));
+    const plan = await readPlan(s3, JSON.parse(output ?? '{}'));
+    say(`plan: ${plan.rows.length} rows, ${plan.blockers.length} blockers`);
+    for (const r of plan.rows) say(`  ${r.source.padEnd(12)} ${r.action.padEnd(11)} ${(r.entry?.type ?? '').padEnd(14)} ${r.principalArn}`);
+    say(`the cluster is still ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
+
+    step(2, 'Full run to API, through the approval gate');
+    const full = await run('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--name', 'demo-to-api');
+    say(`$ eks-access-pilot migrate start --cluster ${CLUSTER} --region ${region} --target API`);
+    await settle(full, (s, waiting) => waiting || s !== 'RUNNING');
+    say(`waiting for approval; mode now ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
+    say('$ eks-access-pilot migrate approve demo-to-api');
+    show(await run('migrate', 'approve', full, '--by', 'demo-operator'));
+    const done = await settle(full, (s) => s !== 'RUNNING');
+    say(`execution ${done.status}; mode now ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
+    say('$ eks-access-pilot migrate history demo-to-api');
+    show(await run('migrate', 'history', full));
+
+    step(3, `A team tags its role ${TEAM_ROLE} — the provisioner reacts to IAM's events`);
+    const roleArn = `arn:aws:iam::${account}:role/teams/data/${TEAM_ROLE}`;
+    const entryOf = async () => {
+      const report = JSON.parse(await run('access-report', '--cluster', CLUSTER, '--region', region, '--json')) as {
+        entries: Array<{ principalArn: string; policies: Array<{ policyArn: string; accessScope: { type: string; namespaces?: string[] } }>; owner: string; source?: string }>;
+      };
+      const e = report.entries.find((x) => x.principalArn === roleArn);
+      return e ? `${e.policies.map((p) => `${p.policyArn.split('/').pop()} (${p.accessScope.type}${p.accessScope.namespaces ? `: ${p.accessScope.namespaces.join(', ')}` : ''})`).join(', ')}; owner ${e.owner}${e.source ? `/${e.source}` : ''}` : 'no entry';
+    };
+    const tag = async (tags: Record<string, string>) => {
+      await iam.send(new TagRoleCommand({ RoleName: TEAM_ROLE, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+      await bus.drain();
+    };
+    say(`before: ${await entryOf()}`);
+    await tag({ 'eks-access': 'view' });
+    say(`aws iam tag-role --role-name ${TEAM_ROLE} --tags Key=eks-access,Value=view   → ${await entryOf()}`);
+    await tag({ 'eks-access': 'edit', 'eks-access-namespaces': 'data etl' });
+    say(`… Value=edit, eks-access-namespaces="data etl"                        → ${await entryOf()}`);
+    await tag({ 'eks-access': 'cluster-admin' });
+    say(`… Value=cluster-admin (above the ceiling "edit")                      → ${await entryOf()} (rejected, unchanged)`);
+    await iam.send(new UntagRoleCommand({ RoleName: TEAM_ROLE, TagKeys: ['eks-access', 'eks-access-namespaces'] }));
+    await bus.drain();
+    say(`aws iam untag-role --role-name ${TEAM_ROLE} --tag-keys eks-access …     → ${await entryOf()}`);
+
+    step(4, `Who has access to ${CLUSTER} now`);
+    say(`$ eks-access-pilot access-report --cluster ${CLUSTER} --region ${region}`);
+    show(await run('access-report', '--cluster', CLUSTER, '--region', region));
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const calls = Object.entries(sandbox.calls())
+      .map(([service, ops]) => `${service} ${Object.values(ops).reduce((a, b) => a + b, 0)}`)
+      .join(', ');
+    out();
+    say(`done in ${seconds} s; AWS API calls served by the sandbox, per service: ${calls}; dead letters: ${bus.deadLetters.length}`);
+    if (bus.deadLetters.length) process.exitCode = 1;
+  } finally {
+    for (const c of [sfn, s3, iam]) c.destroy();
+    await bus.drain();
+    await sandbox.stop();
+  }
+}
+
+interface PlanDoc {
+  rows: Array<{ source: string; action: string; principalArn: string; entry?: { type?: string } }>;
+  blockers: string[];
+}
+
+/** The plan document the dry run wrote to S3 (its location is in the execution output). */
+async function readPlan(s3: S3Client, output: unknown): Promise<PlanDoc> {
+  const text = JSON.stringify(output);
+  const m = /s3:\/\/([^/"]+)\/(plans\/[^"\s]+?\.json)/.exec(text);
+  if (!m) throw new Error(`no plan location in the dry run's output: ${text}`);
+  const body = await (await s3.send(new GetObjectCommand({ Bucket: m[1]!, Key: m[2]! }))).Body!.transformToString();
+  const doc = JSON.parse(body) as { plan?: PlanDoc } & Partial<PlanDoc>;
+  return doc.plan ?? (doc as PlanDoc);
+}
+
+function lambdaContext(requestId: string) {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'eks-access-pilot-provisioner',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:eks-access-pilot-provisioner',
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/eks-access-pilot-provisioner',
+    logStreamName: 'demo',
+    getRemainingTimeInMillis: () => 120_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
