@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig, type RuntimeConfig } from '#domain/config';
 import { EventBridge } from '#sandbox/eventbridge';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
+import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
 
 const DEFAULT_SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ seed, port });
   // Every seeded cluster is managed; the seeded BreakGlassAdmin role, if any, is protected.
   const config = parseConfig({
+    homeRegion: sandbox.env.AWS_REGION,
     clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
     allowedGroups: ['pod-readers'],
     protectedPrincipalArns: seed.iam.roles
@@ -38,10 +40,13 @@ async function main(): Promise<void> {
       .map((r) => `arn:aws:iam::${sandbox.model.accountId}:role${r.path ?? '/'}${r.name}`),
   });
   const runtime: RuntimeConfig = { config, systemRoleArns: [] };
-  const env = { ...sandbox.env, EAP_CONFIG: JSON.stringify(runtime) };
+  const env: Record<string, string> = { ...sandbox.env, EAP_CONFIG: JSON.stringify(runtime) };
   // The provisioner's SDK clients read these on first use; set them before importing it.
   Object.assign(process.env, env);
   const { handler } = await import('../functions/provisioner/handler.ts');
+  // The migration state machine, its tasks bound to the real handlers (after process.env is set).
+  const machine = await createMigrationStateMachine(sandbox);
+  env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
   const bus = new EventBridge((event) =>
     handler(event, {
       callbackWaitsForEmptyEventLoop: false,
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     [
       `# eks-access-pilot sandbox on ${sandbox.url}: clusters ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`,
       '# IAM calls reach the provisioner through the rule pattern; its logs follow below.',
+      `# The migration state machine: ${machine.stateMachineArn} (try: npm run -s cli -- migrate start --cluster demo --region ${sandbox.env.AWS_REGION} --target API --dry-run)`,
       '# Export these in another shell:',
       ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
       '',
