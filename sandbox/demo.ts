@@ -14,6 +14,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
 import { parseConfig, type RuntimeConfig } from '#domain/config';
+import { localContext } from '#shared/local-context';
 import { EventBridge } from '#sandbox/eventbridge';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const machine = await createMigrationStateMachine(sandbox);
   // What an operator exports from the stack's outputs (RUNBOOK.md).
   process.env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
-  const bus = new EventBridge((event) => provisioner(event, lambdaContext(event.id)));
+  const bus = new EventBridge((event) => provisioner(event, localContext('eks-access-pilot-provisioner', { region: 'us-east-1', requestId: event.id })));
   bus.connect(sandbox.model.iam);
   const sfn = new SFNClient({ region });
   const s3 = new S3Client({ region });
@@ -160,23 +161,6 @@ async function readPlan(s3: S3Client, output: unknown): Promise<PlanDoc> {
   const body = await (await s3.send(new GetObjectCommand({ Bucket: m[1]!, Key: m[2]! }))).Body!.transformToString();
   const doc = JSON.parse(body) as { plan?: PlanDoc } & Partial<PlanDoc>;
   return doc.plan ?? (doc as PlanDoc);
-}
-
-function lambdaContext(requestId: string) {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'eks-access-pilot-provisioner',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:eks-access-pilot-provisioner',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/eks-access-pilot-provisioner',
-    logStreamName: 'demo',
-    getRemainingTimeInMillis: () => 120_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 main().catch((e: unknown) => {

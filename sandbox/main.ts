@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfig, type RuntimeConfig } from '#domain/config';
+import { localContext } from '#shared/local-context';
 import { EventBridge } from '#sandbox/eventbridge';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
@@ -48,20 +49,7 @@ async function main(): Promise<void> {
   const machine = await createMigrationStateMachine(sandbox);
   env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
   const bus = new EventBridge((event) =>
-    handler(event, {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: 'eks-access-pilot-provisioner',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:${sandbox.model.accountId}:function:eks-access-pilot-provisioner`,
-      memoryLimitInMB: '512',
-      awsRequestId: event.id,
-      logGroupName: '/aws/lambda/eks-access-pilot-provisioner',
-      logStreamName: 'sandbox',
-      getRemainingTimeInMillis: () => 120_000,
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    }),
+    handler(event, localContext('eks-access-pilot-provisioner', { region: 'us-east-1', account: sandbox.model.accountId, requestId: event.id })),
   );
   bus.connect(sandbox.model.iam);
 

@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { localContext } from '#shared/local-context';
 import { parseRuntimeConfig } from '#domain/config';
 import { MIGRATION_SUBSTITUTIONS } from '../../functions/migration/workflow.ts';
 import type { Command, CommandIO } from '../main.ts';
@@ -42,22 +43,8 @@ const USAGE = 'eks-access-pilot invoke FUNCTION EVENT_FILE';
 
 const REPO_ROOT = new URL('../../', import.meta.url);
 
-function localContext(name: string): Context {
-  const functionName = `eks-access-pilot-${name}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `local-${Date.now()}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+function invokeContext(name: string): Context {
+  return localContext(`eks-access-pilot-${name}`, { account: '000000000000' });
 }
 
 const CONFIG_HELP =
@@ -136,7 +123,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     return EXIT.failed;
   }
   try {
-    const result = await withLogsOnStderr(io, () => handler(event, localContext(fnName)));
+    const result = await withLogsOnStderr(io, () => handler(event, invokeContext(fnName)));
     io.out(JSON.stringify(result ?? null, null, 2));
     return EXIT.ok;
   } catch (e) {

@@ -1,22 +1,10 @@
 /** Helpers for running a real handler: a Lambda context and captured Powertools log lines. */
 import type { Context } from 'aws-lambda';
 import { vi, type MockInstance } from 'vitest';
+import { localContext } from '#shared/local-context';
 
 export function lambdaContext(functionName = 'test-function'): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:111122223333:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/22/[$LATEST]abcdef',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localContext(functionName, { region: 'eu-west-1', requestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', timeoutMs: 60_000 });
 }
 
 export interface CapturedOutput {
