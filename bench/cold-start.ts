@@ -4,12 +4,13 @@
  * way. Median of N runs, with min and max: these machines are noisy.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, existsSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ESBUILD_OPTIONS, handlerEntry } from '#infra/constructs/function';
+import { ESBUILD_OPTIONS } from '#infra/constructs/function';
+import { deployedFunctions } from '#infra/deployed-functions';
 import { testRuntimeJson } from './fixtures.ts';
 import { median, type Row } from './table.ts';
 
@@ -38,12 +39,10 @@ export async function coldStart(): Promise<Row[]> {
     const emptyTimes = Array.from({ length: RUNS }, () => initTime(emptyOut, env));
     const emptyMedian = median(emptyTimes);
 
-    const functionsDir = fileURLToPath(new URL('../functions/', import.meta.url));
-    const names = readdirSync(functionsDir).filter((n) => n !== 'shared' && existsSync(handlerEntry(n))).sort();
     const rows: Row[] = [];
-    for (const name of names) {
+    for (const { name, entry } of deployedFunctions()) {
       const out = join(dir, name, 'index.mjs');
-      const size = await bundle(handlerEntry(name), out);
+      const size = await bundle(entry, out);
       const times = Array.from({ length: RUNS }, () => initTime(out, env));
       const m = median(times);
       rows.push({

@@ -24,6 +24,7 @@ import { clusterEntries } from '#adapters/backup';
 import { ObjectExistsError, documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { kubernetesTarget, parseState } from './common.ts';
+import { withKubernetes } from './kubernetes-ports.ts';
 import { productionPorts, type MigrationPorts } from './ports.ts';
 
 const EventSchema = z.object({ run: RunSchema, cluster: ClusterInfoSchema });
@@ -79,4 +80,4 @@ export function makeBackup(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeBackup(productionPorts), { metrics: false });
+export const handler = instrument(makeBackup(withKubernetes(productionPorts)), { metrics: false });

@@ -18,7 +18,7 @@ import { clusterEntries, mapLimited, type ClusterEntries } from '#adapters/backu
 import { documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 export interface Created {
   created: number;
@@ -40,7 +40,7 @@ async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: st
   return diffs.length ? { conflict: `${row.source} (${row.principalArn}): an access entry exists and differs: ${diffs.join('; ')}` } : 'present';
 }
 
-export function makeCreateEntries(ports: MigrationPorts) {
+export function makeCreateEntries(ports: AwsPorts) {
   return async function createEntries(event: unknown): Promise<Created> {
     const { run, plan } = parseState(StepInputSchema, event, 'Create access entries');
     const { value: doc } = await documentStore(ports.s3()).getJson<PlanDocument>(plan.bucket, plan.key);

@@ -15,6 +15,7 @@ import { ClusterInfoSchema, RunSchema, type ClusterInfo } from '#domain/migratio
 import { KubernetesAccessError } from '#adapters/k8s';
 import { instrument, logger } from '#shared/powertools';
 import { kubernetesTarget, parseState } from './common.ts';
+import { withKubernetes } from './kubernetes-ports.ts';
 import { productionPorts, type MigrationPorts } from './ports.ts';
 import * as z from 'zod';
 
@@ -93,4 +94,4 @@ export function makeDescribeCluster(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeDescribeCluster(productionPorts), { metrics: false });
+export const handler = instrument(makeDescribeCluster(withKubernetes(productionPorts)), { metrics: false });

@@ -29,7 +29,7 @@ import { ObjectExistsError, documentStore } from '#adapters/s3';
 import { mapLimited } from '#adapters/backup';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 const EventSchema = z.object({ run: RunSchema, cluster: ClusterInfoSchema, backup: BackupRefSchema });
 
@@ -65,7 +65,7 @@ export async function resolveArns(doc: AwsAuthDocument, iam: IAMClient, accountI
   return new Map(resolved);
 }
 
-export function makePlan(ports: MigrationPorts) {
+export function makePlan(ports: AwsPorts) {
   return async function plan(event: unknown): Promise<PlanRef> {
     const { run, cluster, backup } = parseState(EventSchema, event, 'Plan conversion');
     const store = documentStore(ports.s3());

@@ -1,13 +1,18 @@
 /**
  * What the migration's task handlers talk to, as ports with production defaults. Tests pass the
  * in-process model of AWS and Kubernetes instead (test/workflow/world.ts).
+ *
+ * The ports come in two halves so that each task's bundle carries only the clients it calls:
+ * every task gets the AWS half (`productionPorts`, here); the three tasks that talk to a
+ * cluster's Kubernetes API — describe, backup, rollback — add the Kubernetes half with
+ * `withKubernetes` (./kubernetes-ports.ts), the only module that brings in
+ * @kubernetes/client-node (~1.7 MB bundled) and STS.
  */
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsAuthStore } from '#adapters/k8s';
 import { eksClient, iamClient } from '#adapters/clients';
-import { awsAuthStore, coreApi, type AwsAuthStore } from '#adapters/k8s';
 import { s3Client } from '#adapters/s3';
 
 export interface KubernetesTarget {
@@ -17,31 +22,28 @@ export interface KubernetesTarget {
   caData: string;
 }
 
-export interface MigrationPorts {
+/** The AWS clients and the clock: what every task may use. */
+export interface AwsPorts {
   eks(region: string): EKSClient;
   iam(): IAMClient;
   s3(): S3Client;
-  /** The aws-auth ConfigMap of a cluster, through its Kubernetes API. */
-  awsAuth(target: KubernetesTarget): Promise<AwsAuthStore>;
-  /** The ARN of the identity the workflow's Lambdas run as (STS GetCallerIdentity). */
-  callerArn(): Promise<string>;
   now(): Date;
 }
 
-let sts: STSClient | undefined;
+/** What the tasks that reach a cluster's Kubernetes API use besides the AWS ports. */
+export interface KubernetesPorts {
+  /** The aws-auth ConfigMap of a cluster, through its Kubernetes API. */
+  awsAuth(target: KubernetesTarget): Promise<AwsAuthStore>;
+  /** The ARN of the identity the workflow's Lambdas run as (STS GetCallerIdentity): who the cluster sees. */
+  callerArn(): Promise<string>;
+}
 
-export const productionPorts: MigrationPorts = {
+/** Everything any task talks to: what a test world supplies to all of them. */
+export type MigrationPorts = AwsPorts & KubernetesPorts;
+
+export const productionPorts: AwsPorts = {
   eks: eksClient,
   iam: iamClient,
   s3: s3Client,
-  async awsAuth(target) {
-    return awsAuthStore(await coreApi(target));
-  },
-  async callerArn() {
-    sts ??= new STSClient({});
-    const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
-    if (!Arn) throw new Error('STS GetCallerIdentity returned no ARN');
-    return Arn;
-  },
   now: () => new Date(),
 };

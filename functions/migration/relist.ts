@@ -9,7 +9,7 @@ import { clusterEntries } from '#adapters/backup';
 import { documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 export interface Relisted {
   total: number;
@@ -21,7 +21,7 @@ export interface Relisted {
 
 const MAX_LISTED = 50;
 
-export function makeRelist(ports: MigrationPorts) {
+export function makeRelist(ports: AwsPorts) {
   return async function relist(event: unknown): Promise<Relisted> {
     const { run, backup } = parseState(StepInputSchema, event, 'Re-list access entries');
     const entries = await clusterEntries(ports.eks(run.region), run.clusterName).readAll();

@@ -8,7 +8,7 @@ import { StepInputSchema, documentKey, s3Location } from '#domain/migration-stat
 import { ObjectExistsError, documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 const EventSchema = StepInputSchema.extend({
   created: z.object({ created: z.number(), alreadyPresent: z.number(), planned: z.number() }),
@@ -32,7 +32,7 @@ export interface Report {
   approval?: unknown;
 }
 
-export function makeReport(ports: MigrationPorts) {
+export function makeReport(ports: AwsPorts) {
   return async function report(event: unknown): Promise<Report> {
     const s = parseState(EventSchema, event, 'Report');
     const { cluster } = await ports.eks(s.run.region).send(new DescribeClusterCommand({ name: s.run.clusterName }));

@@ -10,7 +10,7 @@ import { documentKey, s3Location } from '#domain/migration-state';
 import { ObjectExistsError, documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 const EventSchema = z.object({
   taskToken: z.string().min(1),
@@ -23,7 +23,7 @@ const EventSchema = z.object({
   timeoutSeconds: z.number().int(),
 });
 
-export function makeRequestApproval(ports: MigrationPorts) {
+export function makeRequestApproval(ports: AwsPorts) {
   return async function requestApproval(event: unknown): Promise<{ requested: string }> {
     const e = parseState(EventSchema, event, 'Wait for approval');
     const key = documentKey('approvals', e.clusterName, e.executionName, 'request.json');

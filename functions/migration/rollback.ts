@@ -24,6 +24,7 @@ import { ConcurrentEditError, KubernetesAccessError } from '#adapters/k8s';
 import { documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { kubernetesTarget, parseState } from './common.ts';
+import { withKubernetes } from './kubernetes-ports.ts';
 import { productionPorts, type MigrationPorts } from './ports.ts';
 
 const SwitchSchema = z
@@ -155,4 +156,4 @@ export function makeRollback(ports: MigrationPorts) {
   };
 }
 
-export const handler = instrument(makeRollback(productionPorts), { metrics: false });
+export const handler = instrument(makeRollback(withKubernetes(productionPorts)), { metrics: false });

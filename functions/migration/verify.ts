@@ -11,7 +11,7 @@ import { clusterEntries } from '#adapters/backup';
 import { documentStore } from '#adapters/s3';
 import { instrument, logger } from '#shared/powertools';
 import { parseState } from './common.ts';
-import { productionPorts, type MigrationPorts } from './ports.ts';
+import { productionPorts, type AwsPorts } from './ports.ts';
 
 export interface Verified {
   verified: number;
@@ -20,7 +20,7 @@ export interface Verified {
   blockersCause: string;
 }
 
-export function makeVerify(ports: MigrationPorts) {
+export function makeVerify(ports: AwsPorts) {
   return async function verify(event: unknown): Promise<Verified> {
     const { run, plan } = parseState(StepInputSchema, event, 'Verify access entries');
     const { value: doc } = await documentStore(ports.s3()).getJson<PlanDocument>(plan.bucket, plan.key);

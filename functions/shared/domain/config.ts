@@ -4,25 +4,27 @@
  * as JSON in the `EAP_CONFIG` environment variable and parsed again by the same schema
  * at cold start. A wrong value fails with a message naming the field.
  */
-import * as z from 'zod';
+import * as z from './zod-mini.ts';
 import { EksAccessPilotError } from './errors.ts';
 
 export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
 
 const clusterName = z
   .string()
-  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _, at most 100)');
-const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+  .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _, at most 100)'));
+const region = z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'));
 const levelName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lowercase level name such as view')
-  .refine((v) => v !== 'none', '"none" is reserved: it means no access');
+  .check(
+    z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lowercase level name such as view'),
+    z.refine((v) => v !== 'none', '"none" is reserved: it means no access'),
+  );
 const policyArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:eks::aws:cluster-access-policy\/[A-Za-z0-9]+$/, 'must be an EKS access policy ARN');
+  .check(z.regex(/^arn:aws[a-z-]*:eks::aws:cluster-access-policy\/[A-Za-z0-9]+$/, 'must be an EKS access policy ARN'));
 const iamPrincipalArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
+  .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'));
 
 export const DEFAULT_LEVELS = [
   { name: 'view', policyArn: `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy` },
@@ -34,61 +36,56 @@ export const DEFAULT_LEVELS = [
 export const ConfigSchema = z
   .strictObject({
     /** Region of the stack and its functions; IAM events are forwarded here from us-east-1. */
-    homeRegion: region.default('us-east-1'),
+    homeRegion: z._default(region, 'us-east-1'),
     /** The clusters this system manages; no other cluster is ever read or written. */
-    clusters: z
-      .array(z.strictObject({ name: clusterName, region }))
-      .min(1, 'list at least one managed cluster'),
+    clusters: z.array(z.strictObject({ name: clusterName, region })).check(z.minLength(1, 'list at least one managed cluster')),
     /** Access levels, lowest first. The order is what the ceiling compares. */
-    levels: z
-      .array(z.strictObject({ name: levelName, policyArn }))
-      .min(1)
-      .default(DEFAULT_LEVELS),
+    levels: z._default(z.array(z.strictObject({ name: levelName, policyArn })).check(z.minLength(1)), DEFAULT_LEVELS),
     /** Highest level a tag may grant; anything above is rejected and counted. */
-    ceiling: levelName.default('edit'),
+    ceiling: z._default(levelName, 'edit'),
     /** Kubernetes groups a tag may request (`<prefix>-groups`); none by default. */
-    allowedGroups: z
-      .array(z.string().min(1).max(63).refine((g) => !g.startsWith('system:'), 'system: groups cannot be granted'))
-      .default([]),
+    allowedGroups: z._default(
+      z.array(z.string().check(z.minLength(1), z.maxLength(63), z.refine((g) => !g.startsWith('system:'), 'system: groups cannot be granted'))),
+      [],
+    ),
     /** Break-glass and other principals whose entries are never touched. */
-    protectedPrincipalArns: z.array(iamPrincipalArn).default([]),
+    protectedPrincipalArns: z._default(z.array(iamPrincipalArn), []),
     /** EventBridge schedule expression of the full resync. */
-    resyncSchedule: z
-      .string()
-      .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')
-      .default('rate(30 minutes)'),
+    resyncSchedule: z._default(
+      z.string().check(z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')),
+      'rate(30 minutes)',
+    ),
     /** Tag key prefix: `<prefix>`, `<prefix>/<cluster>`, `<prefix>-namespaces`, `<prefix>-groups`. */
-    tagPrefix: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')
-      .default('eks-access'),
+    tagPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')), 'eks-access'),
     /** Parallel cluster reconciles per principal. */
-    clusterConcurrency: z.number().int().min(1).max(32).default(8),
+    clusterConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 8),
   })
-  .superRefine((c, ctx) => {
-    const names = c.levels.map((l) => l.name);
-    names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['levels', i, 'name'], message: `duplicate level "${n}"` });
-    });
-    if (!names.includes(c.ceiling)) {
-      ctx.addIssue({ code: 'custom', path: ['ceiling'], message: `"${c.ceiling}" is not one of the levels (${names.join(', ')})` });
-    }
-    const seen = new Set<string>();
-    c.clusters.forEach((cl, i) => {
-      const key = `${cl.region}/${cl.name}`;
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['clusters', i], message: `duplicate cluster ${key}` });
-      seen.add(key);
-    });
-    const byName = new Map<string, string>();
-    c.clusters.forEach((cl, i) => {
-      const other = byName.get(cl.name);
-      if (other && other !== cl.region) {
-        // Per-cluster override tags are keyed by name only, so a name must be unambiguous.
-        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster name "${cl.name}" is used in two regions; override tags could not tell them apart` });
+  .check(
+    z.superRefine((c, ctx) => {
+      const names = c.levels.map((l) => l.name);
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['levels', i, 'name'], message: `duplicate level "${n}"` });
+      });
+      if (!names.includes(c.ceiling)) {
+        ctx.addIssue({ code: 'custom', path: ['ceiling'], message: `"${c.ceiling}" is not one of the levels (${names.join(', ')})` });
       }
-      byName.set(cl.name, cl.region);
-    });
-  });
+      const seen = new Set<string>();
+      c.clusters.forEach((cl, i) => {
+        const key = `${cl.region}/${cl.name}`;
+        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['clusters', i], message: `duplicate cluster ${key}` });
+        seen.add(key);
+      });
+      const byName = new Map<string, string>();
+      c.clusters.forEach((cl, i) => {
+        const other = byName.get(cl.name);
+        if (other && other !== cl.region) {
+          // Per-cluster override tags are keyed by name only, so a name must be unambiguous.
+          ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster name "${cl.name}" is used in two regions; override tags could not tell them apart` });
+        }
+        byName.set(cl.name, cl.region);
+      });
+    }),
+  );
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -96,7 +93,7 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 /** What the functions receive: the configuration plus the ARNs of the system's own roles. */
 export const RuntimeConfigSchema = z.strictObject({
   config: ConfigSchema,
-  systemRoleArns: z.array(z.string()).default([]),
+  systemRoleArns: z._default(z.array(z.string()), []),
 });
 export type RuntimeConfig = z.output<typeof RuntimeConfigSchema>;
 
@@ -108,7 +105,7 @@ export class ConfigError extends EksAccessPilotError {
 }
 
 /** Formats zod issues as `field.path: message` lines so the failing field is named. */
-export function formatIssues(error: z.ZodError, root = ''): string {
+export function formatIssues(error: z.core.$ZodError, root = ''): string {
   return error.issues
     .map((i) => {
       const path = [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]

@@ -7,7 +7,7 @@
  * answer is never "grant X" but "re-read this principal's current tags and converge" — or
  * "ignore", when the event provably cannot have changed anything we manage.
  */
-import * as z from 'zod';
+import * as z from './zod-mini.ts';
 import { isOwnTagKey } from './access.ts';
 import { formatIssues } from './config.ts';
 import { MalformedEventError } from './errors.ts';
@@ -88,7 +88,7 @@ function expected(what: string) {
 }
 
 const str = () => z.string({ error: expected('a string') });
-const nonEmpty = () => str().min(1, 'must not be empty');
+const nonEmpty = () => str().check(z.minLength(1, 'must not be empty'));
 function obj<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.looseObject(shape, { error: expected('an object') });
 }
@@ -98,14 +98,14 @@ function arr<T extends z.core.SomeType>(item: T) {
 
 /** The EventBridge envelope: every event EventBridge delivers has these fields. */
 const EnvelopeSchema = obj({
-  version: str().optional(),
+  version: z.optional(str()),
   id: str(),
   'detail-type': str(),
   source: str(),
   account: str(),
   time: str(),
   region: str(),
-  resources: arr(z.unknown()).optional(),
+  resources: z.optional(arr(z.unknown())),
   detail: obj({}),
 });
 
@@ -114,8 +114,8 @@ const CloudTrailSchema = obj({
   detail: obj({
     eventSource: str(),
     eventName: str(),
-    errorCode: str().optional(),
-    errorMessage: str().optional(),
+    errorCode: z.optional(str()),
+    errorMessage: z.optional(str()),
   }),
 });
 
@@ -126,7 +126,7 @@ const roleName = nonEmpty();
 const userName = nonEmpty();
 
 /** Wraps what a call needs from `detail`, so issue paths start at the event root. */
-function callSchema<R extends z.core.$ZodLooseShape, P extends z.ZodType>(requestParameters: R, responseElements: P) {
+function callSchema<R extends z.core.$ZodLooseShape, P extends z.core.SomeType>(requestParameters: R, responseElements: P) {
   return obj({ detail: obj({ requestParameters: obj(requestParameters), responseElements }) });
 }
 
@@ -135,11 +135,11 @@ function callSchema<R extends z.core.$ZodLooseShape, P extends z.ZodType>(reques
 const notRead = z.unknown();
 const CreateRoleSchema = callSchema(
   { roleName },
-  obj({ role: obj({ roleName: nonEmpty(), path: str(), arn: nonEmpty() }).optional() }).nullish(),
+  z.nullish(obj({ role: z.optional(obj({ roleName: nonEmpty(), path: str(), arn: nonEmpty() })) })),
 );
 const CreateUserSchema = callSchema(
   { userName },
-  obj({ user: obj({ userName: nonEmpty(), path: str(), arn: nonEmpty() }).optional() }).nullish(),
+  z.nullish(obj({ user: z.optional(obj({ userName: nonEmpty(), path: str(), arn: nonEmpty() })) })),
 );
 const TagRoleSchema = callSchema({ roleName, tags: arr(TagSchema) }, notRead);
 const TagUserSchema = callSchema({ userName, tags: arr(TagSchema) }, notRead);
@@ -148,7 +148,7 @@ const UntagUserSchema = callSchema({ userName, tagKeys: arr(str()) }, notRead);
 const DeleteRoleSchema = callSchema({ roleName }, notRead);
 const DeleteUserSchema = callSchema({ userName }, notRead);
 
-function parse<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+function parse<S extends z.ZodMiniType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) throw new MalformedEventError(formatIssues(r.error).split('\n').join('; '), { cause: r.error });
   return r.data;

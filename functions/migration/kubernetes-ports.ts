@@ -1,0 +1,26 @@
+/**
+ * The Kubernetes half of the migration's ports (see ./ports.ts), in production: aws-auth through
+ * the cluster's API with an EKS token, and the caller's identity from STS. Only the tasks that
+ * talk to a cluster import this module, so only their bundles carry @kubernetes/client-node.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { awsAuthStore, coreApi } from '#adapters/k8s';
+import type { AwsPorts, MigrationPorts } from './ports.ts';
+
+let sts: STSClient | undefined;
+
+/** `ports` plus the production Kubernetes ports. */
+export function withKubernetes(ports: AwsPorts): MigrationPorts {
+  return {
+    ...ports,
+    async awsAuth(target) {
+      return awsAuthStore(await coreApi(target));
+    },
+    async callerArn() {
+      sts ??= new STSClient({});
+      const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+      if (!Arn) throw new Error('STS GetCallerIdentity returned no ARN');
+      return Arn;
+    },
+  };
+}
