@@ -3,7 +3,8 @@ export interface Row {
   scenario: string;
   figure: string;
   goal: string;
-  met: boolean | 'n/a';
+  /** true/false, 'n/a', or a short verdict per goal when a row has several. */
+  met: boolean | string;
 }
 
 export function median(xs: number[]): number {
@@ -14,7 +15,7 @@ export function median(xs: number[]): number {
 
 export function renderTable(rows: Row[]): string {
   const head = ['scenario', 'figure', 'goal', 'met'];
-  const body = rows.map((r) => [r.scenario, r.figure, r.goal, r.met === 'n/a' ? 'n/a' : r.met ? 'yes' : 'NO']);
+  const body = rows.map((r) => [r.scenario, r.figure, r.goal, typeof r.met === 'string' ? r.met : r.met ? 'yes' : 'NO']);
   const md = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [md(head), md(head.map(() => '---')), ...body.map(md)].join('\n');
 }
