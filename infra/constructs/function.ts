@@ -94,6 +94,12 @@ export interface HouseFunctionProps {
    * @default a role of its own
    */
   readonly role?: iam.Role;
+  /**
+   * A fixed name for the function's own role (not with `role`), for roles another stack must
+   * name without a cross-stack reference.
+   * @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
   readonly description: string;
   readonly timeout: Duration;
   /** @default 512 — the reconcile is I/O-bound; more memory mostly buys faster cold starts. */
@@ -127,9 +133,11 @@ export class HouseFunction extends Construct {
     // An own role instead of the default one: the default attaches the AWS managed
     // AWSLambdaBasicExecutionRole (logs on every group in the account, cdk-nag IAM4);
     // this role may write to its own log group only.
+    if (props.role && props.roleName) throw new Error(`HouseFunction ${props.name}: roleName names the function's own role; it cannot rename a shared role`);
     this.role =
       props.role ??
       new iam.Role(this, 'Role', {
+        roleName: props.roleName,
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `eks-access-pilot ${props.name} function`,
       });

@@ -31,6 +31,11 @@
  *    step asks who it is) needs no permission: "No permissions are required to perform this
  *    operation" (STS API reference).
  *
+ * The workflow reaches EKS in its own region only (the mode switches are direct SDK
+ * integrations), so there is one per region with managed clusters: the home region's in the main
+ * stack, the others in infra/stacks/migration.ts, each granted EKS actions on its own region's
+ * managed clusters only.
+ *
  * Kubernetes access (reading and patching aws-auth) is not an IAM permission: the cluster
  * admits an IAM principal mapped in aws-auth (or with an access entry). The three tasks that
  * call the Kubernetes API — describe (checks it can read aws-auth), backup (reads it) and
@@ -79,9 +84,43 @@ export const MIGRATION_ENTRY_TYPES = ['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS'] as
  */
 export const MIGRATION_POLICY_NAMES = ['AmazonEKSClusterAdminPolicy'] as const;
 
+/** IAM's limit on a role name. */
+const ROLE_NAME_LIMIT = 64;
+
+/**
+ * The fixed names of a regional migration's roles (`fixedRoleNames`): the Kubernetes role
+ * and one per task that does not call the Kubernetes API. Role names are global to the account,
+ * hence the region in each. The home stack registers `arn:…:role/<name>` as system roles, so
+ * this list and the roles the construct creates must stay one and the same (checked at synth).
+ */
+export function migrationRoleNames(region: string): string[] {
+  const ids = ['Kubernetes', ...(Object.keys(TASKS) as MigrationTask[]).filter((t) => !TASKS[t].kubernetes).map(taskId)];
+  return ids.map((id) => migrationRoleName(region, id));
+}
+
+function migrationRoleName(region: string, id: string): string {
+  const name = `eks-access-pilot-migration-${region}-${id}`;
+  if (name.length > ROLE_NAME_LIMIT) throw new Error(`AuthModeMigration: role name ${name} is longer than IAM's ${ROLE_NAME_LIMIT} characters`);
+  return name;
+}
+
 export interface AuthModeMigrationProps {
   readonly config: Config;
   readonly alarms: AlarmTopic;
+  /**
+   * The region whose managed clusters this workflow migrates: the stack's own region, the only
+   * one its direct EKS SDK integrations reach.
+   * @default config.homeRegion
+   */
+  readonly region?: string;
+  /**
+   * Gives every role a fixed name (`migrationRoleNames(region)`), so that another stack (the
+   * home region's tag provisioning) can name these roles without a cross-stack reference. Off
+   * in the home stack, whose roles already exist: renaming a role replaces it, and the
+   * Kubernetes role is mapped in aws-auth by its ARN.
+   * @default false
+   */
+  readonly fixedRoleNames?: boolean;
   /**
    * Overrides of the workflow's settings (whole numbers, as strings), e.g. from a `migration`
    * section of the configuration. They are checked again by "Validate input" at run time.
@@ -251,18 +290,24 @@ export class AuthModeMigration extends Construct {
     );
 
     // ----- the task functions -----
+    const region = props.region ?? config.homeRegion;
+    if (!Token.isUnresolved(stack.region) && stack.region !== region) {
+      throw new Error(`AuthModeMigration: the workflow for ${region} must be in a stack in ${region} (this stack is in ${stack.region}): its EKS calls reach only its own region`);
+    }
+    const roleName = (id: string): string | undefined => (props.fixedRoleNames ? migrationRoleName(region, id) : undefined);
     this.kubernetesRole = new iam.Role(this, 'KubernetesRole', {
+      roleName: roleName('Kubernetes'),
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'eks-access-pilot migration: the identity that reads and restores aws-auth (map it in aws-auth)',
     });
 
     // The workflow's EKS calls reach only the state machine's region ("Validate input" rejects
     // other regions), so every EKS permission is limited to the managed clusters there.
-    const clusters = config.clusters.filter((c) => c.region === config.homeRegion);
+    const clusters = config.clusters.filter((c) => c.region === region);
     if (clusters.length === 0) {
       Annotations.of(this).addWarningV2(
         'eks-access-pilot:migration-no-home-clusters',
-        `no managed cluster is in the home region ${config.homeRegion}: the migration workflow is deployed without any EKS permission and can migrate nothing (it reaches only clusters in its own region)`,
+        `no managed cluster is in ${region}: the migration workflow there is deployed without any EKS permission and can migrate nothing (it reaches only clusters in its own region)`,
       );
     }
     const clusterArns = clusters.map((c) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: c.name }));
@@ -281,6 +326,7 @@ export class AuthModeMigration extends Construct {
         description: `eks-access-pilot migration task "${sub.description}"`,
         timeout: spec.timeout,
         role: spec.kubernetes ? this.kubernetesRole : undefined,
+        roleName: spec.kubernetes ? undefined : roleName(taskId(placeholder)),
       });
       const done = granted.get(fn.role) ?? new Map<string, string>();
       granted.set(fn.role, done);
@@ -305,6 +351,13 @@ export class AuthModeMigration extends Construct {
     }
     this.functions = functions;
     this.roles = [...granted.keys()];
+    if (props.fixedRoleNames) {
+      const names = this.roles.map((r) => (r.node.defaultChild as iam.CfnRole).roleName).sort();
+      const expected = migrationRoleNames(region).sort();
+      if (JSON.stringify(names) !== JSON.stringify(expected)) {
+        throw new Error(`AuthModeMigration: the roles (${names.join(', ')}) are not migrationRoleNames(${region}) (${expected.join(', ')})`);
+      }
+    }
     for (const role of this.roles) this.acknowledgeWildcards(role, new Set(granted.get(role)!.keys()), clusters.map((c) => c.name));
 
     // ----- the state machine -----

@@ -189,7 +189,7 @@ function assertFitsLambdaEnvironment(config: Config, systemRoles: number): void 
   const size = Buffer.byteLength(JSON.stringify({ config, systemRoleArns: [] })) + roleArnRoom + houseRoom;
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new Error(
-      `eksAccessPilot: the configuration needs about ${size} bytes of Lambda environment (EAP_CONFIG), more than the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows; shorten it (fewer clusters or protected principals)`,
+      `eksAccessPilot: the configuration needs about ${size} bytes of Lambda environment (EAP_CONFIG), more than the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows; shorten it (fewer clusters or protected principals; each managed-cluster region other than the home region adds its migration's roles to the list)`,
     );
   }
 }

@@ -6,15 +6,21 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Config } from '#domain/config';
 import { IAM_EVENTS_REGION, IamEventForwarderStack } from './forwarder.ts';
+import { migrationRoleNames } from '../constructs/migration.ts';
 import { EksAccessPilotStack } from './main.ts';
+import { RegionalMigrationStack } from './migration.ts';
 
 export const MAIN_STACK_NAME = 'EksAccessPilot';
 export const FORWARDER_STACK_NAME = 'EksAccessPilotIamEventForwarder';
+/** The migration stack for the managed clusters of `region` (not the home region). */
+export const migrationStackName = (region: string): string => `EksAccessPilotMigration-${region}`;
 
 export interface EksAccessPilotStacks {
   main: EksAccessPilotStack;
   /** Only when the home region is not us-east-1. */
   forwarder?: IamEventForwarderStack;
+  /** One per region, other than the home region, with managed clusters; in the order of `clusters`. */
+  migrations: RegionalMigrationStack[];
 }
 
 /** Adds the stacks for `config` to `app`. */
@@ -27,7 +33,8 @@ export function defineStacks(app: App, config: Config): EksAccessPilotStacks {
     env: { account, region: config.homeRegion },
     description: 'eks-access-pilot: EKS access entries from IAM tags',
   });
-  if (config.homeRegion === IAM_EVENTS_REGION) return { main };
+  const migrations = defineRegionalMigrations(app, config, main, account);
+  if (config.homeRegion === IAM_EVENTS_REGION) return { main, migrations };
 
   const forwarder = new IamEventForwarderStack(app, FORWARDER_STACK_NAME, {
     homeRegion: config.homeRegion,
@@ -36,7 +43,31 @@ export function defineStacks(app: App, config: Config): EksAccessPilotStacks {
   });
   // Deploy the receiving rule first; forwarding into a bus with no rule would only drop events.
   forwarder.addStackDependency(main, 'the home-region rule receives what this stack forwards');
-  return { main, forwarder };
+  return { main, forwarder, migrations };
+}
+
+/**
+ * A migration stack in every other region with managed clusters (the workflow reaches EKS in its
+ * own region only), its roles registered with the home region's tag provisioning.
+ */
+function defineRegionalMigrations(app: App, config: Config, main: EksAccessPilotStack, account: string | undefined): RegionalMigrationStack[] {
+  const regions = [...new Set(config.clusters.map((c) => c.region))].filter((r) => r !== config.homeRegion);
+  return regions.map((region) => {
+    const stack = new RegionalMigrationStack(app, migrationStackName(region), {
+      config,
+      region,
+      env: { account },
+      description: `eks-access-pilot: aws-auth to access entries migration for the managed clusters in ${region}`,
+    });
+    // The roles are the system's own (design.md §3.3). No reference crosses regions in
+    // CloudFormation, so the ARNs are built from the fixed names, in the same account.
+    for (const name of migrationRoleNames(region)) {
+      main.provisioning.addSystemRoleArn(main.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name }));
+    }
+    // The hands-off list is deployed before the roles exist.
+    stack.addStackDependency(main, 'the tag provisioning must know these roles as system roles before they exist');
+    return stack;
+  });
 }
 
 /** cdk-nag 3: unacknowledged findings make synth fail with the report. */

@@ -23,7 +23,8 @@ afterAll(() => {
 describe('home region us-east-1', () => {
   it('has no forwarder: the main rule receives IAM events directly', () => {
     expect(built.stacks.forwarder).toBeUndefined();
-    expect(built.app.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual(['EksAccessPilot']);
+    // The clusters in eu-west-1 get their migration stack there; no other stack.
+    expect(built.app.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual(['EksAccessPilot', 'EksAccessPilotMigration-eu-west-1']);
     expect(built.stacks.main.region).toBe('us-east-1');
     expect(properties(built.main, 'AWS::Events::Rule', 'IamEventsRule').EventPattern).toEqual(iamEventPattern());
   });

@@ -24,6 +24,8 @@ export interface BuiltApp {
   app: App;
   main: Template;
   forwarder: Template | undefined;
+  /** The regional migration stacks' templates, by region. */
+  migrations: Record<string, Template>;
   stacks: ReturnType<typeof defineStacks>;
 }
 
@@ -42,6 +44,7 @@ export function buildApp(
     stacks,
     main: Template.fromStack(stacks.main),
     forwarder: stacks.forwarder ? Template.fromStack(stacks.forwarder) : undefined,
+    migrations: Object.fromEntries(stacks.migrations.map((s) => [s.region, Template.fromStack(s)])),
   };
 }
 

@@ -164,7 +164,8 @@ describe('the functions', () => {
       // assert
       expect(runtime.config.ceiling).toBe('edit');
       expect(runtime.config.clusters.map((c) => c.name)).toEqual(['prod', 'staging', 'analytics']);
-      expect(runtime.systemRoleArns).toHaveLength(2 + built.stacks.main.migration.roles.length);
+      const regionalRoles = built.stacks.migrations.flatMap((m) => m.migration.roles);
+      expect(runtime.systemRoleArns).toHaveLength(2 + built.stacks.main.migration.roles.length + regionalRoles.length);
       expect(runtime.systemRoleArns.join()).toMatch(/ProvisionerRole.*ResyncRole/);
     }
   });
