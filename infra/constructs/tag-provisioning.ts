@@ -34,7 +34,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { grantableLevels, type Config, type RuntimeConfig } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, ownershipTags } from '#domain/entries';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags } from '#domain/entries';
 import { iamEventPattern } from '#domain/events';
 import { HouseFunction } from './function.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
@@ -208,7 +208,9 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
   const entryArns = config.clusters.map((c) =>
     stack.formatArn({ service: 'eks', region: c.region, resource: 'access-entry', resourceName: `${c.name}/*` }),
   );
-  const owned = { [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE };
+  // Owned by the tag provisioner: a migration's entries (source migration/<execution>) are not.
+  const owned = { [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:ResourceTag/${SOURCE_KEY}`]: TAG_SOURCE };
+  const ownedRequest = { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${SOURCE_KEY}`]: TAG_SOURCE };
   // Derived from the function that builds the tags, so the policy and the code cannot drift.
   const ownershipTagKeys = Object.keys(ownershipTags({ id: 'placeholder' }));
   const statements = [
@@ -238,7 +240,7 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       resources: clusterArns,
       conditions: {
         StringEquals: {
-          [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE,
+          ...ownedRequest,
           // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
           'eks:accessEntryType': 'STANDARD',
         },
@@ -259,7 +261,7 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       actions: ['eks:TagResource'],
       resources: entryArns,
       conditions: {
-        StringEquals: { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE },
+        StringEquals: ownedRequest,
         'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
       },
     }),

@@ -39,7 +39,7 @@ describe('resync handler', () => {
     model.iam.createRole({ RoleName: 'deployer', Path: '/teams/', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] });
     model.iam.createRole({ RoleName: 'gone', AssumeRolePolicyDocument: TRUST });
     const goneId = model.iam.getRole({ RoleName: 'gone' }).Role!.RoleId!;
-    model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'gone'), tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/principal-id': goneId } });
+    model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'gone'), tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': goneId } });
     model.iam.deleteRole({ RoleName: 'gone' });
     model.iam.createRole({ RoleName: 'handmade', AssumeRolePolicyDocument: TRUST });
     model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'handmade') });
@@ -75,5 +75,23 @@ describe('resync handler', () => {
     await handler({}, lambdaContext('resync'));
     const prod = model.eks.listAccessEntries('eu-west-1', { clusterName: 'prod' }).accessEntries;
     expect(prod).toEqual([arn('role', 'new/mover')]);
+  });
+
+  it("leaves a migration's entries alone, although their principals have no access tags", async () => {
+    model.iam.createRole({ RoleName: 'platform-admin', AssumeRolePolicyDocument: TRUST });
+    const migrated = { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'migration/prod-to-api' };
+    model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'platform-admin'), tags: migrated });
+    model.eks.associateAccessPolicy('eu-west-1', {
+      clusterName: 'prod',
+      principalArn: arn('role', 'platform-admin'),
+      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+      accessScope: { type: 'cluster' },
+    });
+
+    const result = await handler({}, lambdaContext('resync'));
+
+    expect(model.eks.listAccessEntries('eu-west-1', { clusterName: 'prod' }).accessEntries).toEqual([arn('role', 'platform-admin')]);
+    expect(model.eks.listAssociatedAccessPolicies('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'platform-admin') }).associatedAccessPolicies).toHaveLength(1);
+    expect(result).toMatchObject({ changed: 0 });
   });
 });

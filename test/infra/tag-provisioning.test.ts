@@ -92,24 +92,24 @@ describe('the reconcile permissions (ceiling edit)', () => {
         expect(s.Condition.ArnEquals['eks:policyArn']).toEqual([policy('AmazonEKSViewPolicy'), policy('AmazonEKSEditPolicy')]);
         expect(s.Condition.ArnEquals['eks:policyArn']).not.toContain(policy('AmazonEKSAdminPolicy'));
         expect(s.Condition.ArnEquals['eks:policyArn']).not.toContain(policy('AmazonEKSClusterAdminPolicy'));
-        expect(s.Condition.StringEquals).toEqual({ [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE });
+        expect(s.Condition.StringEquals).toEqual({ [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
       });
 
-      it('updates, deletes and disassociates only entries tagged managed-by=eks-access-pilot', () => {
+      it("updates, deletes and disassociates only entries the tag provisioner owns (not a migration's)", () => {
         const s = statement(built.main, role, 'ChangeOwnedEntriesOnly');
         expect(s.Action).toEqual(['eks:UpdateAccessEntry', 'eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy']);
-        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': 'eks-access-pilot' } });
+        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' } });
         expect(JSON.stringify(s.Resource)).toContain(':access-entry/prod/*');
       });
 
       it('creates only STANDARD entries that carry the ownership tag and allowed groups', () => {
         const s = statement(built.main, role, 'CreateOwnedStandardEntries');
         expect(s.Action).toBe('eks:CreateAccessEntry');
-        expect(s.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'eks:accessEntryType': 'STANDARD' });
+        expect(s.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': 'tag', 'eks:accessEntryType': 'STANDARD' });
         expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toEqual(['pod-readers', 'log-readers']);
         expect(s.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toContain('managed-by');
         const t = statement(built.main, role, 'TagOnCreateWithOwnershipTags');
-        expect(t.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot' });
+        expect(t.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': 'tag' });
       });
 
       it('is scoped to the managed clusters and their entries', () => {

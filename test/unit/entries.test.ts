@@ -97,6 +97,15 @@ describe('planCluster', () => {
       expect(planCluster({ principal: null, desired: null, actual: foreign, ctx }).ops).toEqual([]);
     });
 
+    it("never revokes or changes a migration's entry (source migration/<execution>), tagged or not", () => {
+      const p = principal();
+      const migrated = managedEntry(p, { tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'migration/prod-to-api' } });
+      expect(entryHandsOff(migrated, ctx)).toBe('entry created by migration/prod-to-api, not by access tags');
+      expect(planCluster({ principal: p, desired: null, actual: migrated, ctx }).ops).toEqual([]);
+      expect(planCluster({ principal: null, desired: null, actual: migrated, ctx }).ops).toEqual([]);
+      expect(planCluster({ principal: p, desired: { ...view, level: 'edit', policyArn: EDIT }, actual: migrated, ctx })).toMatchObject({ action: 'skip', ops: [] });
+    });
+
     it('does not accept a managed-by tag with another value as ownership', () => {
       const p = principal();
       const other = managedEntry(p, { tags: { 'managed-by': 'terraform' } });

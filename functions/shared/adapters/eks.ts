@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-eks';
 import type { AccessScope } from '#domain/access';
 import { ClusterNotReadyError, EksAccessPilotError } from '#domain/errors';
-import { isManaged, type ActualEntry, type AssociatedPolicy, type Op } from '#domain/entries';
+import { isTagManaged, type ActualEntry, type AssociatedPolicy, type Op } from '#domain/entries';
 import { eksClient } from './clients.ts';
 
 export interface ClusterRef {
@@ -111,8 +111,8 @@ export function eksEntries(cluster: ClusterRef, client: EKSClient = eksClient(cl
         tags: { ...(entry.tags ?? {}) },
         policies: [],
       };
-      // Entries we do not own are never changed, so their policies are not worth a read.
-      if (actual.type === 'STANDARD' && isManaged(actual)) actual.policies = await policies(actual.principalArn);
+      // Entries the tag provisioner does not own are never changed: their policies are not worth a read.
+      if (actual.type === 'STANDARD' && isTagManaged(actual)) actual.policies = await policies(actual.principalArn);
       return actual;
     },
 

@@ -9,6 +9,8 @@ export const MANAGED_BY_KEY = 'managed-by';
 export const MANAGED_BY_VALUE = 'eks-access-pilot';
 export const SOURCE_KEY = 'eks-access-pilot/source';
 export const PRINCIPAL_ID_KEY = 'eks-access-pilot/principal-id';
+/** The source of entries the tag provisioner and the resync own; the migration's are `migration/<execution>`. */
+export const TAG_SOURCE = 'tag';
 
 export interface AssociatedPolicy {
   policyArn: string;
@@ -67,8 +69,18 @@ function keyOfArn(arn: string): string | undefined {
   return p && principalKey(p);
 }
 
+/** Created by eks-access-pilot, by the tag provisioner or by a migration. */
 export function isManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
   return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
+}
+
+/**
+ * Created by the tag provisioner or the resync: the only entries they may change. A migration's
+ * entries (source `migration/<execution>`) carry what aws-auth granted and belong to that
+ * migration: a principal without access tags must not lose them at the next resync.
+ */
+export function isTagManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
+  return isManaged(entry) && entry.tags[SOURCE_KEY] === TAG_SOURCE;
 }
 
 /**
@@ -96,10 +108,11 @@ export function entryHandsOff(entry: ActualEntry, ctx: GuardContext): string | u
   // keep nodes and pods in the cluster; this system never owns them.
   if (entry.type !== 'STANDARD') return `${entry.type} entry`;
   if (!isManaged(entry)) return 'entry not created by eks-access-pilot';
+  if (!isTagManaged(entry)) return `entry created by ${entry.tags[SOURCE_KEY] ?? 'eks-access-pilot without a source'}, not by access tags`;
   return undefined;
 }
 
-export function ownershipTags(principal: Pick<Principal, 'id'>, source = 'tag'): Record<string, string> {
+export function ownershipTags(principal: Pick<Principal, 'id'>, source = TAG_SOURCE): Record<string, string> {
   return { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [SOURCE_KEY]: source, [PRINCIPAL_ID_KEY]: principal.id };
 }
 
