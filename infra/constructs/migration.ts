@@ -541,9 +541,23 @@ export class AuthModeMigration extends Construct {
             sid: 'TagMigrationEntriesOnCreate',
             // CreateAccessEntry with tags is also authorized as eks:TagResource on the new entry.
             // EKS has no tag-on-create condition; the code never calls TagResource itself.
+            //
+            // The ...IfExists conditions on the entry's own tags keep a direct TagResource from
+            // re-tagging an entry that already has another owner's managed-by or source (a tag
+            // provisioner's source=tag entry, another tool's) as migration/*, which would let
+            // this role associate cluster admin to it and the rollback delete it. At create time
+            // the entry has no tags yet, so they pass. Still open: an entry with neither key (a
+            // person's, or one EKS created) can be claimed; IAM cannot tell that from
+            // tag-on-create. The SCP / permissions boundary that would close it is described at
+            // TagOnCreateWithOwnershipTags (infra/constructs/tag-provisioning.ts).
             actions: ['eks:TagResource'],
             resources: entryArns,
-            conditions: { ...requestTags, 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys } },
+            conditions: {
+              ...requestTags,
+              StringEqualsIfExists: owned,
+              StringLikeIfExists: fromAMigration,
+              'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys },
+            },
           }),
           new iam.PolicyStatement({
             sid: 'AssociateClusterAdminOnMigrationEntries',

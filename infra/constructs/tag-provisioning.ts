@@ -27,14 +27,14 @@
  *    (`access-entry/${ClusterName}/${IamIdentityType}/${IamIdentityAccountID}/${IamIdentityName}/${UUID}`),
  *    so they can only be named per cluster with a trailing wildcard.
  */
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import { grantableLevels, type Config, type RuntimeConfig } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags } from '#domain/entries';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags, parsePrincipalArn } from '#domain/entries';
 import { iamEventPattern } from '#domain/events';
 import { HouseFunction } from './function.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
@@ -213,6 +213,11 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
   const ownedRequest = { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${SOURCE_KEY}`]: TAG_SOURCE };
   // Derived from the function that builds the tags, so the policy and the code cannot drift.
   const ownershipTagKeys = Object.keys(ownershipTags({ id: 'placeholder' }));
+  // The Kubernetes groups a create or an update may set: only allow-listed ones (never
+  // system:masters), and with no allowed groups configured, none at all.
+  const groups: { forAll?: Record<string, string[]>; rest: Record<string, Record<string, string>> } = config.allowedGroups.length
+    ? { forAll: { 'eks:kubernetesGroups': config.allowedGroups }, rest: {} }
+    : { rest: { Null: { 'eks:kubernetesGroups': 'true' } } };
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadPrincipalTags',
@@ -244,13 +249,8 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
           // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
           'eks:accessEntryType': 'STANDARD',
         },
-        'ForAllValues:StringEquals': {
-          'aws:TagKeys': ownershipTagKeys,
-          // Only allow-listed Kubernetes groups (never system:masters) can be requested.
-          ...(config.allowedGroups.length ? { 'eks:kubernetesGroups': config.allowedGroups } : {}),
-        },
-        // With no allowed groups configured, a create request may carry none at all.
-        ...(config.allowedGroups.length ? {} : { Null: { 'eks:kubernetesGroups': 'true' } }),
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys, ...groups.forAll },
+        ...groups.rest,
       },
     }),
     new iam.PolicyStatement({
@@ -258,10 +258,38 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       // Needed because CreateAccessEntry carries tags. EKS has no "create action" condition
       // key to limit this to tag-on-create; it is limited to the ownership tags instead, and
       // the code never calls TagResource on its own.
+      //
+      // Without more, this role could call TagResource on ANY entry of a managed cluster and
+      // stamp it managed-by=eks-access-pilot, source=tag, which the statements below then let
+      // it update, re-associate and delete: a migration's entry (source migration/<execution>)
+      // or one created by another tool or a person. The ...IfExists conditions on the entry's
+      // own tags (aws:ResourceTag) stop that for every entry that already carries either
+      // ownership key with another value: TagResource can never overwrite another owner's
+      // managed-by or source. While CreateAccessEntry is being authorized the entry does not
+      // exist yet, so it has no aws:ResourceTag and IfExists lets tag-on-create through (and
+      // if EKS did fill aws:ResourceTag from the request at that point, the requested tags
+      // are exactly these values and still match).
+      //
+      // What stays open: an entry WITHOUT managed-by and source keys (a person's, another
+      // tool's, or one EKS created itself: the cluster creator, node groups, Fargate
+      // profiles) can still be claimed this way. IAM cannot tell tag-on-create from a direct
+      // TagResource on an untagged entry. Closing it takes a control outside this policy, e.g.
+      // an SCP (proposed, not shipped) that (1) denies
+      // eks:CreateAccessEntry and eks:TagResource on access-entry/* to every principal unless
+      // aws:RequestTag/managed-by is present, so that no caller-created entry is untagged;
+      // (2) denies eks:TagResource/eks:UntagResource with aws:TagKeys managed-by or
+      // eks-access-pilot/source to everyone but the owning roles (aws:PrincipalArn
+      // ArnNotLike); and (3), as a permissions boundary on this system's roles, denies
+      // eks:TagResource where
+      // Null aws:ResourceTag/managed-by = true, IF a sandbox test shows that tag-on-create
+      // carries aws:ResourceTag (then (3) alone closes it; if it does not, (3) breaks creates).
+      // Entries EKS creates through service-linked roles are outside any SCP: keep the cluster
+      // creator in protectedPrincipalArns.
       actions: ['eks:TagResource'],
       resources: entryArns,
       conditions: {
         StringEquals: ownedRequest,
+        StringEqualsIfExists: owned,
         'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
       },
     }),
@@ -276,8 +304,20 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       },
     }),
     new iam.PolicyStatement({
+      sid: 'UpdateOwnedEntriesToAllowedGroups',
+      // An update sets the entry's Kubernetes groups, so it is held to the same allow-list as
+      // a create (never system:masters); UpdateAccessEntry supports eks:kubernetesGroups.
+      actions: ['eks:UpdateAccessEntry'],
+      resources: entryArns,
+      conditions: {
+        StringEquals: owned,
+        ...(groups.forAll ? { 'ForAllValues:StringEquals': groups.forAll } : {}),
+        ...groups.rest,
+      },
+    }),
+    new iam.PolicyStatement({
       sid: 'ChangeOwnedEntriesOnly',
-      actions: ['eks:UpdateAccessEntry', 'eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
+      actions: ['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
       resources: entryArns,
       conditions: { StringEquals: owned },
     }),
@@ -294,8 +334,14 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       ],
       resources: [...clusterArns, ...entryArns],
       // Lazy: system roles registered after this call (migration) are denied as well.
+      // ArnLike, path-insensitive: the code matches protected principals by kind and name
+      // whatever the path (principalHandsOff), and so must the deny.
       conditions: {
-        ArnEquals: { 'eks:principalArn': Lazy.list({ produce: () => [...config.protectedPrincipalArns, ...systemRoleArns()] }) },
+        ArnLike: {
+          'eks:principalArn': Lazy.list({
+            produce: () => [...config.protectedPrincipalArns.flatMap(anyPathArnPatterns), ...systemRoleArns().flatMap(anyPathArnPatterns)],
+          }),
+        },
       },
     }),
   ];
@@ -311,4 +357,22 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
       `Access entry ARNs end in a UUID assigned by EKS at creation; scoped to managed cluster ${c.name}, writes further limited by the managed-by resource tag and the policy ARN list.`,
     );
   }
+}
+
+/**
+ * ArnLike patterns for `eks:principalArn` that match the principal of `arn` under any path:
+ * `…:role/<name>` and `…:role/` + `*` + `/<name>` (or `user/`), partition and account from the
+ * ARN. Two patterns, not one `role/` + `*<name>`, which would also match `role/Not<name>`. IAM names
+ * contain no `*` or `?`, so the name matches literally. ArnLike is case-sensitive while IAM
+ * names are not: an ARN spelled in another letter case is not matched.
+ *
+ * A token (a system role's ARN, known at deploy time) is kept as it is, an exact match:
+ * those roles are created by this app without a path, under exactly that ARN.
+ */
+export function anyPathArnPatterns(arn: string): string[] {
+  if (Token.isUnresolved(arn)) return [arn];
+  const p = parsePrincipalArn(arn);
+  if (!p) throw new Error(`eksAccessPilot: ${arn} is not an IAM role or user ARN`);
+  const base = `arn:${arn.split(':')[1]}:iam::${p.account}:${p.kind}`;
+  return [`${base}/${p.name}`, `${base}/*/${p.name}`];
 }

@@ -46,6 +46,14 @@ describe('no allowed groups', () => {
     expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true' });
     expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toBeUndefined();
   });
+
+  it('allows updating entries only without Kubernetes groups', () => {
+    const s = statement(built.main, 'ProvisionerRole', 'UpdateOwnedEntriesToAllowedGroups');
+    expect(s.Action).toBe('eks:UpdateAccessEntry');
+    expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true' });
+    expect(s.Condition['ForAllValues:StringEquals']).toBeUndefined();
+    expect(s.Condition.StringEquals).toEqual({ 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
+  });
 });
 
 describe('a system role added after the tag provisioning (the migration)', () => {
@@ -53,6 +61,6 @@ describe('a system role added after the tag provisioning (the migration)', () =>
     const env = properties(built.main, 'AWS::Lambda::Function', 'ProvisionerFunction').Environment.Variables;
     expect(JSON.stringify(env.EAP_CONFIG)).toContain(MIGRATION_ROLE);
     const deny = statement(built.main, 'ResyncRole', 'HandsOffProtectedAndSystemPrincipals');
-    expect(deny.Condition.ArnEquals['eks:principalArn']).toContain(MIGRATION_ROLE);
+    expect(deny.Condition.ArnLike['eks:principalArn']).toContain(MIGRATION_ROLE);
   });
 });

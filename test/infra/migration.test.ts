@@ -234,8 +234,22 @@ describe('the task functions', () => {
     expect(create.Condition.StringLike).toEqual({ [`aws:RequestTag/${SOURCE_KEY}`]: 'migration/*' });
     expect(create.Condition['ForAllValues:StringEquals']['aws:TagKeys'].sort()).toEqual([MANAGED_BY_KEY, SOURCE_KEY].sort());
     expect(create.Condition['ForAllValues:StringNotLike']).toEqual({ 'eks:kubernetesGroups': ['system:*'] });
+    const tag = statement(built.main, role, 'TagMigrationEntriesOnCreate');
+    expect(tag.Action).toBe('eks:TagResource');
+    expect(tag.Condition.StringEquals).toEqual({ [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE });
+    expect(tag.Condition.StringLike).toEqual({ [`aws:RequestTag/${SOURCE_KEY}`]: 'migration/*' });
     const pass = statement(built.main, role, 'PassNodeRolesToNodeEntries');
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+  });
+
+  it("tag only with the migration's tags, and never over another owner's managed-by or source", () => {
+    const tag = statement(built.main, roleId(migration.functions.CreateEntriesFunctionArn.role.roleArn), 'TagMigrationEntriesOnCreate');
+    // IfExists: a new entry (tag-on-create) has no tags yet; an existing one must already be a migration's.
+    expect(tag.Condition.StringEqualsIfExists).toEqual({ [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE });
+    expect(tag.Condition.StringLikeIfExists).toEqual({ [`aws:ResourceTag/${SOURCE_KEY}`]: 'migration/*' });
+    expect(tag.Condition['ForAllValues:StringEquals']['aws:TagKeys'].sort()).toEqual([MANAGED_BY_KEY, SOURCE_KEY].sort());
+    const taggers = migration.roles.filter((r) => actionsOf(ownStatements(r.roleArn)).includes('eks:TagResource'));
+    expect(taggers).toEqual([migration.functions.CreateEntriesFunctionArn.role]);
   });
 
   it('associate only AmazonEKSClusterAdminPolicy at cluster scope (what system:masters becomes), on migration entries', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#domain/config';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#domain/entries';
 import { iamEventPattern } from '#domain/events';
-import { buildApp, properties, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
+import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
 
 let built: BuiltApp;
 beforeAll(() => {
@@ -17,6 +17,21 @@ afterAll(() => {
 });
 
 const policy = (name: string) => `${POLICY_ARN_PREFIX}${name}`;
+
+/**
+ * IAM's ArnLike: the six colon-separated parts of the ARN compared one by one, each with
+ * `*` (any characters) and `?` (one character), case-sensitively.
+ */
+function arnLike(pattern: string, arn: string): boolean {
+  const parts = (a: string) => {
+    const p = a.split(':');
+    return [...p.slice(0, 5), p.slice(5).join(':')];
+  };
+  const [pp, ap] = [parts(pattern), parts(arn)];
+  const glob = (p: string) => new RegExp('^' + p.replace(/[.+^$(){}|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return pp.every((p, i) => glob(p).test(ap[i]!));
+}
+const arnLikeAny = (patterns: string[], arn: string) => patterns.some((p) => arnLike(p, arn));
 
 /** Replaces CloudFormation intrinsics in an Fn::Join with plausible values and joins. */
 function resolveJoin(value: CfnResource): string {
@@ -95,11 +110,22 @@ describe('the reconcile permissions (ceiling edit)', () => {
         expect(s.Condition.StringEquals).toEqual({ [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
       });
 
-      it("updates, deletes and disassociates only entries the tag provisioner owns (not a migration's)", () => {
+      it("deletes and disassociates only entries the tag provisioner owns (not a migration's)", () => {
         const s = statement(built.main, role, 'ChangeOwnedEntriesOnly');
-        expect(s.Action).toEqual(['eks:UpdateAccessEntry', 'eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy']);
+        expect(s.Action).toEqual(['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy']);
         expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' } });
         expect(JSON.stringify(s.Resource)).toContain(':access-entry/prod/*');
+      });
+
+      it('updates only owned entries, and only to allow-listed Kubernetes groups (as on create)', () => {
+        const updates = roleStatements(built.main, role).filter((x) => x.Effect === 'Allow' && [x.Action].flat().includes('eks:UpdateAccessEntry'));
+        expect(updates.map((x) => x.Sid)).toEqual(['UpdateOwnedEntriesToAllowedGroups']);
+        const s = updates[0]!;
+        expect(s.Action).toBe('eks:UpdateAccessEntry');
+        expect(s.Condition.StringEquals).toEqual({ 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
+        expect(s.Condition['ForAllValues:StringEquals']).toEqual({ 'eks:kubernetesGroups': ['pod-readers', 'log-readers'] });
+        const create = statement(built.main, role, 'CreateOwnedStandardEntries');
+        expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toEqual(create.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']);
       });
 
       it('creates only STANDARD entries that carry the ownership tag and allowed groups', () => {
@@ -112,6 +138,14 @@ describe('the reconcile permissions (ceiling edit)', () => {
         expect(t.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': 'tag' });
       });
 
+      it("tags only with the ownership tags, and never over another owner's managed-by or source", () => {
+        const t = statement(built.main, role, 'TagOnCreateWithOwnershipTags');
+        expect(t.Action).toBe('eks:TagResource');
+        // IfExists: a new entry (tag-on-create) has no tags yet; an existing one must already be ours.
+        expect(t.Condition.StringEqualsIfExists).toEqual({ 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
+        expect(t.Condition['ForAllValues:StringEquals']['aws:TagKeys']).toEqual(['managed-by', 'eks-access-pilot/source', 'eks-access-pilot/principal-id']);
+      });
+
       it('is scoped to the managed clusters and their entries', () => {
         const reads = statement(built.main, role, 'ReadManagedClusters');
         const arns = JSON.stringify(reads.Resource);
@@ -122,11 +156,23 @@ describe('the reconcile permissions (ceiling edit)', () => {
         expect(arns).not.toContain('cluster/*');
       });
 
-      it('denies any write that names a protected principal or one of the system roles', () => {
+      it('denies any write that names a protected principal, under any path, or one of the system roles', () => {
         const s = statement(built.main, role, 'HandsOffProtectedAndSystemPrincipals');
         expect(s.Effect).toBe('Deny');
-        const principals = s.Condition.ArnEquals['eks:principalArn'] as unknown[];
-        expect(principals).toContain('arn:aws:iam::111122223333:role/BreakGlassAdmin');
+        expect(s.Condition.ArnEquals).toBeUndefined();
+        const principals = s.Condition.ArnLike['eks:principalArn'] as unknown[];
+        // Configured without a path (cdk.json): matched with and without one.
+        expect(principals).toEqual(expect.arrayContaining(['arn:aws:iam::111122223333:role/BreakGlassAdmin', 'arn:aws:iam::111122223333:role/*/BreakGlassAdmin']));
+        const patterns = principals.filter((p): p is string => typeof p === 'string');
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/BreakGlassAdmin')).toBe(true);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/ops/BreakGlassAdmin')).toBe(true);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/ops/emergency/BreakGlassAdmin')).toBe(true);
+        // Not a prefix or suffix match, not another kind, not another account.
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/NotBreakGlassAdmin')).toBe(false);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/ops/NotBreakGlassAdmin')).toBe(false);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:role/BreakGlassAdmin2')).toBe(false);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::111122223333:user/BreakGlassAdmin')).toBe(false);
+        expect(arnLikeAny(patterns, 'arn:aws:iam::444455556666:role/BreakGlassAdmin')).toBe(false);
         expect(JSON.stringify(principals)).toMatch(/ProvisionerRole.*ResyncRole/);
       });
     });
@@ -225,5 +271,47 @@ describe('dead-letter queues and alarms', () => {
       },
     });
     built.main.hasOutput('*', { Export: { Name: 'EksAccessPilot-AlarmTopicArn' } });
+  });
+});
+
+describe('protected principals configured with a path, a user, another account', () => {
+  const PROTECTED = ['arn:aws:iam::111122223333:role/admins/BreakGlassAdmin', 'arn:aws:iam::444455556666:user/people/alice'];
+  let other: BuiltApp;
+  beforeAll(() => {
+    vi.stubEnv('CDK_VALIDATION', 'false');
+    other = buildApp({ ...shippedConfig(), protectedPrincipalArns: PROTECTED });
+  });
+
+  it('denies them by kind, account and name whatever the path, and nobody else', () => {
+    for (const role of ['ProvisionerRole', 'ResyncRole']) {
+      const principals = statement(other.main, role, 'HandsOffProtectedAndSystemPrincipals').Condition.ArnLike['eks:principalArn'] as unknown[];
+      expect(principals, role).toEqual(
+        expect.arrayContaining([
+          'arn:aws:iam::111122223333:role/BreakGlassAdmin',
+          'arn:aws:iam::111122223333:role/*/BreakGlassAdmin',
+          'arn:aws:iam::444455556666:user/alice',
+          'arn:aws:iam::444455556666:user/*/alice',
+        ]),
+      );
+      const patterns = principals.filter((p): p is string => typeof p === 'string');
+      for (const arn of [
+        'arn:aws:iam::111122223333:role/BreakGlassAdmin',
+        'arn:aws:iam::111122223333:role/admins/BreakGlassAdmin',
+        'arn:aws:iam::111122223333:role/other/BreakGlassAdmin',
+        'arn:aws:iam::444455556666:user/alice',
+        'arn:aws:iam::444455556666:user/people/alice',
+      ]) {
+        expect(arnLikeAny(patterns, arn), arn).toBe(true);
+      }
+      for (const arn of [
+        'arn:aws:iam::111122223333:role/NotBreakGlassAdmin',
+        'arn:aws:iam::111122223333:role/admins/NotBreakGlassAdmin',
+        'arn:aws:iam::444455556666:user/malice',
+        'arn:aws:iam::444455556666:role/alice',
+        'arn:aws:iam::111122223333:user/alice',
+      ]) {
+        expect(arnLikeAny(patterns, arn), arn).toBe(false);
+      }
+    }
   });
 });
