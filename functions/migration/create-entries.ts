@@ -5,12 +5,13 @@
  *
  * An entry that already exists for a planned principal (EKS made it, someone else did, or the
  * plan's principal appears twice) is compared with the plan: equal is fine and left alone, a
- * difference is a conflict. Conflicts known before starting stop the step before it creates
+ * difference is a conflict. An entry owned by access tags (the tag provisioner's) is a conflict
+ * even when equal: the provisioner deletes it when the tags go, and the aws-auth access with it. Conflicts known before starting stop the step before it creates
  * anything. An entry this execution created on an earlier attempt (Lambda retry) is completed,
  * not reported as a conflict.
  */
 import type { PlanRow } from '#domain/conversion';
-import { createdByExecution, entryDifferences, listWithin, migrationTags } from '#domain/migration-entries';
+import { createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict } from '#domain/migration-entries';
 import { AccessEntryConflictError } from '#domain/migration-errors';
 import { StepInputSchema, type EntrySnapshot, type PlanDocument } from '#domain/migration-state';
 import { EntryExistsError } from '#adapters/eks';
@@ -37,6 +38,8 @@ async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: st
     return 'created';
   }
   const diffs = entryDifferences(row.entry, actual);
+  const owned = ownershipConflict(actual);
+  if (owned) return { conflict: `${row.source} (${row.principalArn}): ${owned}${diffs.length ? ` (it also differs from the plan: ${diffs.join('; ')})` : ''}` };
   return diffs.length ? { conflict: `${row.source} (${row.principalArn}): an access entry exists and differs: ${diffs.join('; ')}` } : 'present';
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionPlan } from '#domain/conversion';
-import { annotatePlan, createdByExecution, entryDifferences, listWithin, migrationTags, verifyEntries } from '#domain/migration-entries';
+import { annotatePlan, createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict, verifyEntries } from '#domain/migration-entries';
 import type { EntrySnapshot } from '#domain/migration-state';
 
 const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -69,6 +69,31 @@ describe('annotatePlan / verifyEntries', () => {
 
     expect(rows.map((r) => r.existing)).toEqual(['equal', 'none', 'different', 'none']);
     expect(summary).toEqual({ valid: true, rows: 4, create: 0, eksManaged: 1, flagged: 1, alreadyPresent: 1, conflicts: 1, blockers: 1 });
+  });
+
+  it('marks an entry owned by access tags as a conflict even when it equals the plan; hand-made equal entries stay equal', () => {
+    // arrange: the tag provisioner made an entry equal to the plan for role a (eks-access-groups=x,y)
+    const tagOwned = actual({ tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': 'AROA1' } });
+    const otherMigration = actual({ principalArn: 'arn:aws:iam::1:role/c', kubernetesGroups: ['z'], tags: migrationTags('earlier') });
+
+    // act
+    const { rows, summary } = annotatePlan(plan, [tagOwned, otherMigration]);
+
+    // assert
+    expect(entryDifferences(plan.rows[0]!.entry, tagOwned)).toEqual([]);
+    expect(rows.map((r) => r.existing)).toEqual(['owned-by-tags', 'none', 'equal', 'none']);
+    expect(rows[0]!.differences).toEqual([expect.stringContaining('owned by access tags')]);
+    expect(rows[0]!.differences![0]).toContain('remove the tags or delete the entry, then re-run');
+    expect(summary).toMatchObject({ create: 0, alreadyPresent: 1, conflicts: 1 });
+    expect(annotatePlan(plan, [actual()]).rows[0]!.existing).toBe('equal');
+  });
+
+  it('only the tag provisioner\'s own tags make an entry owned by access tags', () => {
+    expect(ownershipConflict({ tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag' } })).toMatch(/owned by access tags/);
+    expect(ownershipConflict({ tags: { 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
+    expect(ownershipConflict({ tags: { 'managed-by': 'someone-else', 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
+    expect(ownershipConflict({ tags: migrationTags('e1') })).toBeUndefined();
+    expect(ownershipConflict({ tags: {} })).toBeUndefined();
   });
 
   it('verifies created and EKS-managed rows, naming what is missing or different', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { parseAwsAuth } from '#domain/aws-auth';
+import { AwsAuthMergeError } from '#domain/migration-errors';
 import { canonicalData, dataSha256, failedStep, mergeAwsAuth, rollbackCause, type ExecutionProgress } from '#domain/migration-rollback';
 
 const row = (arn: string, groups = ['g']) => `- rolearn: ${arn}\n  groups: [${groups.join(', ')}]\n`;
@@ -66,6 +68,61 @@ describe('mergeAwsAuth', () => {
     const once = mergeAwsAuth(backup, { mapRoles: row('arn:aws:iam::1:role/c') });
 
     expect(mergeAwsAuth(backup, once.data).changed).toBe(false);
+  });
+});
+
+describe('mergeAwsAuth: YAML 1.1 values keep their meaning (the authenticator reads with go-yaml v2)', () => {
+  /** The rows as the authenticator reads them (parseAwsAuth reads like it). */
+  const read = (data: Record<string, string>) => {
+    const doc = parseAwsAuth(stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data }));
+    expect(doc.errors).toEqual([]);
+    return doc.rows.map((r) => ({ arn: r.arn, username: r.username, groups: r.groups }));
+  };
+  const node = '- rolearn: arn:aws:iam::1:role/nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n';
+  const missingRow = row('arn:aws:iam::1:role/restored');
+
+  it('keeps "on" and "y" strings: quoted, not turned into YAML 1.1 booleans that break the whole list', () => {
+    // arrange
+    const current = { mapRoles: `${node}- rolearn: arn:aws:iam::1:role/a\n  username: "on"\n  groups:\n    - "y"\n` };
+
+    // act
+    const merge = mergeAwsAuth({ mapRoles: missingRow }, current);
+
+    // assert
+    expect(merge.restored).toEqual(['mapRoles: arn:aws:iam::1:role/restored']);
+    expect(merge.data.mapRoles).toContain('username: "on"');
+    expect(merge.data.mapRoles).toContain('- "y"');
+    expect(read(merge.data)).toEqual([...read(current), { arn: 'arn:aws:iam::1:role/restored', username: undefined, groups: ['g'] }]);
+  });
+
+  it.each(['yes', 'No', 'OFF', 'true', 'n', '~', 'null', '0123', '1e3', '0o17', '0x1F', '1_000', '.inf', '-1', '+1', '12:30', '2001-12-14', '<<'])(
+    'keeps the string %j a string in the rows it keeps and in the rows it re-adds',
+    (value) => {
+      const quoted = JSON.stringify(value);
+      const current = { mapRoles: `${node}- rolearn: arn:aws:iam::1:role/a\n  username: ${quoted}\n  groups: [${quoted}, team]\n` };
+      const backup = { mapRoles: `${current.mapRoles}- rolearn: arn:aws:iam::1:role/b\n  username: ${quoted}\n  groups: [${quoted}]\n` };
+
+      const merge = mergeAwsAuth(backup, current);
+
+      expect(read(merge.data)).toEqual([...read(current), { arn: 'arn:aws:iam::1:role/b', username: value, groups: [value] }]);
+      // Written double-quoted: go-yaml also reads Go-style numbers (0o17, 0x1F, 1_000) as integers.
+      expect(merge.data.mapRoles).toContain(`username: ${quoted}`);
+      expect(mergeAwsAuth(backup, merge.data).changed).toBe(false);
+    },
+  );
+
+  it('refuses to rewrite a list it cannot read as the authenticator does, and writes nothing', () => {
+    // `username: yes` unquoted is a boolean to the authenticator: rewriting the list would change it.
+    const current = { mapRoles: `${node}- rolearn: arn:aws:iam::1:role/a\n  username: yes\n  groups: [team]\n` };
+
+    expect(() => mergeAwsAuth({ mapRoles: missingRow }, current)).toThrow(AwsAuthMergeError);
+    expect(() => mergeAwsAuth({ mapRoles: missingRow }, current)).toThrow(/mapRoles was not merged back \(nothing written\)[\s\S]*mapRoles\[1\]\.username/);
+  });
+
+  it('does not need to rewrite, and so does not refuse, when nothing is missing', () => {
+    const current = { mapRoles: `${node}- rolearn: arn:aws:iam::1:role/a\n  username: yes\n  groups: [team]\n` };
+
+    expect(mergeAwsAuth({ mapRoles: node }, current)).toEqual({ data: current, changed: false, restored: [], problems: [] });
   });
 });
 

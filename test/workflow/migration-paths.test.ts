@@ -153,6 +153,35 @@ describe('auth-mode migration workflow', () => {
     expect(run.output).toMatchObject({ entriesCreated: 7, entriesAlreadyPresent: 2 });
   });
 
+  it('an equal entry owned by access tags is a conflict: nothing created, rolled back, the Cause says what to do', async () => {
+    // arrange: aws-auth maps team-a to pod-readers with no username; its access tags made an equal entry.
+    const data = tenRowAwsAuth();
+    data.mapRoles = data.mapRoles!.replace('  username: team-a:{{SessionName}}\n', '');
+    expect(data.mapRoles).not.toContain('team-a:{{SessionName}}');
+    const w = await given({ mode: 'API_AND_CONFIG_MAP', awsAuth: data, model: { updatePolls: 1 } });
+    const provisionerTags = { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': 'AROATEAMA' };
+    w.aws.eks.createAccessEntry(REGION, { clusterName: CLUSTER, principalArn: arnOf.role('teamA'), kubernetesGroups: ['pod-readers'], tags: provisionerTags });
+    w.entriesBefore = w.entryArns();
+
+    // act
+    const run = await w.run(machine, input());
+
+    // assert
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-3)).toEqual(['Create access entries', 'Roll back', 'Migration failed']);
+    expect(run.path).not.toContain('Switch to API');
+    expect(run.error).toBe('MigrationFailed.CreateAccessEntries');
+    expect(run.cause).toContain('AccessEntryConflictError: 1 planned entries conflict with existing ones; none was created');
+    expect(run.cause).toContain(`(${arnOf.role('teamA')}): the existing access entry is owned by access tags`);
+    expect(run.cause).toContain('remove the tags or delete the entry, then re-run');
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+    expect(w.entryArns()).toEqual(w.entriesBefore);
+    expect(w.entry(arnOf.role('teamA')).tags).toEqual(provisionerTags);
+    const plan = w.s3.json<{ rows: Array<{ principalArn: string; existing: string }>; summary: { conflicts: number } }>(BUCKET, `plans/prod/${w.execution}/plan.json`);
+    expect(plan.rows.find((r) => r.principalArn === arnOf.role('teamA'))?.existing).toBe('owned-by-tags');
+    expect(plan.summary.conflicts).toBe(1);
+  });
+
   it('AlreadyAtTarget: succeeds without a backup or any change', async () => {
     const w = await given({ mode: 'API' });
 

@@ -3,7 +3,9 @@
 // (merged) and the access entries equal to those before plus those EKS created.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StateMachine } from 'aws-local-stepfunctions';
+import { parseAwsAuth } from '#domain/aws-auth';
 import { mergeAwsAuth } from '#domain/migration-rollback';
+import { configMapText } from '../../functions/migration/plan.ts';
 import { BUCKET, CLUSTER, MigrationWorld, REGION, arnOf, buildMachine, namedError, tenRowAwsAuth, type Injection } from './world.ts';
 
 let machine: StateMachine;
@@ -143,6 +145,59 @@ describe('auth-mode migration workflow: failure after the backup → Roll back',
     expect(now.mapRoles).toContain('eks-prod-ng-new-NodeInstanceRole');
     expect(now.mapUsers).toContain(arnOf.user('bob'));
     expect(mergeAwsAuth(tenRowAwsAuth(), now).changed).toBe(false);
+  });
+
+  it('the merge keeps YAML 1.1 traps as strings: a row edited to username "on" after the backup still reads as "on"', async () => {
+    // arrange: after the backup, someone deletes bob and sets release-bot's username to the string "on".
+    const w = (world = await new MigrationWorld({}, 'migration-merge-yaml11').seed());
+    w.injection = {
+      state: 'Create access entries',
+      when: 'after',
+      act: (x) =>
+        x.k8s.edit('kube-system', 'aws-auth', (d) => ({
+          ...d,
+          mapUsers: d.mapUsers!.replace('username: release-bot', 'username: "on"').replace(/- userarn: \S+user\/bob[\s\S]*$/, ''),
+        })),
+      error: crash(),
+    };
+
+    // act
+    const run = await w.run(machine, input);
+
+    // assert
+    expect(run.error).toBe('MigrationFailed.CreateAccessEntries');
+    expect(run.cause).toContain(`1 re-added: mapUsers: ${arnOf.user('bob')}`);
+    const doc = parseAwsAuth(configMapText(w.awsAuth()!));
+    expect(doc.errors).toEqual([]);
+    expect(doc.rows.find((r) => r.arn === arnOf.user('releaseBot'))?.username).toBe('on');
+    expect(doc.rows.find((r) => r.arn === arnOf.user('bob'))?.groups).toEqual(['pod-readers']);
+  });
+
+  it('Rollback failed: aws-auth that a rewrite could change (an unquoted yes) is not rewritten, and the run says so', async () => {
+    const w = (world = await new MigrationWorld({}, 'migration-merge-refused').seed());
+    let edited: Record<string, string> | undefined;
+    w.injection = {
+      state: 'Create access entries',
+      when: 'after',
+      act: (x) => {
+        x.k8s.edit('kube-system', 'aws-auth', (d) => ({
+          ...d,
+          mapUsers: d.mapUsers!.replace('username: release-bot', 'username: yes').replace(/- userarn: \S+user\/bob[\s\S]*$/, ''),
+        }));
+        edited = structuredClone(x.awsAuth());
+      },
+      error: crash(),
+    };
+
+    const run = await w.run(machine, input);
+
+    expect(run.path.slice(-2)).toEqual(['Roll back', 'Rollback failed']);
+    const cause = JSON.parse(run.cause!) as { errorType: string; errorMessage: string };
+    expect(cause.errorType).toBe('RollbackIncompleteError');
+    expect(cause.errorMessage).toContain('could not restore aws-auth: aws-auth mapUsers was not merged back (nothing written)');
+    expect(cause.errorMessage).toContain('restore the missing rows by hand from the backup');
+    expect(w.awsAuth()).toEqual(edited);
+    expect(tagged(w)).toEqual([]);
   });
 
   it('Rollback failed: when aws-auth cannot be restored, the run ends in "Rollback failed" saying so', async () => {

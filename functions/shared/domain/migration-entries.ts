@@ -2,7 +2,7 @@
  * Access entries in the migration: the tags that mark an entry as created by one execution
  * (design.md §3.1, §3.7), and the comparison of a planned entry with one that exists. Pure.
  */
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from './entries.ts';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from './entries.ts';
 import type { ConversionPlan, PlannedEntry } from './conversion.ts';
 import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from './migration-state.ts';
 
@@ -18,6 +18,22 @@ export function migrationTags(executionName: string): Record<string, string> {
 /** True only for entries created by this execution (both tags, exact values). */
 export function createdByExecution(entry: Pick<EntrySnapshot, 'tags'>, executionName: string): boolean {
   return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE && entry.tags[SOURCE_KEY] === migrationSource(executionName);
+}
+
+/**
+ * Why an existing entry cannot stand for an aws-auth row whatever it holds, or undefined when it
+ * can. An entry of the tag provisioner (tags managed-by=eks-access-pilot,
+ * eks-access-pilot/source=tag) is owned by the principal's access tags: when they change or go,
+ * the provisioner changes or deletes it, and the access aws-auth gave would go with it after the
+ * switch to API. Entries nobody owns (made by hand or by EKS) are compared with the plan instead.
+ */
+export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags'>): string | undefined {
+  if (!isTagManaged(actual)) return undefined;
+  return (
+    `the existing access entry is owned by access tags (${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}, ${SOURCE_KEY}=${TAG_SOURCE}), ` +
+    'so the tag provisioner would change or delete it when the tags change and the access aws-auth gives would go with it: ' +
+    'remove the tags or delete the entry, then re-run'
+  );
 }
 
 const NODE_TYPES = new Set(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
@@ -71,13 +87,16 @@ export function expectedRows<R extends { action: string }>(rows: readonly R[]): 
 
 /**
  * Annotates each row of a conversion plan with the entry that already exists for its principal,
- * and counts what the workflow will do.
+ * and counts what the workflow will do. An entry owned by access tags is a conflict even when it
+ * equals the plan (see ownershipConflict).
  */
 export function annotatePlan(plan: ConversionPlan, existing: readonly EntrySnapshot[]): { rows: PlanDocumentRow[]; summary: PlanSummary } {
   const byArn = new Map(existing.map((e) => [e.principalArn, e]));
   const rows: PlanDocumentRow[] = plan.rows.map((row) => {
     const actual = row.action === 'flag' ? undefined : byArn.get(row.principalArn);
     if (!actual) return { ...row, existing: 'none' as Existing };
+    const owned = ownershipConflict(actual);
+    if (owned) return { ...row, existing: 'owned-by-tags' as Existing, differences: [owned, ...entryDifferences(row.entry, actual)] };
     const differences = entryDifferences(row.entry, actual);
     return differences.length ? { ...row, existing: 'different' as Existing, differences } : { ...row, existing: 'equal' as Existing };
   });
@@ -91,7 +110,7 @@ export function annotatePlan(plan: ConversionPlan, existing: readonly EntrySnaps
       eksManaged: count((r) => r.action === 'eks-managed'),
       flagged: count((r) => r.action === 'flag'),
       alreadyPresent: count((r) => r.action !== 'flag' && r.existing === 'equal'),
-      conflicts: count((r) => r.action !== 'flag' && r.existing === 'different'),
+      conflicts: count((r) => r.action !== 'flag' && (r.existing === 'different' || r.existing === 'owned-by-tags')),
       blockers: plan.blockers.length,
     },
   };

@@ -66,3 +66,14 @@ export class RollbackIncompleteError extends EksAccessPilotError {
   }
 }
 
+
+/**
+ * Merging the backed-up aws-auth back would change how the authenticator reads a row (or the
+ * rows cannot be read cleanly to check that), so nothing was written; the message names the key.
+ */
+export class AwsAuthMergeError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AwsAuthMergeError';
+  }
+}

@@ -4,7 +4,10 @@
  * the execution's state, and the `Error`/`Cause` on-call reads. Pure.
  */
 import { createHash } from 'node:crypto';
-import { parse, stringify } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { Document, parse, stringify, visit } from 'yaml';
+import { parseAwsAuth } from './aws-auth.ts';
+import { AwsAuthMergeError } from './migration-errors.ts';
 
 // ----- canonical data -----
 
@@ -22,6 +25,8 @@ export function dataSha256(data: Readonly<Record<string, string>>): string {
 }
 
 // ----- merge -----
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
 
 const LIST_KEYS = ['mapRoles', 'mapUsers', 'mapAccounts'] as const;
 
@@ -51,7 +56,8 @@ function rowIdentity(key: (typeof LIST_KEYS)[number], row: Row): string {
 function parseList(text: string | undefined): Row[] | undefined {
   if (text === undefined || text.trim() === '') return [];
   try {
-    const v: unknown = parse(text);
+    // YAML 1.1, as the authenticator reads it (go-yaml v2): `yes`/`on` are booleans there.
+    const v: unknown = parse(text, { version: '1.1' });
     if (v === null || v === undefined) return [];
     return Array.isArray(v) ? v : undefined;
   } catch {
@@ -63,6 +69,67 @@ function describeRow(key: string, row: Row): string {
   const r = lowerKeys(row);
   const arn = r && (typeof r.rolearn === 'string' ? r.rolearn : typeof r.userarn === 'string' ? r.userarn : undefined);
   return `${key}: ${arn ?? JSON.stringify(row)}`;
+}
+
+/**
+ * Plain scalars that go-yaml v2 (YAML 1.1), which the authenticator reads aws-auth with, may
+ * resolve to something other than a string: its bool and null words in any case (`on`, `y`, `no`,
+ * `~`, ``), the merge key, and anything starting like a number (`0123`, `1e3`, `0o17`, `.inf`,
+ * `-1`, `2001-12-14`). A superset of go-yaml's resolve table: quoting a string is always safe.
+ */
+const GO_YAML_NOT_A_STRING = /^(?:$|[-+.0-9]|~$|<<$|(?:y|yes|n|no|true|false|on|off|null)$)/i;
+
+/**
+ * The YAML of a list as the authenticator must read it back: the `yaml` package's YAML 1.1
+ * output (it quotes what its 1.1 schema would not read as a string), with every string that
+ * go-yaml could read as anything else double-quoted as well — go-yaml's integers also follow Go's
+ * ParseInt (`0o17`, `0b1`), which the `yaml` package's 1.1 schema leaves plain.
+ */
+export function stringifyForAuthenticator(value: unknown): string {
+  // Without the 1.1 merge-key tag, which would claim the string `<<` and write it plain.
+  const doc = new Document(value, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG) });
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && GO_YAML_NOT_A_STRING.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString();
+}
+
+/** The ConfigMap as `kubectl get cm aws-auth -o yaml` would print it: what parseAwsAuth reads. */
+function configMapOf(data: Record<string, string>): string {
+  return stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-auth', namespace: 'kube-system' }, data });
+}
+
+/** What the authenticator gets from one list, as parseAwsAuth reads it, one item per list entry. */
+function authenticatorReading(key: (typeof LIST_KEYS)[number], text: string): { items?: unknown[]; errors: string[] } {
+  const doc = parseAwsAuth(configMapOf({ [key]: text }));
+  if (!doc.valid) return { errors: doc.errors.map((e) => `${e.where}: ${e.message}`) };
+  if (key === 'mapAccounts') return { items: doc.accounts.map((a) => a.accountId), errors: [] };
+  return {
+    items: doc.rows.map((r) => ({ list: r.list, arn: r.arn, sso: r.sso ?? null, username: r.username ?? null, groups: r.groups })),
+    errors: [],
+  };
+}
+
+/**
+ * Refuses a merged list unless the authenticator reads it as exactly the rows it reads now
+ * followed by the backed-up rows put back, each as it was read in the backup.
+ */
+function checkMerged(key: (typeof LIST_KEYS)[number], currentText: string, backupText: string, missing: readonly number[], mergedText: string): void {
+  const refuse = (why: string) => {
+    throw new AwsAuthMergeError(`aws-auth ${key} was not merged back (nothing written), because ${why}; restore the missing rows by hand from the backup`);
+  };
+  const now = authenticatorReading(key, currentText);
+  if (!now.items) refuse(`its current value does not read cleanly, so a rewrite could change what it grants (${now.errors.join('; ')})`);
+  const backup = authenticatorReading(key, backupText);
+  if (!backup.items) refuse(`its backed-up value does not read cleanly (${backup.errors.join('; ')})`);
+  const merged = authenticatorReading(key, mergedText);
+  if (!merged.items) refuse(`the merged value would not read cleanly (${merged.errors.join('; ')})`);
+  const expected = [...now.items!, ...missing.map((i) => backup.items![i])];
+  if (missing.some((i) => i >= backup.items!.length) || !isDeepStrictEqual(merged.items, expected)) {
+    refuse('the merged value would not read as the current rows plus the backed-up ones (a value would change meaning)');
+  }
 }
 
 export interface AwsAuthMerge {
@@ -82,6 +149,11 @@ export interface AwsAuthMerge {
  * present in both is left as it is now (someone changed it on purpose after the backup). Other
  * data keys of the backup are restored only when missing. A list that is not valid YAML on either
  * side is not touched and is reported in `problems`.
+ *
+ * A list that gets rows back is written again whole, so it is written the way the authenticator
+ * (go-yaml v2, YAML 1.1) reads it (stringifyForAuthenticator) and read back with parseAwsAuth:
+ * unless that gives exactly the current rows plus the re-added ones, it throws AwsAuthMergeError
+ * and nothing is written.
  */
 export function mergeAwsAuth(backup: Readonly<Record<string, string>>, current: Readonly<Record<string, string>>): AwsAuthMerge {
   const data: Record<string, string> = { ...current };
@@ -112,10 +184,12 @@ export function mergeAwsAuth(backup: Readonly<Record<string, string>>, current: 
       continue;
     }
     const present = new Set(now.map((r) => rowIdentity(listKey, r)));
-    const missing = before.filter((r) => !present.has(rowIdentity(listKey, r)));
+    const missing = [...before.keys()].filter((i) => !present.has(rowIdentity(listKey, before[i])));
     if (missing.length === 0) continue;
-    data[key] = stringify([...now, ...missing]);
-    restored.push(...missing.map((r) => describeRow(key, r)));
+    const text = stringifyForAuthenticator([...now, ...missing.map((i) => before[i])]);
+    checkMerged(listKey, current[key]!, value, missing, text);
+    data[key] = text;
+    restored.push(...missing.map((i) => describeRow(key, before[i])));
   }
   return { data, changed: restored.length > 0, restored, problems };
 }

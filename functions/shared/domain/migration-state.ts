@@ -100,8 +100,11 @@ export interface BackupDocument {
   accessEntries: EntrySnapshot[];
 }
 
-/** How a planned row relates to an entry that already existed when the plan was made. */
-export type Existing = 'none' | 'equal' | 'different';
+/**
+ * How a planned row relates to an entry that already existed when the plan was made.
+ * `owned-by-tags`: the tag provisioner owns it, a conflict whatever it holds (ownershipConflict).
+ */
+export type Existing = 'none' | 'equal' | 'different' | 'owned-by-tags';
 
 export interface PlanDocumentRow extends PlanRow {
   existing: Existing;
