@@ -22,7 +22,7 @@ export interface ResyncResult {
 export async function resync(_event: unknown, _context?: Context): Promise<ResyncResult> {
   const summary: ResyncSummary = await resyncAll(deps);
   for (const o of [...summary.rejected, ...summary.outcomes]) recordOutcome(o, logger, metrics);
-  for (const c of summary.clustersNotReady) logger.warn('cluster skipped', { cluster: c, reason: 'cluster does not accept access entries (CONFIG_MAP mode)' });
+  for (const c of summary.clustersNotReady) logger.warn('cluster skipped', { cluster: c, reason: summary.notReadyReasons[c] });
   const changed = summary.outcomes.reduce((n, o) => n + o.clusters.filter((c) => c.ops.length > 0).length, 0);
   const errors = summary.outcomes.flatMap((o) => o.clusters.filter((c) => c.action === 'error'));
   logger.info('resync finished', { principals: summary.principals, changed, rejected: summary.rejected.length, clustersNotReady: summary.clustersNotReady, failedClusters: summary.failedClusters });

@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { desiredAccess, type DesiredAccess, type Principal, type PrincipalRef, type TagProblem } from '#domain/access';
-import type { RuntimeConfig } from '#domain/config';
+import { clusterUnmanagedReason, type RuntimeConfig } from '#domain/config';
 import {
   parsePrincipalArn,
   planCluster,
@@ -78,6 +78,17 @@ async function converge(
   }
 }
 
+/**
+ * Throws ClusterNotReadyError when access tags must not manage the cluster in its current
+ * authentication mode (CONFIG_MAP; API_AND_CONFIG_MAP unless opted in): the caller skips and
+ * reports it like a cluster that refuses access entries.
+ */
+async function assertManaged(eks: EksEntries): Promise<void> {
+  const mode = await eks.authenticationMode();
+  const reason = clusterUnmanagedReason(eks.cluster, mode);
+  if (reason) throw new ClusterNotReadyError(eks.cluster.name, `cluster ${eks.cluster.name} (${eks.cluster.region}) skipped: ${reason}`);
+}
+
 /** The entry of a principal on a cluster, found by name when the ARN (path) is unknown. */
 async function findEntry(eks: EksEntries, ref: PrincipalRef, arn: string | undefined): Promise<ActualEntry | undefined> {
   if (arn) return (await eks.describe(arn)) ?? undefined;
@@ -108,6 +119,7 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
     deps.clusters.map((eks) =>
       limit(async (): Promise<ClusterOutcome> => {
         try {
+          await assertManaged(eks);
           const actual = await findEntry(eks, ref, principal?.arn);
           return await converge(eks, principal, desired, actual, ctx);
         } catch (e) {
@@ -123,11 +135,51 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
   return { principal: who, status: 'reconciled', clusters };
 }
 
+/**
+ * One (entry ARN, cluster) pair of the sweep. The snapshot of IAM is minutes old by the time
+ * a pair is planned, and the provisioner may have acted on newer tags in between (a tag
+ * removed and its entry deleted; a role created, tagged and granted): applying the
+ * snapshot's plan would undo that. So the snapshot only decides whether the pair looks
+ * drifted; a drifted pair is re-converged from fresh reads (the principal by name, its entry
+ * by ARN) exactly as the provisioner would, and only drifted pairs pay those reads.
+ */
+async function resyncPair(
+  eks: EksEntries,
+  ref: PrincipalRef,
+  arn: string,
+  principal: Principal | null,
+  desired: DesiredAccess | null,
+  actual: ActualEntry | undefined,
+  deps: ReconcileDeps,
+  ctx: GuardContext,
+): Promise<ClusterOutcome> {
+  const base = { cluster: eks.cluster.name, region: eks.cluster.region };
+  const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
+  const snapshot = planCluster({ principal, desired: grant, actual, ctx });
+  if (!snapshot.ops.length) return { ...base, action: snapshot.action, reason: snapshot.reason, ops: [] };
+  try {
+    const current = await deps.iam.getPrincipal(ref);
+    // The pair is keyed by exact ARN: a principal now living under another path (re-created)
+    // leaves this ARN an orphan; its new ARN is its own pair, here or at the next sweep.
+    const owner = current?.arn === arn ? current : null;
+    const want = owner ? desiredAccess(owner.tags, deps.runtime.config) : null;
+    if (want && !want.ok) return { ...base, action: 'skip', reason: 'invalid access tags: nothing changed', ops: [] };
+    const fresh = (await eks.describe(arn)) ?? undefined;
+    return await converge(eks, owner, want, fresh, ctx);
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof ClusterNotReadyError) return { ...base, action: 'cluster-not-ready', reason: err.message, ops: [] };
+    return { ...base, action: 'error', reason: `${err.name}: ${err.message}`, ops: [] };
+  }
+}
+
 export interface ResyncSummary {
   principals: number;
   rejected: PrincipalOutcome[];
   outcomes: PrincipalOutcome[];
   clustersNotReady: string[];
+  /** Why each of `clustersNotReady` was skipped, by its label. */
+  notReadyReasons: Record<string, string>;
   failedClusters: string[];
 }
 
@@ -135,7 +187,8 @@ export interface ResyncSummary {
  * The full sweep: every IAM principal against every managed cluster's entries, repairing
  * drift both ways (missing grants; managed entries whose principal is gone or untagged).
  * Only principals with access tags or an entry on the cluster are planned; a cluster that
- * is in sync costs reads only.
+ * is in sync costs reads only. A pair that the snapshot shows drifted is re-read before
+ * anything is written (see resyncPair).
  */
 export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Promise<ResyncSummary> {
   const ctx = guardContext(deps.runtime);
@@ -164,6 +217,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
   };
 
   const clustersNotReady: string[] = [];
+  const notReadyReasons: Record<string, string> = {};
   const failedClusters: string[] = [];
   const clusterLimit = pLimit(deps.runtime.config.clusterConcurrency);
   await Promise.all(
@@ -171,6 +225,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
       clusterLimit(async () => {
         let entries: Map<string, ActualEntry>;
         try {
+          await assertManaged(eks);
           const entryLimit = pLimit(entryConcurrency);
           const arns = await eks.listPrincipalArns();
           const described = await Promise.all(arns.map((a) => entryLimit(() => eks.describe(a))));
@@ -178,6 +233,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
         } catch (e) {
           const label = `${eks.cluster.name} (${eks.cluster.region})`;
           (e instanceof ClusterNotReadyError ? clustersNotReady : failedClusters).push(label);
+          if (e instanceof ClusterNotReadyError) notReadyReasons[label] = e.message;
           return;
         }
         const work: Array<() => Promise<void>> = [];
@@ -186,7 +242,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const actual = entries.get(arn);
           if (!actual && !desired.byCluster[eks.cluster.name]) continue;
           work.push(async () => {
-            const o = await converge(eks, principal, desired, actual, ctx);
+            const o = await resyncPair(eks, principal, arn, principal, desired, actual, deps, ctx);
             if (o.action !== 'noop') outcomeFor(principal).clusters.push(o);
           });
         }
@@ -195,7 +251,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const ref = parsePrincipalArn(arn);
           if (!ref) continue;
           work.push(async () => {
-            const o = await converge(eks, null, null, actual, ctx);
+            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, ctx);
             if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn }).clusters.push(o);
           });
         }
@@ -205,5 +261,5 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     ),
   );
 
-  return { principals: principals.size, rejected, outcomes: [...byPrincipal.values()], clustersNotReady, failedClusters };
+  return { principals: principals.size, rejected, outcomes: [...byPrincipal.values()], clustersNotReady, notReadyReasons, failedClusters };
 }

@@ -34,7 +34,7 @@ beforeAll(async () => {
       iam: { roles: [{ name: 'team-a-deployer', tags: { 'eks-access': 'view' } }] },
       clusters: [
         { name: 'prod', region: 'eu-west-1', authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' },
-        { name: 'staging', region: 'eu-west-1', authenticationMode: 'API_AND_CONFIG_MAP', version: '1.31', platformVersion: 'eks.12' },
+        { name: 'staging', region: 'eu-west-1', authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' },
         { name: 'analytics', region: 'us-east-1', authenticationMode: 'CONFIG_MAP', version: '1.31', platformVersion: 'eks.12' },
       ],
     },

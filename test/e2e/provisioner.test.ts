@@ -43,7 +43,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     seed: {
       clusters: [
-        ...API_CLUSTERS.map((c) => ({ ...c, authenticationMode: 'API_AND_CONFIG_MAP' as const, version: '1.31', platformVersion: 'eks.12' })),
+        ...API_CLUSTERS.map((c) => ({ ...c, authenticationMode: 'API' as const, version: '1.31', platformVersion: 'eks.12' })),
         { name: 'analytics', region: 'us-east-1', authenticationMode: 'CONFIG_MAP', version: '1.31', platformVersion: 'eks.12' },
       ],
     },

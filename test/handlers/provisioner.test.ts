@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   AssociateAccessPolicyCommand,
   CreateAccessEntryCommand,
   DeleteAccessEntryCommand,
   DescribeAccessEntryCommand,
+  DescribeClusterCommand,
   DisassociateAccessPolicyCommand,
   EKSClient,
   InvalidRequestException,
@@ -15,7 +16,10 @@ import {
   ServerException,
 } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { AUTH_MODE_TTL_MS, eksEntries } from '#adapters/eks';
+import { iamReader } from '#adapters/iam';
 import { POLICY_ARN_PREFIX } from '#domain/config';
+import { reconcilePrincipal } from '#shared/reconcile';
 import { testRuntime, ACCOUNT } from '#test/helpers/config';
 import { loadEvent } from '#test/helpers/events';
 import { captureStdout, lambdaContext } from '#test/helpers/lambda';
@@ -45,6 +49,11 @@ beforeAll(async () => {
   ({ handler } = await import('../../functions/provisioner/handler.ts'));
 });
 afterAll(() => vi.unstubAllEnvs());
+// The handler's adapters cache each cluster's authentication mode for minutes, across these
+// tests: every cluster answers API throughout this file.
+beforeEach(() => {
+  eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'any', accessConfig: { authenticationMode: 'API' } } });
+});
 afterEach(() => {
   eks.reset();
   iam.reset();
@@ -76,11 +85,14 @@ describe('provisioner handler', () => {
     expect(out.metricNames().filter((m) => m === 'Granted')).toHaveLength(1);
   });
 
-  it('makes zero writes and two EKS reads per cluster when the entries already match (no-op event)', async () => {
+  it('makes zero writes and two EKS reads per cluster when the entries already match (warm no-op event)', async () => {
     iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'edit' }));
     eks.on(DescribeAccessEntryCommand).resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', kubernetesGroups: [], tags: OWN_TAGS } });
     eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: EDIT, accessScope: { type: 'cluster' } }] });
     const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext()); // warm: the authentication modes are cached
+    eks.resetHistory();
+    iam.resetHistory();
     await handler(loadEvent('iam/tag-role'), lambdaContext());
     out.restore();
     expect(writeCount()).toBe(0);
@@ -180,5 +192,64 @@ describe('provisioner handler', () => {
     await expect(handler(event, lambdaContext())).rejects.toMatchObject({ name: 'MalformedEventError', message: expect.stringContaining('roleName') });
     out.restore();
     expect(iam.calls()).toHaveLength(0);
+  });
+});
+
+describe('authentication mode gate (fresh adapters, so no mode is cached yet)', () => {
+  const clusters = [
+    { name: 'prod', region: 'eu-west-1' },
+    { name: 'staging', region: 'eu-west-1', manageInApiAndConfigMap: true },
+    { name: 'analytics', region: 'us-east-1' },
+  ];
+  const MODES: Record<string, string> = { prod: 'API_AND_CONFIG_MAP', staging: 'API_AND_CONFIG_MAP', analytics: 'API' };
+  const runtime = testRuntime({ clusters });
+
+  it('grants nothing on an API_AND_CONFIG_MAP cluster that is not opted in, and reports it as not ready', async () => {
+    // arrange: prod still reads aws-auth, where this role may be system:masters
+    eks.on(DescribeClusterCommand).callsFake((input: { name: string }) => ({ cluster: { name: input.name, accessConfig: { authenticationMode: MODES[input.name] } } }));
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    const deps = { runtime, iam: iamReader(), clusters: runtime.config.clusters.map((c) => eksEntries(c)) };
+
+    // act
+    const outcome = await reconcilePrincipal({ kind: 'role', name: 'team-a-deployer' }, deps);
+
+    // assert: nothing read or written on prod; staging (opted in) and analytics (API) granted
+    const onProd = eks.calls().filter((c) => (c.args[0].input as { clusterName?: string; name?: string }).clusterName === 'prod');
+    expect(onProd).toHaveLength(0);
+    expect(eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.clusterName).sort()).toEqual(['analytics', 'staging']);
+    expect(outcome.clusters.find((c) => c.cluster === 'prod')).toMatchObject({
+      action: 'cluster-not-ready',
+      ops: [],
+      reason: expect.stringContaining('finish the migration to API, or opt the cluster in'),
+    });
+  });
+
+  it('skips a cluster that DescribeCluster reports in CONFIG_MAP without calling the access-entry API', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod', accessConfig: { authenticationMode: 'CONFIG_MAP' } } });
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    const deps = { runtime, iam: iamReader(), clusters: [eksEntries(runtime.config.clusters[0]!)] };
+
+    const outcome = await reconcilePrincipal({ kind: 'role', name: 'team-a-deployer' }, deps);
+
+    expect(eks.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeClusterCommand']);
+    expect(outcome.clusters).toEqual([expect.objectContaining({ cluster: 'prod', action: 'cluster-not-ready' })]);
+  });
+
+  it('reads the mode once per cluster for AUTH_MODE_TTL_MS, then again; a failed read is not cached', async () => {
+    let now = 0;
+    eks.on(DescribeClusterCommand)
+      .rejectsOnce(new ServerException({ message: 'internal error', $metadata: {} }))
+      .resolves({ cluster: { name: 'analytics', accessConfig: { authenticationMode: 'API' } } });
+    const adapter = eksEntries(runtime.config.clusters[2]!, undefined, () => now);
+
+    await expect(adapter.authenticationMode()).rejects.toThrow('internal error');
+    await expect(adapter.authenticationMode()).resolves.toBe('API');
+    now = AUTH_MODE_TTL_MS - 1;
+    await expect(adapter.authenticationMode()).resolves.toBe('API');
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(2);
+    now = AUTH_MODE_TTL_MS;
+    await adapter.authenticationMode();
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(3);
   });
 });

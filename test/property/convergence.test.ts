@@ -11,10 +11,12 @@ import { desiredAccess } from '#domain/access';
 import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks } from '#sandbox/mock-binding';
 import { toEventBridgeEvent } from '#sandbox/cloudtrail';
-import { testRuntime } from '#test/helpers/config';
+import { testConfig, testRuntime } from '#test/helpers/config';
 import { captureStdout } from '#test/helpers/lambda';
 
-const runtime = testRuntime();
+// The clusters are in API_AND_CONFIG_MAP and opted in, so the property exercises real writes
+// there (the default, skipping such clusters, has its own tests in test/handlers).
+const runtime = testRuntime({ clusters: testConfig().clusters.map((c) => ({ ...c, manageInApiAndConfigMap: true })) });
 const config = runtime.config;
 const ACCOUNT = '111122223333';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantableLevels, parseConfig, parseRuntimeConfig } from '#domain/config';
+import { clusterUnmanagedReason, grantableLevels, parseConfig, parseRuntimeConfig } from '#domain/config';
 
 const clusters = [{ name: 'prod', region: 'eu-west-1' }];
 
@@ -20,6 +20,7 @@ describe('parseConfig', () => {
     [{ clusters, levels: [{ name: 'view', policyArn: 'AmazonEKSViewPolicy' }] }, 'eksAccessPilot.levels[0].policyArn: must be an EKS access policy ARN'],
     [{ clusters, colour: 'blue' }, 'colour'],
     [{ clusters: [...clusters, { name: 'prod', region: 'us-east-1' }] }, 'eksAccessPilot.clusters[1].name: cluster name "prod" is used in two regions'],
+    [{ clusters: [{ name: 'prod', region: 'eu-west-1', manageInApiAndConfigMap: 'yes' }] }, 'eksAccessPilot.clusters[0].manageInApiAndConfigMap: '],
   ])('rejects %j naming the field', (input, message) => {
     expect(() => parseConfig(input)).toThrow(message);
   });
@@ -35,5 +36,17 @@ describe('parseRuntimeConfig', () => {
     expect(() => parseRuntimeConfig(undefined)).toThrow('EAP_CONFIG is not set');
     expect(() => parseRuntimeConfig('{')).toThrow('EAP_CONFIG is not valid JSON');
     expect(() => parseRuntimeConfig(JSON.stringify({ config: { clusters: [{ name: 'x' }] } }))).toThrow('config.clusters[0].region');
+  });
+});
+
+describe('clusterUnmanagedReason', () => {
+  it('manages API clusters, API_AND_CONFIG_MAP clusters only when opted in, and never CONFIG_MAP ones', () => {
+    const [cluster] = parseConfig({ clusters }).clusters;
+    const optedIn = { ...cluster!, manageInApiAndConfigMap: true };
+    expect(clusterUnmanagedReason(cluster!, 'API')).toBeUndefined();
+    expect(clusterUnmanagedReason(cluster!, 'API_AND_CONFIG_MAP')).toContain("an access entry would override the principal's aws-auth mapping");
+    expect(clusterUnmanagedReason(optedIn, 'API_AND_CONFIG_MAP')).toBeUndefined();
+    expect(clusterUnmanagedReason(optedIn, 'CONFIG_MAP')).toContain('does not accept access entries');
+    expect(clusterUnmanagedReason(optedIn, undefined)).toContain('does not accept access entries');
   });
 });

@@ -7,12 +7,14 @@
  *  - InvalidRequestException on an access-entry call: the cluster is still in CONFIG_MAP
  *    mode (access entries need API or API_AND_CONFIG_MAP) → ClusterNotReadyError, the
  *    caller skips the cluster and reports it.
+ * The authentication mode itself comes from DescribeCluster, cached (see `authenticationMode`).
  */
 import {
   AssociateAccessPolicyCommand,
   CreateAccessEntryCommand,
   DeleteAccessEntryCommand,
   DescribeAccessEntryCommand,
+  DescribeClusterCommand,
   DisassociateAccessPolicyCommand,
   InvalidRequestException,
   ListAccessEntriesCommand,
@@ -31,7 +33,12 @@ import { eksClient } from './clients.ts';
 export interface ClusterRef {
   name: string;
   region: string;
+  /** Access tags may manage the cluster in API_AND_CONFIG_MAP mode (configuration; default false). */
+  manageInApiAndConfigMap?: boolean;
 }
+
+/** How long a cluster's authentication mode is reused before DescribeCluster is called again. */
+export const AUTH_MODE_TTL_MS = 5 * 60_000;
 
 export class EntryExistsError extends EksAccessPilotError {
   constructor(readonly principalArn: string, options?: { cause?: unknown }) {
@@ -42,6 +49,8 @@ export class EntryExistsError extends EksAccessPilotError {
 
 export interface EksEntries {
   readonly cluster: ClusterRef;
+  /** The cluster's `accessConfig.authenticationMode` (undefined: none reported), cached for AUTH_MODE_TTL_MS. */
+  authenticationMode(): Promise<string | undefined>;
   /** The entry with its policies (policies read only for entries this system owns), or null. */
   describe(principalArn: string): Promise<ActualEntry | null>;
   /** Every principal ARN with an entry on the cluster (all pages). */
@@ -57,8 +66,13 @@ function fromScope(s: AccessScope): SdkScope {
   return s.type === 'namespace' ? { type: 'namespace', namespaces: s.namespaces } : { type: 'cluster' };
 }
 
-export function eksEntries(cluster: ClusterRef, client: EKSClient = eksClient(cluster.region)): EksEntries {
+export function eksEntries(
+  cluster: ClusterRef,
+  client: EKSClient = eksClient(cluster.region),
+  now: () => number = Date.now,
+): EksEntries {
   const clusterName = cluster.name;
+  let mode: { value: Promise<string | undefined>; until: number } | undefined;
 
   /** Runs an access-entry call, mapping CONFIG_MAP mode to ClusterNotReadyError. */
   async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -93,6 +107,24 @@ export function eksEntries(cluster: ClusterRef, client: EKSClient = eksClient(cl
 
   return {
     cluster,
+
+    authenticationMode() {
+      // Reusing the mode for a few minutes keeps a warm event at 1 IAM + 2 EKS reads per
+      // cluster. It is safe because the mode only ever moves forward (CONFIG_MAP →
+      // API_AND_CONFIG_MAP → API; EKS refuses the way back), so a stale value is an earlier
+      // mode and errs on the side of skipping the cluster, which the next event or resync
+      // after expiry repairs. (The one exception, a cluster deleted and re-created under the
+      // same name in an earlier mode, is bounded by the TTL.) Failures are not cached.
+      if (!mode || now() >= mode.until) {
+        const value = (async () => (await client.send(new DescribeClusterCommand({ name: clusterName }))).cluster?.accessConfig?.authenticationMode)();
+        const entry = { value, until: now() + AUTH_MODE_TTL_MS };
+        mode = entry;
+        value.catch(() => {
+          if (mode === entry) mode = undefined;
+        });
+      }
+      return mode.value;
+    },
 
     async describe(principalArn) {
       let entry;

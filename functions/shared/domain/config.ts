@@ -38,7 +38,20 @@ export const ConfigSchema = z
     /** Region of the stack and its functions; IAM events are forwarded here from us-east-1. */
     homeRegion: z._default(region, 'us-east-1'),
     /** The clusters this system manages; no other cluster is ever read or written. */
-    clusters: z.array(z.strictObject({ name: clusterName, region })).check(z.minLength(1, 'list at least one managed cluster')),
+    clusters: z
+      .array(
+        z.strictObject({
+          name: clusterName,
+          region,
+          /**
+           * Let access tags manage the cluster while it is in API_AND_CONFIG_MAP mode. Off by
+           * default: there an access entry overrides the principal's aws-auth mapping, which
+           * this system cannot see (see `clusterUnmanagedReason`).
+           */
+          manageInApiAndConfigMap: z.optional(z.boolean()),
+        }),
+      )
+      .check(z.minLength(1, 'list at least one managed cluster')),
     /** Access levels, lowest first. The order is what the ceiling compares. */
     levels: z._default(z.array(z.strictObject({ name: levelName, policyArn })).check(z.minLength(1)), DEFAULT_LEVELS),
     /** Highest level a tag may grant; anything above is rejected and counted. */
@@ -142,4 +155,25 @@ export function parseRuntimeConfig(json: string | undefined): RuntimeConfig {
 export function grantableLevels(config: Config): Config['levels'] {
   const idx = config.levels.findIndex((l) => l.name === config.ceiling);
   return config.levels.slice(0, idx + 1);
+}
+
+/**
+ * Why access tags must not manage a cluster in this authentication mode, or undefined when they
+ * may: always in API; in API_AND_CONFIG_MAP only when the cluster is opted in; never in
+ * CONFIG_MAP (or when the mode is unknown: no access entries). In API_AND_CONFIG_MAP "access
+ * entries take precedence over ConfigMap entries for the same IAM principal"
+ * (https://docs.aws.amazon.com/eks/latest/userguide/migrating-access-entries.html), so an entry
+ * granting `view` to a role that aws-auth maps to system:masters, or to a self-managed node
+ * role, would silently replace that mapping.
+ */
+export function clusterUnmanagedReason(
+  cluster: Pick<Config['clusters'][number], 'manageInApiAndConfigMap'>,
+  authenticationMode: string | undefined,
+): string | undefined {
+  if (authenticationMode === 'API') return undefined;
+  if (authenticationMode === 'API_AND_CONFIG_MAP') {
+    if (cluster.manageInApiAndConfigMap) return undefined;
+    return "authentication mode API_AND_CONFIG_MAP, aws-auth still in effect: an access entry would override the principal's aws-auth mapping; finish the migration to API, or opt the cluster in (manageInApiAndConfigMap)";
+  }
+  return `authentication mode ${authenticationMode ?? 'unknown'}: the cluster does not accept access entries; migrate it to API`;
 }
