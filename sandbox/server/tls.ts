@@ -32,9 +32,15 @@ const bits = (b: Buffer, unused = 0) => tlv(0x03, Buffer.from([unused]), b);
 const bool = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0x00]));
 const utf8 = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
 
-function integer(b: Buffer): Buffer {
+/** A non-negative INTEGER from big-endian bytes, in DER's minimal form (X.690 §8.3.2). */
+export function integer(b: Buffer): Buffer {
+  // Leading zero bytes are not minimal (a random serial starting with 0x00 made OpenSSL reject
+  // the certificate with "illegal padding" now and then); keep one byte at least.
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
   // INTEGER is two's complement: a leading 1 bit would make it negative.
-  return tlv(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
 }
 
 function oid(dotted: string): Buffer {
