@@ -3,8 +3,8 @@
  * in-process model of AWS and Kubernetes instead (test/workflow/world.ts).
  *
  * The ports come in two halves so that each task's bundle carries only the clients it calls:
- * every task gets the AWS half (`productionPorts`, here); the three tasks that talk to a
- * cluster's Kubernetes API — describe, backup, rollback — add the Kubernetes half with
+ * every task gets the AWS half (`productionPorts`, here); the four tasks that talk to a
+ * cluster's Kubernetes API — describe, backup, re-check before API, rollback — add the Kubernetes half with
  * `withKubernetes` (./kubernetes-ports.ts), the only module that brings in
  * @kubernetes/client-node (~1.7 MB bundled) and STS.
  */

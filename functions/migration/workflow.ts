@@ -22,6 +22,7 @@ export const MIGRATION_SUBSTITUTIONS = {
   CreateEntriesFunctionArn: { kind: 'function', entry: 'functions/migration/create-entries.ts', description: 'Create access entries' },
   VerifyEntriesFunctionArn: { kind: 'function', entry: 'functions/migration/verify.ts', description: 'Verify access entries' },
   RequestApprovalFunctionArn: { kind: 'function', entry: 'functions/migration/request-approval.ts', description: 'Wait for approval (waitForTaskToken)' },
+  RecheckFunctionArn: { kind: 'function', entry: 'functions/migration/recheck.ts', description: 'Re-check before API' },
   ReportFunctionArn: { kind: 'function', entry: 'functions/migration/report.ts', description: 'Report' },
   RollbackFunctionArn: { kind: 'function', entry: 'functions/migration/rollback.ts', description: 'Roll back' },
   BackupBucket: { kind: 'bucket', description: 'versioned, encrypted bucket for backups, plans, approval requests and reports' },

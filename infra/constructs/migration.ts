@@ -37,10 +37,11 @@
  * managed clusters only.
  *
  * Kubernetes access (reading and patching aws-auth) is not an IAM permission: the cluster
- * admits an IAM principal mapped in aws-auth (or with an access entry). The three tasks that
- * call the Kubernetes API — describe (checks it can read aws-auth), backup (reads it) and
- * rollback (restores it) — therefore run as ONE role, `kubernetesRole`: the aws-auth row the
- * describe step asks the operator to add is then exactly what backup and rollback need, and
+ * admits an IAM principal mapped in aws-auth (or with an access entry). The four tasks that
+ * call the Kubernetes API — describe (checks it can read aws-auth), backup (reads it), the
+ * re-check before API (reads it again) and rollback (restores it) — therefore run as ONE role,
+ * `kubernetesRole`: the aws-auth row the describe step asks the operator to add is then exactly
+ * what backup, re-check and rollback need, and
  * a rollback can never be locked out of a cluster the describe step got into.
  */
 import { fileURLToPath } from 'node:url';
@@ -184,6 +185,13 @@ const TASKS: Record<MigrationTask, TaskSpec> = {
   CreateEntriesFunctionArn: { timeout: Duration.minutes(10), grants: [{ read: 'plans' }, 'readEntries', 'createEntries'] },
   // Reads the plan and the entries.
   VerifyEntriesFunctionArn: { timeout: Duration.minutes(5), grants: [{ read: 'plans' }, 'readEntries'] },
+  // Just before the switch to API: reads aws-auth again (Kubernetes API), the backup (by version),
+  // the plan and the entries, and compares them.
+  RecheckFunctionArn: {
+    timeout: Duration.minutes(5),
+    kubernetes: true,
+    grants: ['readEntries', { read: 'backups' }, { read: 'plans' }],
+  },
   // Writes the approval request (with the task token) once.
   RequestApprovalFunctionArn: { timeout: Duration.seconds(30), grants: [{ write: 'approvals' }] },
   // DescribeCluster for the final mode; writes the report once.
@@ -214,7 +222,7 @@ export class AuthModeMigration extends Construct {
   public readonly accessLogsBucket: s3.Bucket;
   public readonly logGroup: logs.LogGroup;
   public readonly functions: Record<MigrationTask, HouseFunction>;
-  /** The identity the Kubernetes API sees (describe, backup, rollback): map it in aws-auth. */
+  /** The identity the Kubernetes API sees (describe, backup, re-check, rollback): map it in aws-auth. */
   public readonly kubernetesRole: iam.Role;
   /** Every role of the task functions, once each: the tag provisioning must never touch them. */
   public readonly roles: iam.Role[];

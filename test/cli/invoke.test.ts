@@ -146,7 +146,7 @@ describe('eks-access-pilot invoke', () => {
 
   it('knows every Lambda function of the workflow and the two reconcilers', () => {
     expect(Object.keys(FUNCTIONS).sort()).toEqual(
-      ['backup', 'create-entries', 'describe-cluster', 'plan', 'provisioner', 'relist', 'report', 'request-approval', 'resync', 'rollback', 'validate-input', 'verify'].sort(),
+      ['backup', 'create-entries', 'describe-cluster', 'plan', 'provisioner', 'recheck', 'relist', 'report', 'request-approval', 'resync', 'rollback', 'validate-input', 'verify'].sort(),
     );
   });
 

@@ -128,10 +128,10 @@ describe('the migration bucket', () => {
 describe('the state machine role', () => {
   const smRole = () => migration.stateMachine.role.roleArn;
 
-  it('can invoke exactly the ten task functions, unqualified', () => {
+  it('can invoke exactly the eleven task functions, unqualified', () => {
     const invoke = statement(built.main, roleId(smRole()), 'InvokeMigrationTasks');
     expect(invoke.Action).toBe('lambda:InvokeFunction');
-    expect(invoke.Resource).toHaveLength(10);
+    expect(invoke.Resource).toHaveLength(11);
     expect(invoke.Resource).toEqual(expect.arrayContaining(tasks.map((t) => cfn(migration.functions[t].function.functionArn))));
     const elsewhere = roleStatements(built.main, roleId(smRole())).filter((s) => s !== invoke && JSON.stringify(s.Action).includes('lambda:'));
     expect(elsewhere).toEqual([]);
@@ -163,8 +163,8 @@ describe('the task functions', () => {
     built.main.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^eks-access-pilot migration task') }, tasks.length);
   });
 
-  it('call the Kubernetes API as one identity (describe, backup, rollback), the others each as its own', () => {
-    const k8s = ['DescribeClusterFunctionArn', 'BackupFunctionArn', 'RollbackFunctionArn'] as const;
+  it('call the Kubernetes API as one identity (describe, backup, re-check, rollback), the others each as its own', () => {
+    const k8s = ['DescribeClusterFunctionArn', 'BackupFunctionArn', 'RecheckFunctionArn', 'RollbackFunctionArn'] as const;
     for (const t of k8s) expect(migration.functions[t].role, t).toBe(migration.kubernetesRole);
     const others = tasks.filter((t) => !(k8s as readonly string[]).includes(t)).map((t) => migration.functions[t].role);
     expect(new Set(others).size).toBe(others.length);

@@ -150,10 +150,17 @@ describe('failedStep', () => {
   });
 
   it('uses an SDK integration Cause as it is', () => {
-    const f = failedStep({ ...base, plan: {}, hybridSwitch: ok, entriesAfterSwitch: {}, created: {}, verified: {}, error: { Error: 'Eks.InvalidParameterException', Cause: 'Unsupported (Service: Eks, Status Code: 400)' } });
+    const f = failedStep({ ...base, plan: {}, hybridSwitch: ok, entriesAfterSwitch: {}, created: {}, verified: {}, rechecked: {}, error: { Error: 'Eks.InvalidParameterException', Cause: 'Unsupported (Service: Eks, Status Code: 400)' } });
 
     expect(f.step).toBe('SwitchToApi');
     expect(f.reason).toContain('Eks.InvalidParameterException: Unsupported');
+  });
+
+  it('names the re-check before API when it failed for another reason than a change', () => {
+    const f = failedStep({ ...base, plan: {}, hybridSwitch: ok, entriesAfterSwitch: {}, created: {}, verified: {}, error: { Error: 'Error', Cause: '{"errorType":"Error","errorMessage":"connect ETIMEDOUT","trace":[]}' } });
+
+    expect(f.step).toBe('RecheckBeforeApi');
+    expect(f.reason).toBe('Re-check before API failed: Error: connect ETIMEDOUT');
   });
 
   it('has no second switch for a target of API_AND_CONFIG_MAP', () => {

@@ -71,6 +71,7 @@ describe('workflows/auth-mode-migration.asl.json', () => {
 
     expect(unknown).toEqual([]);
     expect(ours).toContain('AccessEntryConflictError');
+    expect(ours).toContain('ChangedSinceBackupError');
   });
 
   it('puts States.ALL only alone and last in a Catch or Retry list', () => {
@@ -88,7 +89,7 @@ describe('workflows/auth-mode-migration.asl.json', () => {
 
   it('sends every failure after the backup to "Roll back", and a rollback failure to "Rollback failed"', () => {
     const all = states() as Record<string, AnyState & { Catch?: Array<Rule & { Next: string }> }>;
-    const after = ['Plan conversion', 'Switch to API_AND_CONFIG_MAP', 'Check API_AND_CONFIG_MAP update', 'Re-list access entries', 'Create access entries', 'Verify access entries', 'Switch to API', 'Check API update', 'Report'];
+    const after = ['Plan conversion', 'Switch to API_AND_CONFIG_MAP', 'Check API_AND_CONFIG_MAP update', 'Re-list access entries', 'Create access entries', 'Verify access entries', 'Re-check before API', 'Switch to API', 'Check API update', 'Report'];
     for (const name of after) {
       const last = all[name]!.Catch!.at(-1)!;
       expect(last, name).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Roll back' }));

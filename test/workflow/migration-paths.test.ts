@@ -259,6 +259,63 @@ describe('auth-mode migration workflow', () => {
     expect(w.entryArns()).toEqual([...EKS_CREATED(), ...WORKFLOW_CREATED()].sort());
   });
 
+  it('ChangedDuringApproval: an aws-auth row added after the backup stops before the switch to API, no rollback', async () => {
+    // arrange: while the approver thinks, a new node group's role is mapped in aws-auth.
+    const w = await given({ model: { updatePolls: 1 } });
+    const newRow = `- rolearn: arn:aws:iam::111122223333:role/eks-prod-ng-new-NodeInstanceRole\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n    - system:bootstrappers\n    - system:nodes\n`;
+    let changed: Record<string, string> | undefined;
+    w.injection = {
+      state: 'Wait for approval',
+      when: 'before',
+      act: (world) => {
+        world.k8s.edit('kube-system', 'aws-auth', (data) => ({ ...data, mapRoles: data.mapRoles! + newRow }));
+        changed = world.awsAuth();
+      },
+    };
+
+    // act
+    const run = await w.run(machine, input({ approveCutover: false }));
+
+    // assert
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-3)).toEqual(['Wait for approval', 'Re-check before API', 'Stopped before API: changed since the plan']);
+    expect(run.path).not.toContain('Roll back');
+    expect(run.path).not.toContain('Switch to API');
+    expect(run.error).toBe('ChangedSinceBackupError');
+    const message = (JSON.parse(run.cause!) as { errorMessage: string }).errorMessage;
+    expect(message).toContain('aws-auth changed after the backup');
+    expect(message).toContain('changed keys: mapRoles');
+    expect(message).toContain('safely in API_AND_CONFIG_MAP');
+    expect(message).toContain('no rollback');
+    expect(message).toContain('start a new execution');
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+    expect(w.entryArns()).toEqual([...EKS_CREATED(), ...WORKFLOW_CREATED()].sort());
+    expect(w.awsAuth()).toEqual(changed);
+  });
+
+  it('ChangedDuringApproval: a migrated entry deleted during the wait stops before the switch to API, no rollback', async () => {
+    const w = await given({ model: { updatePolls: 1 } });
+    const awsAuthBefore = structuredClone(w.awsAuth());
+    w.injection = {
+      state: 'Wait for approval',
+      when: 'before',
+      act: (world) => void world.aws.eks.deleteAccessEntry(REGION, { clusterName: CLUSTER, principalArn: arnOf.role('teamA') }),
+    };
+
+    const run = await w.run(machine, input({ approveCutover: false }));
+
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-2)).toEqual(['Re-check before API', 'Stopped before API: changed since the plan']);
+    expect(run.path).not.toContain('Roll back');
+    expect(run.error).toBe('ChangedSinceBackupError');
+    const message = (JSON.parse(run.cause!) as { errorMessage: string }).errorMessage;
+    expect(message).toContain(`(${arnOf.role('teamA')}): no access entry`);
+    expect(message).not.toContain('aws-auth changed');
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+    expect(w.entryArns()).toEqual([...EKS_CREATED(), ...WORKFLOW_CREATED()].filter((a) => a !== arnOf.role('teamA')).sort());
+    expect(w.awsAuth()).toEqual(awsAuthBefore);
+  });
+
   it('rejected cutover (SendTaskFailure): stops in API_AND_CONFIG_MAP with the entries, no rollback', async () => {
     const w = await given({ model: { updatePolls: 1 } });
     w.approval = { reject: { error: 'CutoverRejected', cause: 'not during the release freeze' } };

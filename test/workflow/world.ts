@@ -44,6 +44,7 @@ import { makeCreateEntries } from '../../functions/migration/create-entries.ts';
 import { makeDescribeCluster } from '../../functions/migration/describe-cluster.ts';
 import { makePlan } from '../../functions/migration/plan.ts';
 import type { MigrationPorts } from '../../functions/migration/ports.ts';
+import { makeRecheck } from '../../functions/migration/recheck.ts';
 import { makeRelist } from '../../functions/migration/relist.ts';
 import { makeReport } from '../../functions/migration/report.ts';
 import { makeRequestApproval } from '../../functions/migration/request-approval.ts';
@@ -457,6 +458,8 @@ export class MigrationWorld {
         // lambda:invoke.waitForTaskToken: the Payload goes to the function; the state's result
         // is what SendTaskSuccess sends, not the function's return value.
         const payload = (input as { Payload: unknown }).Payload;
+        // An injection here stands for what happens in the world while the approver thinks.
+        this.inject('Wait for approval', 'before');
         await requestApproval(json(payload));
         this.approvalRequests.push(payload);
         const answer = this.approval;
@@ -464,6 +467,7 @@ export class MigrationWorld {
         if ('reject' in answer) throw namedError(answer.reject.error, answer.reject.cause);
         return json(answer.approve) as never;
       },
+      'Re-check before API': this.lambda('Re-check before API', makeRecheck(p)),
       'Switch to API': this.sdk('Switch to API', update),
       'Check API update': this.sdk('Check API update', describe),
       Report: this.lambda('Report', makeReport(p)),
@@ -491,6 +495,7 @@ export const HAPPY_PATH_TO_API = [
   'Going to API?',
   'Blockers?',
   'Approval needed?',
+  'Re-check before API',
   'Switch to API',
   'Wait for API',
   'Check API update',

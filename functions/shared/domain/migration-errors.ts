@@ -77,3 +77,15 @@ export class AwsAuthMergeError extends EksAccessPilotError {
     this.name = 'AwsAuthMergeError';
   }
 }
+
+/**
+ * Between the plan and the switch to API (typically while waiting for approval), aws-auth
+ * changed from the backup or a planned access entry went missing or changed: switching on the
+ * stale plan could lock principals out. The message says what changed; nothing is rolled back.
+ */
+export class ChangedSinceBackupError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ChangedSinceBackupError';
+  }
+}

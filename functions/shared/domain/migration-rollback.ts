@@ -202,6 +202,7 @@ export type StepId =
   | 'ReListAccessEntries'
   | 'CreateAccessEntries'
   | 'VerifyAccessEntries'
+  | 'RecheckBeforeApi'
   | 'SwitchToApi'
   | 'Report';
 
@@ -212,6 +213,7 @@ export const STEP_STATES: Record<StepId, string> = {
   ReListAccessEntries: 'Re-list access entries',
   CreateAccessEntries: 'Create access entries',
   VerifyAccessEntries: 'Verify access entries',
+  RecheckBeforeApi: 'Re-check before API',
   SwitchToApi: 'Switch to API',
   Report: 'Report',
 };
@@ -238,6 +240,7 @@ export interface ExecutionProgress {
   entriesAfterSwitch?: unknown;
   created?: unknown;
   verified?: unknown;
+  rechecked?: unknown;
   apiSwitch?: SwitchState;
   report?: unknown;
   error?: CaughtError;
@@ -298,7 +301,9 @@ export function failedStep(p: ExecutionProgress): FailedStep {
     { step: 'CreateAccessEntries', done: p.created !== undefined },
     { step: 'VerifyAccessEntries', done: p.verified !== undefined },
   );
-  if (p.targetMode === 'API') path.push({ step: 'SwitchToApi', done: switchDone(p.apiSwitch) });
+  if (p.targetMode === 'API') {
+    path.push({ step: 'RecheckBeforeApi', done: p.rechecked !== undefined }, { step: 'SwitchToApi', done: switchDone(p.apiSwitch) });
+  }
   path.push({ step: 'Report', done: p.report !== undefined });
 
   const failed = path.find((s) => !s.done)?.step ?? 'Report';
