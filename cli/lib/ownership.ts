@@ -4,7 +4,7 @@
  * `managed-by=eks-access-pilot` (`isManaged`, the same test `entryHandsOff` applies); node and
  * Fargate types are EKS's; everything else was made by someone else. Pure.
  */
-import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, parsePrincipalArn, principalHandsOff, principalKey } from '#domain/entries';
+import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, principalHandsOff, samePrincipal } from '#domain/entries';
 import type { EntrySnapshot } from '#domain/migration-state';
 
 export type Owner = 'eks-access-pilot' | 'eks' | 'other';
@@ -26,12 +26,6 @@ export interface OwnershipContext {
 }
 
 const CLUSTER_ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
-
-function sameKey(a: string, b: string): boolean {
-  const pa = parsePrincipalArn(a);
-  const pb = parsePrincipalArn(b);
-  return Boolean(pa && pb && principalKey(pa) === principalKey(pb));
-}
 
 /**
  * EKS gives the cluster creator (when bootstrapClusterCreatorAdminPermissions is true) an
@@ -59,7 +53,7 @@ export function entryOwnership(e: EntrySnapshot, ctx: OwnershipContext): Ownersh
   }
   // The same line entryHandsOff draws: every type but STANDARD is a node or Fargate entry.
   if (e.type !== 'STANDARD') return { owner: 'eks', note: `${e.type} entry: nodes or Fargate pods use it` };
-  if (ctx.creatorArns.some((arn) => sameKey(arn, e.principalArn))) return { owner: 'eks', note: 'cluster creator' };
+  if (ctx.creatorArns.some((arn) => samePrincipal(arn, e.principalArn))) return { owner: 'eks', note: 'cluster creator' };
   if (principalHandsOff(e.principalArn, { protectedPrincipalArns: [], systemRoleArns: [] }) === 'service-linked role') {
     return { owner: 'other', note: 'service-linked role of an AWS service' };
   }

@@ -11,9 +11,9 @@ import {
   SFNClient,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { RETRY } from '#adapters/clients';
 import { MIGRATION_STATE_MACHINE_NAME } from '../../functions/migration/workflow.ts';
 
-const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 /** The stack names its state machine (infra/constructs/migration.ts); a different name is never guessed at. */
 const NAME_HINT = MIGRATION_STATE_MACHINE_NAME;

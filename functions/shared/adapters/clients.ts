@@ -28,3 +28,4 @@ export function iamClient(): IAMClient {
   iam ??= new IAMClient({ region: 'us-east-1', ...RETRY });
   return iam;
 }
+

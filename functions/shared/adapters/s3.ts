@@ -7,16 +7,19 @@
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { EksAccessPilotError } from '#domain/errors';
-
-const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
+import { RETRY } from './clients.ts';
 
 let s3: S3Client | undefined;
 
-/** The stack's S3 client, created once per container. */
+/**
+ * The stack's S3 client, created once per container. It lives here, not in clients.ts, so the
+ * provisioner's bundle does not carry the S3 client.
+ */
 export function s3Client(): S3Client {
   s3 ??= new S3Client({ ...RETRY });
   return s3;
 }
+
 
 /** An object already exists at a key that must be written once. */
 export class ObjectExistsError extends EksAccessPilotError {

@@ -69,6 +69,12 @@ function keyOfArn(arn: string): string | undefined {
   return p && principalKey(p);
 }
 
+/** Whether two IAM ARNs name the same role or user, whatever path either is written with. */
+export function samePrincipal(a: string, b: string): boolean {
+  const ka = keyOfArn(a);
+  return ka !== undefined && ka === keyOfArn(b);
+}
+
 /** Created by eks-access-pilot, by the tag provisioner or by a migration. */
 export function isManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
   return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
