@@ -34,12 +34,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['functions/shared/domain/**/*.ts'],
+    files: ['functions/*/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['@aws-sdk/*', '@smithy/*', '#adapters/*', '@kubernetes/*'], message: 'Domain code is pure: no SDK or adapter imports.' }],
+          patterns: [{ group: ['@aws-sdk/*', '@smithy/*', '@kubernetes/*', '**/adapters/**', '#platform/*'], message: 'Domain code is pure: no SDK or adapter imports.' }],
         },
       ],
     },

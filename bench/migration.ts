@@ -7,7 +7,7 @@
  */
 import '#sandbox/polyfills';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
-import { ACCOUNT, CLUSTER, MigrationWorld, REGION, buildMachine, tenRowAwsAuth } from '#test/workflow/world';
+import { ACCOUNT, CLUSTER, MigrationWorld, REGION, buildMachine, tenRowAwsAuth } from '#test/migration/workflow/world';
 import type { Row } from './table.ts';
 
 function awsAuthWithRows(rows: number): { data: Record<string, string>; extraRoles: string[] } {

@@ -7,12 +7,12 @@
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { RETRY } from '#adapters/clients';
-import { eksEntries } from '#adapters/eks';
-import { iamReader } from '#adapters/iam';
-import { parseConfig, type RuntimeConfig } from '#domain/config';
-import { ownershipTags } from '#domain/entries';
-import { reconcilePrincipal, resyncAll, type ReconcileDeps } from '#shared/reconcile';
+import { RETRY } from '#platform/clients';
+import { eksEntries } from '#access/adapters/entries';
+import { iamReader } from '#access/adapters/iam';
+import { parseConfig, type RuntimeConfig } from '#kernel/config';
+import { ownershipTags } from '#access/domain/entries';
+import { reconcilePrincipal, resyncAll, type ReconcileDeps } from '#access/reconcile';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { median, type Row } from './table.ts';
 

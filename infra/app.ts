@@ -3,7 +3,7 @@
  * synth here with the field named, as a plain message rather than a stack trace.
  */
 import { App } from 'aws-cdk-lib';
-import { ConfigError, type Config } from '#domain/config';
+import { ConfigError, type Config } from '#kernel/config';
 import { loadConfig } from './config.ts';
 import { addNagChecks, defineStacks } from './stacks/index.ts';
 

@@ -5,7 +5,7 @@
  * deploying something that fails later.
  */
 import type { Construct } from 'constructs';
-import { parseConfig, type Config } from '#domain/config';
+import { parseConfig, type Config } from '#kernel/config';
 
 /** The context key in cdk.json (or `-c eksAccessPilot=…`). */
 export const CONTEXT_KEY = 'eksAccessPilot';

@@ -1,12 +1,12 @@
 /**
  * Every Lambda function the app deploys, with the entry file it is bundled from: the tag
- * provisioning functions (`functions/<name>/handler.ts`) and the migration's task functions
+ * provisioning functions (`functions/access/<name>/handler.ts`) and the migration's task functions
  * (MIGRATION_SUBSTITUTIONS, kind 'function'). `npm run build` and the cold-start benchmark
  * read this list, so they measure exactly what `cdk deploy` ships.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MIGRATION_SUBSTITUTIONS, type Substitution } from '../functions/migration/workflow.ts';
+import { MIGRATION_SUBSTITUTIONS, type Substitution } from '#workflows/manifest';
 import { handlerEntry, repoEntry } from './constructs/function.ts';
 
 export interface DeployedFunction {
@@ -17,9 +17,9 @@ export interface DeployedFunction {
 }
 
 export function deployedFunctions(): DeployedFunction[] {
-  const functionsDir = fileURLToPath(new URL('../functions/', import.meta.url));
+  const functionsDir = fileURLToPath(new URL('../functions/access/', import.meta.url));
   const handlers = readdirSync(functionsDir)
-    .filter((name) => name !== 'shared' && existsSync(handlerEntry(name)))
+    .filter((name) => existsSync(handlerEntry(name)))
     .sort()
     .map((name) => ({ name, entry: handlerEntry(name) }));
   const tasks = Object.values(MIGRATION_SUBSTITUTIONS as Record<string, Substitution>)

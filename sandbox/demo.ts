@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
-import { parseConfig, type RuntimeConfig } from '#domain/config';
-import { localContext } from '#shared/local-context';
-import { EventBridge } from '#sandbox/eventbridge';
+import { parseConfig, type RuntimeConfig } from '#kernel/config';
+import { localContext } from '#platform/local-context';
+import { EventBridge } from './eventbridge.ts';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const { main: cli } = await import('../cli/main.ts');
-  const { handler: provisioner } = await import('../functions/provisioner/handler.ts');
+  const { handler: provisioner } = await import('#access/provisioner/handler');
   const machine = await createMigrationStateMachine(sandbox);
   // What an operator exports from the stack's outputs (RUNBOOK.md).
   process.env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;

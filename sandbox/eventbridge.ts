@@ -7,8 +7,8 @@
  * dead letter (the provisioner's `retryAttempts: 2` and on-failure destination in infra).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { iamEventPattern } from '#domain/events';
-import { toEventBridgeEvent, type CloudTrailEnvelope } from '#sandbox/cloudtrail';
+import { iamEventPattern } from '#access/domain/events';
+import { toEventBridgeEvent, type CloudTrailEnvelope } from './cloudtrail.ts';
 import type { IamModel } from '#sandbox/model/iam';
 
 /** An EventBridge event pattern (JSON form, as in `PutRule`). */

@@ -8,9 +8,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseConfig, type RuntimeConfig } from '#domain/config';
-import { localContext } from '#shared/local-context';
-import { EventBridge } from '#sandbox/eventbridge';
+import { parseConfig, type RuntimeConfig } from '#kernel/config';
+import { localContext } from '#platform/local-context';
+import { EventBridge } from './eventbridge.ts';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
 
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const env: Record<string, string> = { ...sandbox.env, EAP_CONFIG: JSON.stringify(runtime) };
   // The provisioner's SDK clients read these on first use; set them before importing it.
   Object.assign(process.env, env);
-  const { handler } = await import('../functions/provisioner/handler.ts');
+  const { handler } = await import('#access/provisioner/handler');
   // The migration state machine, its tasks bound to the real handlers (after process.env is set).
   const machine = await createMigrationStateMachine(sandbox);
   env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;

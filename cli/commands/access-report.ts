@@ -9,11 +9,11 @@
  * 1 the cluster cannot be read (not found, no permission, …); 2 usage error.
  */
 import { DescribeClusterCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { eksClient } from '#adapters/clients';
-import { clusterEntries } from '#adapters/backup';
-import type { EntrySnapshot } from '#domain/migration-state';
-import { MigrationInputSchema } from '#domain/migration';
-import { formatIssues } from '#domain/config';
+import { eksClient } from '#platform/clients';
+import { clusterEntries } from '#migration/adapters/entries';
+import type { EntrySnapshot } from '#workflows/contract';
+import { MigrationInputSchema } from '#migration/domain/input';
+import { formatIssues } from '#kernel/config';
 import type { Command, CommandIO } from '../main.ts';
 import { EXIT, UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { errorText, policyText, table } from '../lib/format.ts';

@@ -7,9 +7,9 @@
  * 1 when the file cannot be read, is not JSON or is not a well-formed event; 2 for usage errors.
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigSchema, formatIssues } from '#domain/config';
-import { MalformedEventError } from '#domain/errors';
-import { interpretEvent, type EventHint } from '#domain/events';
+import { ConfigSchema, formatIssues } from '#kernel/config';
+import { MalformedEventError } from '#kernel/errors';
+import { interpretEvent, type EventHint } from '#access/domain/events';
 import type { Command, CommandIO } from '../main.ts';
 import { UsageError, parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 

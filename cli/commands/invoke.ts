@@ -13,9 +13,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Context } from 'aws-lambda';
-import { localContext } from '#shared/local-context';
-import { parseRuntimeConfig } from '#domain/config';
-import { MIGRATION_SUBSTITUTIONS } from '../../functions/migration/workflow.ts';
+import { localContext } from '#platform/local-context';
+import { parseRuntimeConfig } from '#kernel/config';
+import { MIGRATION_SUBSTITUTIONS } from '#workflows/manifest';
 import type { Command, CommandIO } from '../main.ts';
 import { EXIT, UsageError, parseCommandArgs, usageError } from '../lib/args.ts';
 import { errorText } from '../lib/format.ts';
@@ -30,8 +30,8 @@ interface Target {
 
 /** The functions: the two reconcilers and every migration task the ASL binds (workflow.ts). */
 export const FUNCTIONS: Record<string, Target> = {
-  provisioner: { entry: 'functions/provisioner/handler.ts', needsConfig: true, description: 'reconciles the principal of one IAM CloudTrail event (events/iam/*.json)' },
-  resync: { entry: 'functions/resync/handler.ts', needsConfig: true, description: 'the scheduled full sweep (any event, e.g. {})' },
+  provisioner: { entry: 'functions/access/provisioner/handler.ts', needsConfig: true, description: 'reconciles the principal of one IAM CloudTrail event (events/iam/*.json)' },
+  resync: { entry: 'functions/access/resync/handler.ts', needsConfig: true, description: 'the scheduled full sweep (any event, e.g. {})' },
   ...Object.fromEntries(
     Object.values(MIGRATION_SUBSTITUTIONS)
       .filter((s) => s.kind === 'function')

@@ -24,9 +24,9 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
-import { InvalidInputError, parseMigrationInput, type MigrationInput } from '#domain/migration';
-import { EXECUTION_NAME, documentKey, s3Location } from '#domain/migration-state';
-import { documentStore } from '#adapters/s3';
+import { InvalidInputError, parseMigrationInput, type MigrationInput } from '#migration/domain/input';
+import { EXECUTION_NAME, documentKey, s3Location } from '#workflows/contract';
+import { documentStore } from '#migration/adapters/documents';
 import type { Command, CommandIO } from '../main.ts';
 import { EXIT, UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { durationText, errorText, table, timeText } from '../lib/format.ts';

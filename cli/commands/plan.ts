@@ -5,9 +5,9 @@
  * included), 1 malformed ConfigMap or unreadable file, 2 usage error.
  */
 import { readFile } from 'node:fs/promises';
-import { parseAwsAuth } from '#domain/aws-auth';
-import { planConversion } from '#domain/conversion';
-import type { ConversionPlan, PlanRow } from '#domain/conversion';
+import { parseAwsAuth } from '#migration/domain/aws-auth';
+import { planConversion } from '#migration/domain/conversion';
+import type { ConversionPlan, PlanRow } from '#migration/domain/conversion';
 import type { Command, CommandIO } from '../main.ts';
 import { UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { policyText, table } from '../lib/format.ts';

@@ -11,8 +11,8 @@ import {
   SFNClient,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { RETRY } from '#adapters/clients';
-import { MIGRATION_STATE_MACHINE_NAME } from '../../functions/migration/workflow.ts';
+import { RETRY } from '#platform/clients';
+import { MIGRATION_STATE_MACHINE_NAME } from '#workflows/manifest';
 
 
 /** The stack names its state machine (infra/constructs/migration.ts); a different name is never guessed at. */

@@ -4,7 +4,7 @@
  * talk to a cluster import this module, so only their bundles carry @kubernetes/client-node.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { awsAuthStore, coreApi } from '#adapters/k8s';
+import { awsAuthStore, coreApi } from '#migration/adapters/aws-auth-store';
 import type { AwsPorts, MigrationPorts } from './ports.ts';
 
 let sts: STSClient | undefined;

@@ -11,9 +11,9 @@
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { AwsAuthStore } from '#adapters/k8s';
-import { eksClient, iamClient } from '#adapters/clients';
-import { s3Client } from '#adapters/s3';
+import type { AwsAuthStore } from '#migration/adapters/aws-auth-store';
+import { eksClient, iamClient } from '#platform/clients';
+import { s3Client } from '#migration/adapters/documents';
 
 export interface KubernetesTarget {
   clusterName: string;

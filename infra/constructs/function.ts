@@ -16,13 +16,13 @@ import { Construct } from 'constructs';
 /** Repository root, from this file's location: synth and build work from any directory. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** `functions/<name>/handler.ts`, absolute. */
+/** `functions/access/<name>/handler.ts` (the tag side's functions: provisioner, resync), absolute. */
 export function handlerEntry(name: string): string {
-  return fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
+  return fileURLToPath(new URL(`../../functions/access/${name}/handler.ts`, import.meta.url));
 }
 
 /**
- * A source file given relative to the repository root (`functions/migration/plan.ts`), made
+ * A source file given relative to the repository root (`functions/migration/tasks/plan.ts`), made
  * absolute from this file's location. Refuses paths that leave the repository.
  */
 export function repoEntry(relativePath: string): string {
@@ -33,8 +33,8 @@ export function repoEntry(relativePath: string): string {
 }
 
 /** Powertools service name and metrics namespace, shared by every function. */
-export { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '#shared/service';
+export { METRICS_NAMESPACE, SERVICE_NAME } from '#kernel/service';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#kernel/service';
 
 /**
  * The one set of esbuild options, in esbuild's own vocabulary (infra/build.ts passes it to

@@ -53,10 +53,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Config } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#domain/entries';
-import { migrationSource, migrationTags } from '#domain/migration-entries';
-import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
+import type { Config } from '#kernel/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#access/domain/entries';
+import { migrationSource, migrationTags } from '#migration/domain/entries';
+import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import { HouseFunction } from './function.ts';
 import type { AlarmTopic } from './operations.ts';
 

@@ -33,9 +33,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
-import { grantableLevels, type Config, type RuntimeConfig } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags, parsePrincipalArn } from '#domain/entries';
-import { iamEventPattern } from '#domain/events';
+import { grantableLevels, type Config, type RuntimeConfig } from '#kernel/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags, parsePrincipalArn } from '#access/domain/entries';
+import { iamEventPattern } from '#access/domain/events';
 import { HouseFunction } from './function.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
 

@@ -4,7 +4,7 @@
  */
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { Config } from '#domain/config';
+import type { Config } from '#kernel/config';
 import { IAM_EVENTS_REGION, IamEventForwarderStack } from './forwarder.ts';
 import { migrationRoleNames } from '../constructs/migration.ts';
 import { EksAccessPilotStack } from './main.ts';

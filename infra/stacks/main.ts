@@ -5,7 +5,7 @@
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { Config } from '#domain/config';
+import type { Config } from '#kernel/config';
 import { AuthModeMigration } from '../constructs/migration.ts';
 import { AlarmTopic } from '../constructs/operations.ts';
 import { TagProvisioning } from '../constructs/tag-provisioning.ts';

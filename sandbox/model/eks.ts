@@ -42,8 +42,8 @@ import type {
   UpdateClusterConfigRequest,
   UpdateClusterConfigResponse,
 } from '@aws-sdk/client-eks';
-import { count, decodeToken, eksErrors, encodeToken } from '#sandbox/model/errors';
-import { DEFAULT_ACCOUNT_ID } from '#sandbox/model/iam';
+import { count, decodeToken, eksErrors, encodeToken } from './errors.ts';
+import { DEFAULT_ACCOUNT_ID } from './iam.ts';
 
 export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
 

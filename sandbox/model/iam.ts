@@ -31,7 +31,7 @@ import type {
   User,
   UserDetail,
 } from '@aws-sdk/client-iam';
-import { constraintMessage, count, decodeToken, encodeToken, iamErrors } from '#sandbox/model/errors';
+import { constraintMessage, count, decodeToken, encodeToken, iamErrors } from './errors.ts';
 
 export const DEFAULT_ACCOUNT_ID = '111122223333';
 

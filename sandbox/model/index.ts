@@ -1,14 +1,14 @@
 // One model of AWS for tests and the sandbox: IAM and EKS wired so EKS sees IAM's principals;
 // S3; the Kubernetes API server of each cluster, which admits callers by the cluster's EKS state;
 // and the callers' identities (what STS GetCallerIdentity answers for an access key).
-import { EksModel, type EksModelOptions } from '#sandbox/model/eks';
-import { DEFAULT_ACCOUNT_ID, IamModel } from '#sandbox/model/iam';
-import { KubernetesModel } from '#sandbox/model/kubernetes';
-import { S3Model } from '#sandbox/model/s3';
+import { EksModel, type EksModelOptions } from './eks.ts';
+import { DEFAULT_ACCOUNT_ID, IamModel } from './iam.ts';
+import { KubernetesModel } from './kubernetes.ts';
+import { S3Model } from './s3.ts';
 
 export { EksModel, IamModel, DEFAULT_ACCOUNT_ID, KubernetesModel, S3Model };
-export type { ApiServer, ClusterSeed, EksModelOptions } from '#sandbox/model/eks';
-export type { IamWriteEvent, IamWriteListener } from '#sandbox/model/iam';
+export type { ApiServer, ClusterSeed, EksModelOptions } from './eks.ts';
+export type { IamWriteEvent, IamWriteListener } from './iam.ts';
 
 export interface AwsModelOptions extends Omit<EksModelOptions, 'accountId' | 'principalExists' | 'principalId'> {
   accountId?: string;

@@ -17,7 +17,7 @@ import {
   type PutObjectCommandInput,
   type PutObjectOutput,
 } from '@aws-sdk/client-s3';
-import { count } from '#sandbox/model/errors';
+import { count } from './errors.ts';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import * as z from 'zod';
-import { formatIssues } from '#domain/config';
+import { formatIssues } from '#kernel/config';
 import type { AwsModel } from '#sandbox/model/index';
 
 const Tags = z.record(z.string(), z.string());

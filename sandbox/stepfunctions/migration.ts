@@ -11,7 +11,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import type { NormalizedSchema } from '@smithy/core/schema';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
-import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
+import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import type { Sandbox } from '../server/index.ts';
 import { operationOf, type StaticOperation } from '../server/smithy.ts';
 import type { LambdaHandler, SdkIntegration } from './model.ts';

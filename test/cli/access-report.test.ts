@@ -3,9 +3,9 @@
  * adapters' own, module-level) over HTTP, pagination of ListAccessEntries included.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POLICY_ARN_PREFIX } from '#domain/config';
-import { ownershipTags } from '#domain/entries';
-import { migrationTags } from '#domain/migration-entries';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { ownershipTags } from '#access/domain/entries';
+import { migrationTags } from '#migration/domain/entries';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { main, type CommandIO } from '../../cli/main.ts';
 

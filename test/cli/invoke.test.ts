@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POLICY_ARN_PREFIX } from '#domain/config';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { testRuntime } from '#test/helpers/config';
 import { eventPath } from '#test/helpers/events';

@@ -4,7 +4,7 @@
  * invoke with two retries and an on-failure destination.
  */
 import { describe, expect, it } from 'vitest';
-import { iamEventPattern } from '#domain/events';
+import { iamEventPattern } from '#access/domain/events';
 import type { CloudTrailEnvelope } from '#sandbox/cloudtrail';
 import { EventBridge, matchesPattern, type EventPattern } from '#sandbox/eventbridge';
 import { AwsModel } from '#sandbox/model/index';

@@ -18,7 +18,7 @@ import {
   UntagUserCommand,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { POLICY_ARN_PREFIX } from '#domain/config';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { EventBridge } from '#sandbox/eventbridge';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { ACCOUNT, testRuntime } from '#test/helpers/config';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   // use: the environment must point at the sandbox before the import.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
   vi.stubEnv('EAP_CONFIG', JSON.stringify(testRuntime()));
-  const { handler } = await import('../../functions/provisioner/handler.ts');
+  const { handler } = await import('#access/provisioner/handler');
   bus = new EventBridge((event) => handler(event, lambdaContext('provisioner')), { retryDelayMs: 5 });
   bus.connect(sandbox.model.iam);
   iam = new IAMClient({ region: 'us-east-1', retryMode: 'adaptive', maxAttempts: 8 });

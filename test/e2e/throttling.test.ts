@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
-import { POLICY_ARN_PREFIX } from '#domain/config';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { EventBridge } from '#sandbox/eventbridge';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { ACCOUNT, testRuntime } from '#test/helpers/config';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   // Before the import: the handler's clients read AWS_ENDPOINT_URL_* on first use.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
   vi.stubEnv('EAP_CONFIG', JSON.stringify(testRuntime({ clusters: [CLUSTER] })));
-  const { handler } = await import('../../functions/provisioner/handler.ts');
+  const { handler } = await import('#access/provisioner/handler');
   bus = new EventBridge((event) => handler(event, lambdaContext('provisioner')), { retryDelayMs: 5 });
   bus.connect(sandbox.model.iam);
   iam = new IAMClient({ region: 'us-east-1', retryMode: 'adaptive', maxAttempts: 8 });

@@ -1,5 +1,5 @@
 /** A parsed configuration for tests, built through the real schema. */
-import { parseConfig, type Config, type ConfigInput, type RuntimeConfig } from '#domain/config';
+import { parseConfig, type Config, type ConfigInput, type RuntimeConfig } from '#kernel/config';
 
 export const ACCOUNT = '111122223333';
 

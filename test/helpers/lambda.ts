@@ -1,7 +1,7 @@
 /** Helpers for running a real handler: a Lambda context and captured Powertools log lines. */
 import type { Context } from 'aws-lambda';
 import { vi, type MockInstance } from 'vitest';
-import { localContext } from '#shared/local-context';
+import { localContext } from '#platform/local-context';
 
 export function lambdaContext(functionName = 'test-function'): Context {
   return localContext(functionName, { region: 'eu-west-1', requestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', timeoutMs: 60_000 });

@@ -8,9 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '#domain/config';
+import { ConfigError } from '#kernel/config';
 import { loadConfig } from '#infra/config';
-import { buildApp, shippedConfig } from '#test/infra/synth';
+import { buildApp, shippedConfig } from './synth.ts';
 
 const appWith = (context: unknown) => new App({ context: { eksAccessPilot: context } });
 

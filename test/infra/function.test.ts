@@ -1,10 +1,10 @@
 // The house construct for functions (style.md item 8).
 import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ESBUILD_OPTIONS, HouseFunction, cdkBundling, handlerEntry, repoEntry } from '#infra/constructs/function';
+import { ESBUILD_OPTIONS, HouseFunction, REPO_ROOT, cdkBundling, handlerEntry, repoEntry } from '#infra/constructs/function';
 
 let stack: Stack;
 let fn: HouseFunction;
@@ -32,17 +32,17 @@ describe('HouseFunction', () => {
   });
 
   it('takes an explicit entry relative to the repository root, never outside it', () => {
-    expect(repoEntry('functions/migration/plan.ts')).toBe(handlerEntry('migration').replace(/handler\.ts$/, 'plan.ts'));
+    expect(repoEntry('functions/migration/tasks/plan.ts')).toBe(join(REPO_ROOT, 'functions/migration/tasks/plan.ts'));
     expect(() => repoEntry('../elsewhere/handler.ts')).toThrow(/inside the repository/);
     expect(() => repoEntry('/abs/handler.ts')).toThrow(/inside the repository/);
     const explicit = new HouseFunction(stack, 'Explicit', {
       name: 'migration plan',
-      entry: 'functions/migration/plan.ts',
+      entry: 'functions/migration/tasks/plan.ts',
       description: 'test',
       timeout: Duration.seconds(30),
     });
     expect(explicit.function.node.id).toBe('Function');
-    expect(() => new HouseFunction(stack, 'Missing', { name: 'x', entry: 'functions/migration/nope.ts', description: 'x', timeout: Duration.seconds(1) })).toThrow();
+    expect(() => new HouseFunction(stack, 'Missing', { name: 'x', entry: 'functions/migration/tasks/nope.ts', description: 'x', timeout: Duration.seconds(1) })).toThrow();
   });
 
   it('merges the caller environment with the house variables', () => {

@@ -2,9 +2,9 @@
 // groups: a single stack, and the IAM policy follows the configuration.
 import { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POLICY_ARN_PREFIX } from '#domain/config';
-import { iamEventPattern } from '#domain/events';
-import { buildApp, properties, shippedConfig, statement, type BuiltApp } from '#test/infra/synth';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { iamEventPattern } from '#access/domain/events';
+import { buildApp, properties, shippedConfig, statement, type BuiltApp } from './synth.ts';
 
 const MIGRATION_ROLE = 'arn:aws:iam::111122223333:role/eap-migration';
 let built: BuiltApp;

@@ -7,13 +7,13 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#domain/entries';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#access/domain/entries';
 import { repoEntry } from '#infra/constructs/function';
 import { AuthModeMigration, MIGRATION_ASL_FILE, type MigrationTask } from '#infra/constructs/migration';
 import { AlarmTopic } from '#infra/constructs/operations';
-import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '../../functions/migration/workflow.ts';
+import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import type { EksAccessPilotStack } from '#infra/stacks/main';
-import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
+import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 
 let built: BuiltApp;
 let migration: AuthModeMigration;

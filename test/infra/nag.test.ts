@@ -2,7 +2,7 @@
 // whole app; synth fails on any finding that is not acknowledged with a reason.
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp, shippedConfig } from '#test/infra/synth';
+import { buildApp, shippedConfig } from './synth.ts';
 
 beforeAll(() => {
   vi.stubEnv('CDK_VALIDATION', 'false');

@@ -5,11 +5,11 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseRuntimeConfig } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, PRINCIPAL_ID_KEY, planCluster } from '#domain/entries';
+import { parseRuntimeConfig } from '#kernel/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, PRINCIPAL_ID_KEY, planCluster } from '#access/domain/entries';
 import { migrationRoleNames } from '#infra/constructs/migration';
-import { MIGRATION_STATE_MACHINE_NAME } from '../../functions/migration/workflow.ts';
-import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
+import { MIGRATION_STATE_MACHINE_NAME } from '#workflows/manifest';
+import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 
 const ACCOUNT = '111122223333';
 let built: BuiltApp;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ConfigInput } from '#domain/config';
+import type { ConfigInput } from '#kernel/config';
 import { CONTEXT_KEY, loadConfig } from '#infra/config';
 import { addNagChecks, defineStacks } from '#infra/stacks/index';
 

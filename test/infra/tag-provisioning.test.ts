@@ -2,10 +2,10 @@
 // what must hold for the tag provisioning to be safe and operable.
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#domain/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#domain/entries';
-import { iamEventPattern } from '#domain/events';
-import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from '#test/infra/synth';
+import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#kernel/config';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#access/domain/entries';
+import { iamEventPattern } from '#access/domain/events';
+import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 
 let built: BuiltApp;
 beforeAll(() => {

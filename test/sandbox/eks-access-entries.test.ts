@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { DeleteRoleCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT, REGION, createWorld, policy, rejectionOf, type World } from '#test/sandbox/world';
+import { ACCOUNT, REGION, createWorld, policy, rejectionOf, type World } from './world.ts';
 
 const CLUSTER = 'prod';
 let w: World;

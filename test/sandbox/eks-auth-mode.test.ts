@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSeed } from '#sandbox/model/index';
-import { REGION, createWorld, policy, rejectionOf, type World } from '#test/sandbox/world';
+import { REGION, createWorld, policy, rejectionOf, type World } from './world.ts';
 
 const CLUSTER = 'prod';
 let w: World;

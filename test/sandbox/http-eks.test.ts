@@ -23,7 +23,7 @@ import {
   paginateListAccessEntries,
 } from '@aws-sdk/client-eks';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
-import { rejectionOf } from '#test/sandbox/world';
+import { rejectionOf } from './world.ts';
 
 const ACCOUNT = '111122223333';
 const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role${path}`;

@@ -19,7 +19,7 @@ import {
   paginateListRoleTags,
 } from '@aws-sdk/client-iam';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
-import { TRUST, rejectionOf } from '#test/sandbox/world';
+import { TRUST, rejectionOf } from './world.ts';
 
 const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 

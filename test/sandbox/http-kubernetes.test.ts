@@ -8,10 +8,10 @@ import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
-import { eksToken } from '#adapters/eks-token';
-import { ConcurrentEditError, KubernetesAccessError, awsAuthStore, coreApi } from '#adapters/k8s';
+import { eksToken } from '#migration/adapters/eks-token';
+import { ConcurrentEditError, KubernetesAccessError, awsAuthStore, coreApi } from '#migration/adapters/aws-auth-store';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
-import { rejectionOf } from '#test/sandbox/world';
+import { rejectionOf } from './world.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

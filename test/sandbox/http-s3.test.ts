@@ -13,9 +13,9 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { ObjectExistsError, ObjectMissingError, documentStore } from '#adapters/s3';
+import { ObjectExistsError, ObjectMissingError, documentStore } from '#migration/adapters/documents';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
-import { rejectionOf } from '#test/sandbox/world';
+import { rejectionOf } from './world.ts';
 
 const BUCKET = 'eks-access-pilot-backups';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { eksIntegration } from '#sandbox/stepfunctions/migration';
-import { rejectionOf } from '#test/sandbox/world';
+import { rejectionOf } from './world.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

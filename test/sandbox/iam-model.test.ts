@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IamWriteEvent } from '#sandbox/model/iam';
-import { ACCOUNT, TRUST, createWorld, rejectionOf, type World } from '#test/sandbox/world';
+import { ACCOUNT, TRUST, createWorld, rejectionOf, type World } from './world.ts';
 
 let w: World;
 beforeEach(() => {

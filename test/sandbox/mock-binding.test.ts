@@ -1,7 +1,7 @@
 import { CreateNodegroupCommand, DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { GetRoleCommand, ListRolesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { REGION, createWorld, rejectionOf, type World } from '#test/sandbox/world';
+import { REGION, createWorld, rejectionOf, type World } from './world.ts';
 
 let w: World;
 beforeEach(() => {

@@ -1,0 +1,64 @@
+/**
+ * IAM reads: one principal's current tags (the provisioner) and every principal with
+ * its tags (the resync). Events are only hints, so these reads are the truth.
+ */
+import {
+  GetAccountAuthorizationDetailsCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  NoSuchEntityException,
+  type IAMClient,
+  type Tag,
+} from '@aws-sdk/client-iam';
+import { tagRecord, type Principal, type PrincipalRef } from '#access/domain/tags';
+import { iamClient } from '#platform/clients';
+
+export interface IamReader {
+  getPrincipal(ref: PrincipalRef): Promise<Principal | null>;
+  listPrincipals(): AsyncIterable<Principal>;
+}
+
+/**
+ * GetRole and GetUser return the principal's tags with it: one read per event. IAM allows
+ * at most 50 tags per principal and returns them all here, so no ListRoleTags paging is
+ * needed for this read.
+ */
+export function iamReader(client: IAMClient = iamClient()): IamReader {
+  return {
+    async getPrincipal(ref) {
+      try {
+        if (ref.kind === 'role') {
+          const { Role: r } = await client.send(new GetRoleCommand({ RoleName: ref.name }));
+          if (!r?.Arn || !r.RoleName || !r.RoleId) return null;
+          return { kind: 'role', name: r.RoleName, arn: r.Arn, path: r.Path ?? '/', id: r.RoleId, tags: tagRecord(r.Tags) };
+        }
+        const { User: u } = await client.send(new GetUserCommand({ UserName: ref.name }));
+        if (!u?.Arn || !u.UserName || !u.UserId) return null;
+        return { kind: 'user', name: u.UserName, arn: u.Arn, path: u.Path ?? '/', id: u.UserId, tags: tagRecord(u.Tags) };
+      } catch (e) {
+        if (e instanceof NoSuchEntityException) return null;
+        throw e;
+      }
+    },
+
+    async *listPrincipals() {
+      let Marker: string | undefined;
+      do {
+        const page = await client.send(
+          new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'User'], Marker, MaxItems: 1000 }),
+        );
+        for (const r of page.RoleDetailList ?? []) {
+          if (r.Arn && r.RoleName && r.RoleId) {
+            yield { kind: 'role' as const, name: r.RoleName, arn: r.Arn, path: r.Path ?? '/', id: r.RoleId, tags: tagRecord(r.Tags as Tag[] | undefined) };
+          }
+        }
+        for (const u of page.UserDetailList ?? []) {
+          if (u.Arn && u.UserName && u.UserId) {
+            yield { kind: 'user' as const, name: u.UserName, arn: u.Arn, path: u.Path ?? '/', id: u.UserId, tags: tagRecord(u.Tags as Tag[] | undefined) };
+          }
+        }
+        Marker = page.IsTruncated ? page.Marker : undefined;
+      } while (Marker);
+    },
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * Access entries as this system sees them: which ones it may touch (design.md §3.1, §3.3)
+ * and what must change on one cluster for one principal (§3.4: read, compute the
+ * difference, write only that). Pure.
+ */
+import type { AccessScope, Grant, Principal, PrincipalKind, PrincipalRef } from './tags.ts';
+
+export const MANAGED_BY_KEY = 'managed-by';
+export const MANAGED_BY_VALUE = 'eks-access-pilot';
+export const SOURCE_KEY = 'eks-access-pilot/source';
+export const PRINCIPAL_ID_KEY = 'eks-access-pilot/principal-id';
+/** The source of entries the tag provisioner and the resync own; the migration's are `migration/<execution>`. */
+export const TAG_SOURCE = 'tag';
+
+export interface AssociatedPolicy {
+  policyArn: string;
+  scope: AccessScope;
+}
+
+/** An access entry as read from EKS (DescribeAccessEntry + ListAssociatedAccessPolicies). */
+export interface ActualEntry {
+  principalArn: string;
+  type: string;
+  username?: string;
+  kubernetesGroups: string[];
+  tags: Record<string, string>;
+  policies: AssociatedPolicy[];
+}
+
+export type Op =
+  | { op: 'create'; principalArn: string; kubernetesGroups: string[]; tags: Record<string, string> }
+  | { op: 'update'; principalArn: string; kubernetesGroups: string[] }
+  | { op: 'associate'; principalArn: string; policyArn: string; scope: AccessScope }
+  | { op: 'disassociate'; principalArn: string; policyArn: string }
+  | { op: 'delete'; principalArn: string };
+
+/** What one reconcile decided for one principal on one cluster; one log line each. */
+export type Action = 'noop' | 'grant' | 'change' | 'replace' | 'revoke' | 'skip';
+
+export interface ClusterPlan {
+  action: Action;
+  reason: string;
+  ops: Op[];
+}
+
+export interface GuardContext {
+  protectedPrincipalArns: readonly string[];
+  systemRoleArns: readonly string[];
+}
+
+/** Parses an IAM role or user ARN (path included or not). */
+export function parsePrincipalArn(arn: string): (PrincipalRef & { account: string; path: string }) | undefined {
+  const m = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:.*\/)?)?([^/]+)$/.exec(arn);
+  if (!m) return undefined;
+  return { account: m[1]!, kind: m[2] as PrincipalKind, path: m[3] ?? '/', name: m[4]! };
+}
+
+/**
+ * IAM role and user names are unique per account whatever the path, and are not
+ * distinguished by case, so (kind, lowercased name) identifies a principal even when one
+ * ARN carries a path and the other does not.
+ */
+export function principalKey(ref: PrincipalRef): string {
+  return `${ref.kind}:${ref.name.toLowerCase()}`;
+}
+
+function keyOfArn(arn: string): string | undefined {
+  const p = parsePrincipalArn(arn);
+  return p && principalKey(p);
+}
+
+/** Whether two IAM ARNs name the same role or user, whatever path either is written with. */
+export function samePrincipal(a: string, b: string): boolean {
+  const ka = keyOfArn(a);
+  return ka !== undefined && ka === keyOfArn(b);
+}
+
+/** Created by eks-access-pilot, by the tag provisioner or by a migration. */
+export function isManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
+  return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
+}
+
+/**
+ * Created by the tag provisioner or the resync: the only entries they may change. A migration's
+ * entries (source `migration/<execution>`) carry what aws-auth granted and belong to that
+ * migration: a principal without access tags must not lose them at the next resync.
+ */
+export function isTagManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
+  return isManaged(entry) && entry.tags[SOURCE_KEY] === TAG_SOURCE;
+}
+
+/**
+ * Why a principal is off limits, or undefined when it is not: protected (break-glass)
+ * principals, the system's own roles and service-linked roles are never granted,
+ * changed or revoked by a tag.
+ */
+export function principalHandsOff(arn: string, ctx: GuardContext): string | undefined {
+  const key = keyOfArn(arn);
+  if (!key) return `not an IAM role or user ARN: ${arn}`;
+  if (ctx.protectedPrincipalArns.some((a) => keyOfArn(a) === key)) return 'protected principal';
+  if (ctx.systemRoleArns.some((a) => keyOfArn(a) === key)) return "eks-access-pilot's own role";
+  if (parsePrincipalArn(arn)?.path.startsWith('/aws-service-role/')) return 'service-linked role';
+  return undefined;
+}
+
+/**
+ * Why an existing entry may not be touched, or undefined when it may. Only STANDARD
+ * entries carrying our ownership tag, of principals that are not hands-off, qualify.
+ */
+export function entryHandsOff(entry: ActualEntry, ctx: GuardContext): string | undefined {
+  const principal = principalHandsOff(entry.principalArn, ctx);
+  if (principal) return principal;
+  // Node and Fargate entries (EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, EC2, HYBRID_LINUX, …)
+  // keep nodes and pods in the cluster; this system never owns them.
+  if (entry.type !== 'STANDARD') return `${entry.type} entry`;
+  if (!isManaged(entry)) return 'entry not created by eks-access-pilot';
+  if (!isTagManaged(entry)) return `entry created by ${entry.tags[SOURCE_KEY] ?? 'eks-access-pilot without a source'}, not by access tags`;
+  return undefined;
+}
+
+export function ownershipTags(principal: Pick<Principal, 'id'>, source = TAG_SOURCE): Record<string, string> {
+  return { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [SOURCE_KEY]: source, [PRINCIPAL_ID_KEY]: principal.id };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && [...sa].every((x) => b.includes(x));
+}
+
+export function sameScope(a: AccessScope, b: AccessScope): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'cluster') return true;
+  return sameSet(a.namespaces, (b as { namespaces: string[] }).namespaces);
+}
+
+function grantOps(principalArn: string, grant: Grant): Op[] {
+  const ops: Op[] = [];
+  if (grant.policyArn) ops.push({ op: 'associate', principalArn, policyArn: grant.policyArn, scope: grant.scope });
+  return ops;
+}
+
+function describeGrant(grant: Grant): string {
+  const parts = [];
+  if (grant.level) parts.push(grant.scope.type === 'cluster' ? grant.level : `${grant.level} in ${grant.scope.namespaces.join(', ')}`);
+  if (grant.groups.length) parts.push(`groups ${grant.groups.join(', ')}`);
+  return parts.join(' + ');
+}
+
+export interface PlanInput {
+  /** The principal as IAM has it now; null when it no longer exists. */
+  principal: Principal | null;
+  /** What its tags grant on this cluster (null: nothing). Ignored when principal is null. */
+  desired: Grant | null;
+  /** Its access entry on this cluster, if any. */
+  actual: ActualEntry | undefined;
+  ctx: GuardContext;
+}
+
+/**
+ * The difference between desired and actual access on one cluster, as the operations
+ * that close it. Never returns an operation on an entry that `entryHandsOff` refuses,
+ * and returns no operation at all when the two already agree (zero writes).
+ */
+export function planCluster({ principal, desired, actual, ctx }: PlanInput): ClusterPlan {
+  const noop = (reason: string): ClusterPlan => ({ action: 'noop', reason, ops: [] });
+  const skip = (reason: string): ClusterPlan => ({ action: 'skip', reason, ops: [] });
+
+  if (principal) {
+    const off = principalHandsOff(principal.arn, ctx);
+    if (off) return actual || desired ? skip(off) : noop(off);
+  }
+  const want = principal ? desired : null;
+
+  if (!want) {
+    if (!actual) return noop(principal ? 'no access wanted, none present' : 'principal gone, no entry');
+    const off = entryHandsOff(actual, ctx);
+    if (off) return noop(`no access wanted; existing entry left alone: ${off}`);
+    return {
+      action: 'revoke',
+      reason: principal ? 'access tags removed or set to none' : 'principal no longer exists',
+      ops: [{ op: 'delete', principalArn: actual.principalArn }],
+    };
+  }
+
+  const p = principal!;
+  const create = (): Op[] => [
+    { op: 'create', principalArn: p.arn, kubernetesGroups: want.groups, tags: ownershipTags(p) },
+    ...grantOps(p.arn, want),
+  ];
+
+  if (!actual) return { action: 'grant', reason: `grant ${describeGrant(want)}`, ops: create() };
+
+  const off = entryHandsOff(actual, ctx);
+  if (off) return skip(`an entry already exists: ${off}`);
+
+  if (actual.tags[PRINCIPAL_ID_KEY] !== p.id) {
+    // EKS binds an entry to the principal's unique ID: after a delete and re-create with
+    // the same ARN the old entry no longer works and must be replaced (EKS API reference,
+    // AccessEntry.principalArn).
+    return {
+      action: 'replace',
+      reason: 'principal was recreated (new unique ID); stale entry replaced',
+      ops: [{ op: 'delete', principalArn: actual.principalArn }, ...create()],
+    };
+  }
+
+  const ops: Op[] = [];
+  if (!sameSet(actual.kubernetesGroups, want.groups)) {
+    ops.push({ op: 'update', principalArn: p.arn, kubernetesGroups: want.groups });
+  }
+  const current = want.policyArn ? actual.policies.find((x) => x.policyArn === want.policyArn) : undefined;
+  if (want.policyArn && (!current || !sameScope(current.scope, want.scope))) {
+    // Associating a policy that is already associated replaces its scope.
+    ops.push({ op: 'associate', principalArn: p.arn, policyArn: want.policyArn, scope: want.scope });
+  }
+  for (const x of actual.policies) {
+    if (x.policyArn !== want.policyArn) ops.push({ op: 'disassociate', principalArn: p.arn, policyArn: x.policyArn });
+  }
+  if (!ops.length) return noop(`in sync: ${describeGrant(want)}`);
+  return { action: 'change', reason: `change to ${describeGrant(want)}`, ops };
+}

@@ -1,0 +1,326 @@
+/**
+ * What an IAM CloudTrail event, delivered by EventBridge, asks the provisioner to do.
+ * Pure: plain input, no SDK.
+ *
+ * An event is only a hint (design.md §1): delivery is best effort, unordered and at least
+ * once, `TagRole` carries only the changed keys and `DeleteRole` only the name. So the
+ * answer is never "grant X" but "re-read this principal's current tags and converge" — or
+ * "ignore", when the event provably cannot have changed anything we manage.
+ */
+import * as z from '#kernel/zod-mini';
+import { isOwnTagKey } from './tags.ts';
+import { formatIssues } from '#kernel/config';
+import { MalformedEventError } from '#kernel/errors';
+
+/** The IAM calls that can change whether a principal exists or carries one of our tags. */
+export const HANDLED_EVENT_NAMES = [
+  'CreateRole',
+  'CreateUser',
+  'TagRole',
+  'UntagRole',
+  'TagUser',
+  'UntagUser',
+  'DeleteRole',
+  'DeleteUser',
+] as const;
+export type HandledEventName = (typeof HANDLED_EVENT_NAMES)[number];
+
+const DETAIL_TYPE = 'AWS API Call via CloudTrail';
+const SOURCE = 'aws.iam';
+const EVENT_SOURCE = 'iam.amazonaws.com';
+
+export interface IamEventPattern {
+  source: string[];
+  'detail-type': string[];
+  detail: { eventSource: string[]; eventName: string[]; errorCode: [{ exists: false }] };
+}
+
+/**
+ * The EventBridge pattern of the rule that feeds the provisioner, in EventBridge's own JSON
+ * form (`detail-type`, not CDK's `detailType`). The CDK app and the local sandbox both use it,
+ * so the events the sandbox delivers are exactly the ones the deployed rule would. Failed
+ * calls are filtered out here already (`errorCode` absent); `interpretEvent` checks again
+ * because an event can also arrive by hand (CLI, local invoke, console test).
+ */
+export function iamEventPattern(): IamEventPattern {
+  return {
+    source: [SOURCE],
+    'detail-type': [DETAIL_TYPE],
+    detail: {
+      eventSource: [EVENT_SOURCE],
+      eventName: [...HANDLED_EVENT_NAMES],
+      errorCode: [{ exists: false }],
+    },
+  };
+}
+
+export interface EventPrincipal {
+  kind: 'role' | 'user';
+  name: string;
+  /** Only when the event carries it (CreateRole/CreateUser responses); never guessed from the name. */
+  arn?: string;
+}
+
+export interface EventHint {
+  action: 'reconcile' | 'ignore';
+  /** Null only when the event names no role or user. */
+  principal: EventPrincipal | null;
+  reason: string;
+  eventName: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Schemas. Messages are short and say what was expected, so that with the path prepended
+// (`detail.requestParameters.roleName: expected a string, got a number`) a person can fix
+// the event. Objects are loose: CloudTrail adds fields over time (tlsDetails, …).
+
+function kindOf(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'an array';
+  const t = typeof input;
+  return t === 'object' ? 'an object' : `a ${t}`;
+}
+
+function expected(what: string) {
+  return (issue: { code?: string; input?: unknown }) =>
+    issue.code === 'invalid_type' ? `expected ${what}, got ${kindOf(issue.input)}` : undefined;
+}
+
+const str = () => z.string({ error: expected('a string') });
+const nonEmpty = () => str().check(z.minLength(1, 'must not be empty'));
+function obj<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.looseObject(shape, { error: expected('an object') });
+}
+function arr<T extends z.core.SomeType>(item: T) {
+  return z.array(item, { error: expected('an array') });
+}
+
+/** The EventBridge envelope: every event EventBridge delivers has these fields. */
+const EnvelopeSchema = obj({
+  version: z.optional(str()),
+  id: str(),
+  'detail-type': str(),
+  source: str(),
+  account: str(),
+  time: str(),
+  region: str(),
+  resources: z.optional(arr(z.unknown())),
+  detail: obj({}),
+});
+
+/** The CloudTrail fields every IAM API call record has, and that decide what happens next. */
+const CloudTrailSchema = obj({
+  detail: obj({
+    eventSource: str(),
+    eventName: str(),
+    errorCode: z.optional(str()),
+    errorMessage: z.optional(str()),
+  }),
+});
+
+// CloudTrail writes IAM tags with lowercase `key`/`value` (the API uses `Key`/`Value`).
+const TagSchema = obj({ key: str(), value: str() });
+
+const roleName = nonEmpty();
+const userName = nonEmpty();
+
+/** Wraps what a call needs from `detail`, so issue paths start at the event root. */
+function callSchema<R extends z.core.$ZodLooseShape, P extends z.core.SomeType>(requestParameters: R, responseElements: P) {
+  return obj({ detail: obj({ requestParameters: obj(requestParameters), responseElements }) });
+}
+
+// Only creates carry a response worth reading. CloudTrail can leave responseElements out
+// (e.g. when they are too large), so even a successful create may come without the ARN.
+const notRead = z.unknown();
+const CreateRoleSchema = callSchema(
+  { roleName },
+  z.nullish(obj({ role: z.optional(obj({ roleName: nonEmpty(), path: str(), arn: nonEmpty() })) })),
+);
+const CreateUserSchema = callSchema(
+  { userName },
+  z.nullish(obj({ user: z.optional(obj({ userName: nonEmpty(), path: str(), arn: nonEmpty() })) })),
+);
+const TagRoleSchema = callSchema({ roleName, tags: arr(TagSchema) }, notRead);
+const TagUserSchema = callSchema({ userName, tags: arr(TagSchema) }, notRead);
+const UntagRoleSchema = callSchema({ roleName, tagKeys: arr(str()) }, notRead);
+const UntagUserSchema = callSchema({ userName, tagKeys: arr(str()) }, notRead);
+const DeleteRoleSchema = callSchema({ roleName }, notRead);
+const DeleteUserSchema = callSchema({ userName }, notRead);
+
+function parse<S extends z.ZodMiniType>(schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new MalformedEventError(formatIssues(r.error).split('\n').join('; '), { cause: r.error });
+  return r.data;
+}
+// ---------------------------------------------------------------------------------------
+
+function isHandled(name: string): name is HandledEventName {
+  return (HANDLED_EVENT_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Service-linked roles are owned by an AWS service and are never given access (design.md §3
+ * "Hands off"). Their path is `/aws-service-role/<service>/`, but only create responses
+ * carry the path; Tag/Untag/DeleteRole events carry only the name, so the name prefix AWS
+ * gives them (`AWSServiceRoleFor…`) is checked as well.
+ */
+function isServiceLinkedRole(principal: EventPrincipal | null, path: string | undefined): boolean {
+  if (principal?.kind !== 'role') return false;
+  return (path?.startsWith('/aws-service-role/') ?? false) || principal.name.startsWith('AWSServiceRoleFor');
+}
+
+/** Reads a string at `o.k1.k2…` without trusting any shape (events we do not handle are not validated). */
+function peek(o: unknown, ...keys: string[]): string | undefined {
+  let cur = o;
+  for (const k of keys) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return typeof cur === 'string' && cur !== '' ? cur : undefined;
+}
+
+/** Best-effort principal of an event we will not act on, for the explanation only. */
+function peekPrincipal(detail: unknown): { principal: EventPrincipal | null; path: string | undefined } {
+  const role = peek(detail, 'responseElements', 'role', 'roleName') ?? peek(detail, 'requestParameters', 'roleName');
+  if (role) {
+    const arn = peek(detail, 'responseElements', 'role', 'arn');
+    return { principal: { kind: 'role', name: role, ...(arn ? { arn } : {}) }, path: peek(detail, 'responseElements', 'role', 'path') };
+  }
+  const user = peek(detail, 'responseElements', 'user', 'userName') ?? peek(detail, 'requestParameters', 'userName');
+  if (user) {
+    const arn = peek(detail, 'responseElements', 'user', 'arn');
+    return { principal: { kind: 'user', name: user, ...(arn ? { arn } : {}) }, path: undefined };
+  }
+  return { principal: null, path: undefined };
+}
+
+function label(p: EventPrincipal): string {
+  return `${p.kind} ${p.name}`;
+}
+
+/**
+ * Decides what the provisioner does with one EventBridge event.
+ *
+ * - A failed IAM call (`errorCode`), an event that is not an IAM CloudTrail call, an IAM call
+ *   other than the eight in `HANDLED_EVENT_NAMES`, a service-linked role, and a Tag/Untag
+ *   call that changed none of our keys (`<prefix>`, `<prefix>/…`, `<prefix>-namespaces`,
+ *   `<prefix>-groups`, compared case-insensitively) → `ignore`.
+ * - Everything else → `reconcile` the named principal: the handler re-reads its current
+ *   tags. The tag values in the event are never used.
+ *
+ * @throws MalformedEventError naming the field (`detail.requestParameters.roleName: …`) when
+ *   the input is not an EventBridge event, or when a handled call lacks a field it needs.
+ */
+export function interpretEvent(raw: unknown, options: { tagPrefix: string }): EventHint {
+  const envelope = parse(EnvelopeSchema, raw);
+  const notOurs = (what: string): EventHint => ({
+    action: 'ignore',
+    principal: null,
+    reason: `${what}; the provisioner only handles IAM API calls recorded by CloudTrail`,
+    eventName: peek(envelope.detail, 'eventName') ?? envelope['detail-type'],
+  });
+  if (envelope.source !== SOURCE) return notOurs(`the event comes from ${envelope.source}, not ${SOURCE}`);
+  if (envelope['detail-type'] !== DETAIL_TYPE) return notOurs(`the event is a "${envelope['detail-type']}", not an "${DETAIL_TYPE}"`);
+
+  const { detail } = parse(CloudTrailSchema, raw);
+  const { eventName } = detail;
+  if (detail.eventSource !== EVENT_SOURCE) return notOurs(`the call was made to ${detail.eventSource}, not ${EVENT_SOURCE}`);
+
+  // Failed calls are recorded too, with the request as sent; nothing changed in IAM.
+  if (detail.errorCode !== undefined) {
+    return {
+      action: 'ignore',
+      principal: peekPrincipal(detail).principal,
+      reason: `the IAM call failed (${detail.errorCode}); nothing changed`,
+      eventName,
+    };
+  }
+
+  if (!isHandled(eventName)) {
+    const { principal, path } = peekPrincipal(detail);
+    const slr = isServiceLinkedRole(principal, path);
+    return {
+      action: 'ignore',
+      principal,
+      reason:
+        `${eventName} is not one of the IAM calls that can change a principal's ${options.tagPrefix} tags` +
+        ` (${HANDLED_EVENT_NAMES.join(', ')})` +
+        (slr ? `; besides, ${principal!.name} is a service-linked role, which is never given access` : ''),
+      eventName,
+    };
+  }
+
+  const { principal, path, changedKeys } = readCall(eventName, raw);
+
+  if (isServiceLinkedRole(principal, path)) {
+    return { action: 'ignore', principal, reason: `${principal.name} is a service-linked role, which is never given access`, eventName };
+  }
+
+  // IAM tag keys are case-insensitive (design.md §2): `EKS-Access` overwrites `eks-access`.
+  if (changedKeys && !changedKeys.some((k) => isOwnTagKey(k, options.tagPrefix))) {
+    return {
+      action: 'ignore',
+      principal,
+      reason: `no ${options.tagPrefix} tag changed (${eventName} of ${changedKeys.join(', ') || 'no keys'})`,
+      eventName,
+    };
+  }
+
+  return { action: 'reconcile', principal, reason: reconcileReason(eventName, principal), eventName };
+}
+
+interface CallFacts {
+  principal: EventPrincipal;
+  /** Path of a created role, from the response; no other event carries it. */
+  path?: string | undefined;
+  /** Tag keys a Tag/Untag call changed; undefined for other calls. */
+  changedKeys?: string[];
+}
+
+/** Validates the fields one handled call needs and reads them. */
+function readCall(eventName: HandledEventName, raw: unknown): CallFacts {
+  const role = (name: string, arn?: string): EventPrincipal => ({ kind: 'role', name, ...(arn ? { arn } : {}) });
+  const user = (name: string, arn?: string): EventPrincipal => ({ kind: 'user', name, ...(arn ? { arn } : {}) });
+  switch (eventName) {
+    case 'CreateRole': {
+      const d = parse(CreateRoleSchema, raw).detail;
+      const created = d.responseElements?.role;
+      return { principal: role(d.requestParameters.roleName, created?.arn), path: created?.path };
+    }
+    case 'CreateUser': {
+      const d = parse(CreateUserSchema, raw).detail;
+      return { principal: user(d.requestParameters.userName, d.responseElements?.user?.arn) };
+    }
+    case 'TagRole': {
+      const r = parse(TagRoleSchema, raw).detail.requestParameters;
+      return { principal: role(r.roleName), changedKeys: r.tags.map((t) => t.key) };
+    }
+    case 'TagUser': {
+      const r = parse(TagUserSchema, raw).detail.requestParameters;
+      return { principal: user(r.userName), changedKeys: r.tags.map((t) => t.key) };
+    }
+    case 'UntagRole': {
+      const r = parse(UntagRoleSchema, raw).detail.requestParameters;
+      return { principal: role(r.roleName), changedKeys: r.tagKeys };
+    }
+    case 'UntagUser': {
+      const r = parse(UntagUserSchema, raw).detail.requestParameters;
+      return { principal: user(r.userName), changedKeys: r.tagKeys };
+    }
+    case 'DeleteRole':
+      return { principal: role(parse(DeleteRoleSchema, raw).detail.requestParameters.roleName) };
+    case 'DeleteUser':
+      return { principal: user(parse(DeleteUserSchema, raw).detail.requestParameters.userName) };
+  }
+}
+
+function reconcileReason(eventName: HandledEventName, p: EventPrincipal): string {
+  const hint = `${eventName} is only a hint: the provisioner re-reads the current tags of ${label(p)}`;
+  if (eventName === 'DeleteRole' || eventName === 'DeleteUser') {
+    return `${hint} (a deleted ${p.kind} has none) and removes the access entries it owns for it on every managed cluster`;
+  }
+  // A create is reconciled whatever its tags: a principal recreated under an old name has a
+  // new unique ID, and an entry made for the old one no longer works until it is replaced.
+  return `${hint} and reconciles every managed cluster; the tag values in the event are not used`;
+}

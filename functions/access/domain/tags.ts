@@ -1,0 +1,154 @@
+/**
+ * The tag contract (design.md §2) and the access it describes. Pure: plain inputs, no SDK.
+ *
+ * A principal's tags become, for every managed cluster, either a grant (an access policy
+ * with a scope, and Kubernetes groups) or nothing. Any invalid value — an unknown level,
+ * a level above the ceiling, a bad namespace, a group that is not allow-listed — makes the
+ * whole principal invalid: nothing changes for it, and the caller logs and counts why.
+ */
+import type { Config } from '#kernel/config';
+
+export type PrincipalKind = 'role' | 'user';
+
+export interface PrincipalRef {
+  kind: PrincipalKind;
+  name: string;
+}
+
+export interface Principal extends PrincipalRef {
+  /** Full ARN, path included (the form EKS access entries require). */
+  arn: string;
+  path: string;
+  /** The role or user ID (AROA…/AIDA…); a recreated principal gets a new one. */
+  id: string;
+  /** Tag key → value, keys as IAM returned them. */
+  tags: Record<string, string>;
+}
+
+export type AccessScope = { type: 'cluster' } | { type: 'namespace'; namespaces: string[] };
+
+/** What a principal should have on one cluster. `policyArn` is absent for a groups-only entry. */
+export interface Grant {
+  level?: string;
+  policyArn?: string;
+  scope: AccessScope;
+  groups: string[];
+}
+
+export interface TagProblem {
+  key: string;
+  value: string;
+  /** `ceiling`: a valid level above the configured ceiling; `invalid`: anything else. */
+  kind: 'invalid' | 'ceiling';
+  message: string;
+}
+
+export type DesiredAccess =
+  | { ok: true; byCluster: Record<string, Grant | null>; hasTags: boolean }
+  | { ok: false; problems: TagProblem[] };
+
+/** Kubernetes namespace names are RFC 1123 labels. */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Lists in tag values are separated by spaces or `:` (commas are not valid in IAM tag values). */
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\s:]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Normalises the SDK's `{ Key, Value }[]` to a record. */
+export function tagRecord(tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
+  return out;
+}
+
+/** True when the key is one of ours. IAM tag keys are case-insensitive on roles and users. */
+export function isOwnTagKey(key: string, prefix: string): boolean {
+  const k = key.toLowerCase();
+  const p = prefix.toLowerCase();
+  return k === p || k.startsWith(`${p}/`) || k === `${p}-namespaces` || k === `${p}-groups`;
+}
+
+/**
+ * Computes what the principal's tags grant on every managed cluster.
+ * Returns `ok: false` with every problem found when any value is invalid.
+ */
+export function desiredAccess(tags: Record<string, string>, config: Config): DesiredAccess {
+  const prefix = config.tagPrefix.toLowerCase();
+  const levelIndex = new Map(config.levels.map((l, i) => [l.name, i]));
+  const ceilingIndex = levelIndex.get(config.ceiling) ?? -1;
+  const clusterByLower = new Map(config.clusters.map((c) => [c.name.toLowerCase(), c.name]));
+  const problems: TagProblem[] = [];
+
+  let base: string | undefined;
+  const overrides = new Map<string, string>();
+  let namespaces: string[] | undefined;
+  let groups: string[] = [];
+  let hasTags = false;
+
+  const checkLevel = (key: string, value: string): boolean => {
+    if (value === 'none') return true;
+    const idx = levelIndex.get(value);
+    if (idx === undefined) {
+      problems.push({ key, value, kind: 'invalid', message: `unknown level "${value}" (expected none or one of ${config.levels.map((l) => l.name).join(', ')})` });
+      return false;
+    }
+    if (idx > ceilingIndex) {
+      problems.push({ key, value, kind: 'ceiling', message: `level "${value}" is above the ceiling "${config.ceiling}"` });
+      return false;
+    }
+    return true;
+  };
+
+  for (const [key, rawValue] of Object.entries(tags)) {
+    const k = key.toLowerCase();
+    if (!isOwnTagKey(k, prefix)) continue;
+    hasTags = true;
+    const value = rawValue.trim();
+    if (k === prefix) {
+      if (checkLevel(key, value)) base = value;
+    } else if (k === `${prefix}-namespaces`) {
+      const list = splitList(value);
+      const bad = list.filter((n) => !NAMESPACE.test(n));
+      if (list.length === 0) problems.push({ key, value, kind: 'invalid', message: 'no namespace given' });
+      else if (bad.length) problems.push({ key, value, kind: 'invalid', message: `not a Kubernetes namespace name: ${bad.join(', ')}` });
+      else namespaces = [...new Set(list)].sort();
+    } else if (k === `${prefix}-groups`) {
+      const list = [...new Set(splitList(value))].sort();
+      const system = list.filter((g) => g.startsWith('system:') || g === 'system');
+      // `:` separates list items, so `system:masters` arrives as `system`, `masters`; both spellings are refused.
+      const notAllowed = list.filter((g) => !system.includes(g) && !config.allowedGroups.includes(g));
+      if (list.length === 0) problems.push({ key, value, kind: 'invalid', message: 'no group given' });
+      else if (system.length || /(^|\s)system:/.test(value)) problems.push({ key, value, kind: 'invalid', message: 'system: groups cannot be granted' });
+      else if (notAllowed.length) problems.push({ key, value, kind: 'invalid', message: `groups not on the allow-list: ${notAllowed.join(', ')}` });
+      else groups = list;
+    } else {
+      const clusterLower = k.slice(prefix.length + 1);
+      const cluster = clusterByLower.get(clusterLower);
+      // An override for a cluster this deployment does not manage is not ours to judge.
+      if (cluster && checkLevel(key, value)) overrides.set(cluster, value);
+    }
+  }
+
+  if (problems.length) return { ok: false, problems };
+
+  const byCluster: Record<string, Grant | null> = {};
+  for (const { name } of config.clusters) {
+    const level = overrides.get(name) ?? base;
+    if (level === 'none' || (level === undefined && groups.length === 0)) {
+      byCluster[name] = null;
+      continue;
+    }
+    const scope: AccessScope = namespaces ? { type: 'namespace', namespaces } : { type: 'cluster' };
+    const grant: Grant = { scope, groups };
+    if (level !== undefined) {
+      grant.level = level;
+      grant.policyArn = config.levels.find((l) => l.name === level)?.policyArn;
+    }
+    byCluster[name] = grant;
+  }
+  return { ok: true, byCluster, hasTags };
+}

@@ -1,0 +1,265 @@
+/**
+ * The reconcile core shared by the provisioner (one principal, on an event) and the resync
+ * (every principal, on a schedule): read IAM and EKS, let the domain compute the
+ * difference, apply only that. Level-triggered: the outcome depends on the current tags
+ * and entries, never on what an event said changed.
+ */
+import pLimit from 'p-limit';
+import { desiredAccess, type DesiredAccess, type Principal, type PrincipalRef, type TagProblem } from '#access/domain/tags';
+import { clusterUnmanagedReason, type RuntimeConfig } from '#kernel/config';
+import {
+  parsePrincipalArn,
+  planCluster,
+  principalKey,
+  type Action,
+  type ActualEntry,
+  type GuardContext,
+  type Op,
+} from '#access/domain/entries';
+import { ClusterNotReadyError } from '#kernel/errors';
+import { EntryExistsError, type EksEntries } from '#access/adapters/entries';
+import type { IamReader } from '#access/adapters/iam';
+
+export interface ClusterOutcome {
+  cluster: string;
+  region: string;
+  action: Action | 'cluster-not-ready' | 'error';
+  reason: string;
+  ops: Op['op'][];
+}
+
+export interface PrincipalOutcome {
+  principal: PrincipalRef & { arn?: string };
+  status: 'reconciled' | 'rejected' | 'ignored';
+  reason?: string;
+  problems?: TagProblem[];
+  clusters: ClusterOutcome[];
+}
+
+export interface ReconcileDeps {
+  iam: IamReader;
+  clusters: EksEntries[];
+  runtime: RuntimeConfig;
+}
+
+function guardContext(runtime: RuntimeConfig): GuardContext {
+  return { protectedPrincipalArns: runtime.config.protectedPrincipalArns, systemRoleArns: runtime.systemRoleArns };
+}
+
+/**
+ * Plans and applies one principal's access on one cluster. When a create finds the entry
+ * already there (a concurrent invocation, or a read that raced a write), it re-reads and
+ * plans again once: "exists" means compare, not fail.
+ */
+async function converge(
+  eks: EksEntries,
+  principal: Principal | null,
+  desired: DesiredAccess | null,
+  actual: ActualEntry | undefined,
+  ctx: GuardContext,
+): Promise<ClusterOutcome> {
+  const base = { cluster: eks.cluster.name, region: eks.cluster.region };
+  const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const plan = planCluster({ principal, desired: grant, actual, ctx });
+      try {
+        for (const op of plan.ops) await eks.apply(op);
+        return { ...base, action: plan.action, reason: plan.reason, ops: plan.ops.map((o) => o.op) };
+      } catch (e) {
+        if (!(e instanceof EntryExistsError) || attempt > 0 || !principal) throw e;
+        actual = (await eks.describe(principal.arn)) ?? undefined;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ClusterNotReadyError) return { ...base, action: 'cluster-not-ready', reason: e.message, ops: [] };
+    const err = e as Error;
+    return { ...base, action: 'error', reason: `${err.name}: ${err.message}`, ops: [] };
+  }
+}
+
+/**
+ * Throws ClusterNotReadyError when access tags must not manage the cluster in its current
+ * authentication mode (CONFIG_MAP; API_AND_CONFIG_MAP unless opted in): the caller skips and
+ * reports it like a cluster that refuses access entries.
+ */
+async function assertManaged(eks: EksEntries): Promise<void> {
+  const mode = await eks.authenticationMode();
+  const reason = clusterUnmanagedReason(eks.cluster, mode);
+  if (reason) throw new ClusterNotReadyError(eks.cluster.name, `cluster ${eks.cluster.name} (${eks.cluster.region}) skipped: ${reason}`);
+}
+
+/** The entry of a principal on a cluster, found by name when the ARN (path) is unknown. */
+async function findEntry(eks: EksEntries, ref: PrincipalRef, arn: string | undefined): Promise<ActualEntry | undefined> {
+  if (arn) return (await eks.describe(arn)) ?? undefined;
+  // DeleteRole/DeleteUser events carry only the name, and the principal is gone, so the
+  // path is unknown: find the entry whose ARN names the same principal.
+  const key = principalKey(ref);
+  const match = (await eks.listPrincipalArns()).find((a) => {
+    const p = parsePrincipalArn(a);
+    return p !== undefined && principalKey(p) === key;
+  });
+  return match ? ((await eks.describe(match)) ?? undefined) : undefined;
+}
+
+/** Converges one principal's access on every managed cluster (in parallel, bounded). */
+export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps): Promise<PrincipalOutcome> {
+  const ctx = guardContext(deps.runtime);
+  const principal = await deps.iam.getPrincipal(ref);
+  const who = { ...ref, ...(principal ? { name: principal.name, arn: principal.arn } : {}) };
+  if (principal?.path.startsWith('/aws-service-role/')) {
+    return { principal: who, status: 'ignored', reason: 'service-linked role', clusters: [] };
+  }
+  const desired = principal ? desiredAccess(principal.tags, deps.runtime.config) : null;
+  if (desired && !desired.ok) {
+    return { principal: who, status: 'rejected', reason: 'invalid access tags: nothing changed', problems: desired.problems, clusters: [] };
+  }
+  const limit = pLimit(deps.runtime.config.clusterConcurrency);
+  const clusters = await Promise.all(
+    deps.clusters.map((eks) =>
+      limit(async (): Promise<ClusterOutcome> => {
+        try {
+          await assertManaged(eks);
+          const actual = await findEntry(eks, ref, principal?.arn);
+          return await converge(eks, principal, desired, actual, ctx);
+        } catch (e) {
+          const err = e as Error;
+          if (e instanceof ClusterNotReadyError) {
+            return { cluster: eks.cluster.name, region: eks.cluster.region, action: 'cluster-not-ready', reason: err.message, ops: [] };
+          }
+          return { cluster: eks.cluster.name, region: eks.cluster.region, action: 'error', reason: `${err.name}: ${err.message}`, ops: [] };
+        }
+      }),
+    ),
+  );
+  return { principal: who, status: 'reconciled', clusters };
+}
+
+/**
+ * One (entry ARN, cluster) pair of the sweep. The snapshot of IAM is minutes old by the time
+ * a pair is planned, and the provisioner may have acted on newer tags in between (a tag
+ * removed and its entry deleted; a role created, tagged and granted): applying the
+ * snapshot's plan would undo that. So the snapshot only decides whether the pair looks
+ * drifted; a drifted pair is re-converged from fresh reads (the principal by name, its entry
+ * by ARN) exactly as the provisioner would, and only drifted pairs pay those reads.
+ */
+async function resyncPair(
+  eks: EksEntries,
+  ref: PrincipalRef,
+  arn: string,
+  principal: Principal | null,
+  desired: DesiredAccess | null,
+  actual: ActualEntry | undefined,
+  deps: ReconcileDeps,
+  ctx: GuardContext,
+): Promise<ClusterOutcome> {
+  const base = { cluster: eks.cluster.name, region: eks.cluster.region };
+  const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
+  const snapshot = planCluster({ principal, desired: grant, actual, ctx });
+  if (!snapshot.ops.length) return { ...base, action: snapshot.action, reason: snapshot.reason, ops: [] };
+  try {
+    const current = await deps.iam.getPrincipal(ref);
+    // The pair is keyed by exact ARN: a principal now living under another path (re-created)
+    // leaves this ARN an orphan; its new ARN is its own pair, here or at the next sweep.
+    const owner = current?.arn === arn ? current : null;
+    const want = owner ? desiredAccess(owner.tags, deps.runtime.config) : null;
+    if (want && !want.ok) return { ...base, action: 'skip', reason: 'invalid access tags: nothing changed', ops: [] };
+    const fresh = (await eks.describe(arn)) ?? undefined;
+    return await converge(eks, owner, want, fresh, ctx);
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof ClusterNotReadyError) return { ...base, action: 'cluster-not-ready', reason: err.message, ops: [] };
+    return { ...base, action: 'error', reason: `${err.name}: ${err.message}`, ops: [] };
+  }
+}
+
+export interface ResyncSummary {
+  principals: number;
+  rejected: PrincipalOutcome[];
+  outcomes: PrincipalOutcome[];
+  clustersNotReady: string[];
+  /** Why each of `clustersNotReady` was skipped, by its label. */
+  notReadyReasons: Record<string, string>;
+  failedClusters: string[];
+}
+
+/**
+ * The full sweep: every IAM principal against every managed cluster's entries, repairing
+ * drift both ways (missing grants; managed entries whose principal is gone or untagged).
+ * Only principals with access tags or an entry on the cluster are planned; a cluster that
+ * is in sync costs reads only. A pair that the snapshot shows drifted is re-read before
+ * anything is written (see resyncPair).
+ */
+export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Promise<ResyncSummary> {
+  const ctx = guardContext(deps.runtime);
+  // Keyed by exact ARN: an entry whose ARN is no current principal's (deleted, or re-created
+  // under another path) is an orphan, whatever its name.
+  const principals = new Map<string, { principal: Principal; desired: DesiredAccess }>();
+  for await (const p of deps.iam.listPrincipals()) {
+    principals.set(p.arn, { principal: p, desired: desiredAccess(p.tags, deps.runtime.config) });
+  }
+
+  const rejected: PrincipalOutcome[] = [...principals.values()]
+    .filter(({ desired }) => !desired.ok)
+    .map(({ principal, desired }) => ({
+      principal: { kind: principal.kind, name: principal.name, arn: principal.arn },
+      status: 'rejected',
+      reason: 'invalid access tags: nothing changed',
+      problems: desired.ok ? [] : desired.problems,
+      clusters: [],
+    }));
+
+  const byPrincipal = new Map<string, PrincipalOutcome>();
+  const outcomeFor = (ref: PrincipalRef & { arn: string }): PrincipalOutcome => {
+    let o = byPrincipal.get(ref.arn);
+    if (!o) byPrincipal.set(ref.arn, (o = { principal: ref, status: 'reconciled', clusters: [] }));
+    return o;
+  };
+
+  const clustersNotReady: string[] = [];
+  const notReadyReasons: Record<string, string> = {};
+  const failedClusters: string[] = [];
+  const clusterLimit = pLimit(deps.runtime.config.clusterConcurrency);
+  await Promise.all(
+    deps.clusters.map((eks) =>
+      clusterLimit(async () => {
+        let entries: Map<string, ActualEntry>;
+        try {
+          await assertManaged(eks);
+          const entryLimit = pLimit(entryConcurrency);
+          const arns = await eks.listPrincipalArns();
+          const described = await Promise.all(arns.map((a) => entryLimit(() => eks.describe(a))));
+          entries = new Map(described.filter((e): e is ActualEntry => e !== null).map((e) => [e.principalArn, e]));
+        } catch (e) {
+          const label = `${eks.cluster.name} (${eks.cluster.region})`;
+          (e instanceof ClusterNotReadyError ? clustersNotReady : failedClusters).push(label);
+          if (e instanceof ClusterNotReadyError) notReadyReasons[label] = e.message;
+          return;
+        }
+        const work: Array<() => Promise<void>> = [];
+        for (const [arn, { principal, desired }] of principals) {
+          if (!desired.ok) continue;
+          const actual = entries.get(arn);
+          if (!actual && !desired.byCluster[eks.cluster.name]) continue;
+          work.push(async () => {
+            const o = await resyncPair(eks, principal, arn, principal, desired, actual, deps, ctx);
+            if (o.action !== 'noop') outcomeFor(principal).clusters.push(o);
+          });
+        }
+        for (const [arn, actual] of entries) {
+          if (principals.has(arn)) continue;
+          const ref = parsePrincipalArn(arn);
+          if (!ref) continue;
+          work.push(async () => {
+            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, ctx);
+            if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn }).clusters.push(o);
+          });
+        }
+        const opLimit = pLimit(entryConcurrency);
+        await Promise.all(work.map((w) => opLimit(w)));
+      }),
+    ),
+  );
+
+  return { principals: principals.size, rejected, outcomes: [...byPrincipal.values()], clustersNotReady, notReadyReasons, failedClusters };
+}

@@ -1,0 +1,37 @@
+/**
+ * The scheduled full sweep: every IAM principal against every managed cluster, repairing
+ * what lost or reordered events left behind. Zero writes when everything is in sync.
+ */
+import type { Context } from 'aws-lambda';
+import { ReconcileFailedError } from '#kernel/errors';
+import { instrument, logger, metrics } from '#platform/powertools';
+import { resyncAll, type ResyncSummary } from '#access/reconcile';
+import { recordOutcome } from '#access/report';
+import { reconcileDepsFromEnv } from '#access/runtime';
+
+const deps = reconcileDepsFromEnv();
+
+export interface ResyncResult {
+  principals: number;
+  changed: number;
+  rejected: number;
+  clustersNotReady: string[];
+  failedClusters: string[];
+}
+
+export async function resync(_event: unknown, _context?: Context): Promise<ResyncResult> {
+  const summary: ResyncSummary = await resyncAll(deps);
+  for (const o of [...summary.rejected, ...summary.outcomes]) recordOutcome(o, logger, metrics);
+  for (const c of summary.clustersNotReady) logger.warn('cluster skipped', { cluster: c, reason: summary.notReadyReasons[c] });
+  const changed = summary.outcomes.reduce((n, o) => n + o.clusters.filter((c) => c.ops.length > 0).length, 0);
+  const errors = summary.outcomes.flatMap((o) => o.clusters.filter((c) => c.action === 'error'));
+  logger.info('resync finished', { principals: summary.principals, changed, rejected: summary.rejected.length, clustersNotReady: summary.clustersNotReady, failedClusters: summary.failedClusters });
+  if (summary.failedClusters.length || errors.length) {
+    throw new ReconcileFailedError(
+      `resync incomplete: ${[...summary.failedClusters.map((c) => `${c}: could not be read`), ...errors.map((e) => `${e.cluster}: ${e.reason}`)].join('; ')}`,
+    );
+  }
+  return { principals: summary.principals, changed, rejected: summary.rejected.length, clustersNotReady: summary.clustersNotReady, failedClusters: summary.failedClusters };
+}
+
+export const handler = instrument(resync);

@@ -1,0 +1,155 @@
+/**
+ * Access entries in the migration: the tags that mark an entry as created by one execution
+ * (design.md §3.1, §3.7), and the comparison of a planned entry with one that exists. Pure.
+ */
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#access/domain/entries';
+import type { ConversionPlan, PlannedEntry } from './conversion.ts';
+import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from '#workflows/contract';
+
+export function migrationSource(executionName: string): string {
+  return `migration/${executionName}`;
+}
+
+/** Tags every entry this execution creates carries; the rollback deletes exactly these. */
+export function migrationTags(executionName: string): Record<string, string> {
+  return { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [SOURCE_KEY]: migrationSource(executionName) };
+}
+
+/** True only for entries created by this execution (both tags, exact values). */
+export function createdByExecution(entry: Pick<EntrySnapshot, 'tags'>, executionName: string): boolean {
+  return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE && entry.tags[SOURCE_KEY] === migrationSource(executionName);
+}
+
+/**
+ * Why an existing entry cannot stand for an aws-auth row whatever it holds, or undefined when it
+ * can. An entry of the tag provisioner (tags managed-by=eks-access-pilot,
+ * eks-access-pilot/source=tag) is owned by the principal's access tags: when they change or go,
+ * the provisioner changes or deletes it, and the access aws-auth gave would go with it after the
+ * switch to API. Entries nobody owns (made by hand or by EKS) are compared with the plan instead.
+ */
+export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags'>): string | undefined {
+  if (!isTagManaged(actual)) return undefined;
+  return (
+    `the existing access entry is owned by access tags (${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}, ${SOURCE_KEY}=${TAG_SOURCE}), ` +
+    'so the tag provisioner would change or delete it when the tags change and the access aws-auth gives would go with it: ' +
+    'remove the tags or delete the entry, then re-run'
+  );
+}
+
+const NODE_TYPES = new Set(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+function scopeText(s: { type: string; namespaces?: string[] }): string {
+  return s.type === 'namespace' ? `namespace ${[...(s.namespaces ?? [])].sort().join(',')}` : s.type;
+}
+
+/**
+ * How an existing entry differs from the planned one; empty when they are equal.
+ * Node and Fargate entries are compared by type only: EKS sets their username and groups itself
+ * (`system:node:…`, `system:nodes`) and they take no access policies. For STANDARD entries the
+ * username is compared only when the plan sets one (otherwise EKS chose it), groups as sets, and
+ * access policies exactly (same ARNs, same scopes, nothing extra).
+ */
+export function entryDifferences(planned: PlannedEntry, actual: EntrySnapshot): string[] {
+  const diffs: string[] = [];
+  if (planned.type !== actual.type) {
+    diffs.push(`type is ${actual.type}, planned ${planned.type}`);
+    return diffs;
+  }
+  if (NODE_TYPES.has(actual.type)) return diffs;
+  if (planned.username !== undefined && planned.username !== actual.username) {
+    diffs.push(`username is ${JSON.stringify(actual.username ?? null)}, planned ${JSON.stringify(planned.username)}`);
+  }
+  const groups = planned.kubernetesGroups ?? [];
+  if (!sameSet(groups, actual.kubernetesGroups)) {
+    diffs.push(`groups are [${[...actual.kubernetesGroups].sort().join(', ')}], planned [${[...groups].sort().join(', ')}]`);
+  }
+  const want = new Map((planned.accessPolicies ?? []).map((p) => [p.policyArn, scopeText(p.accessScope)]));
+  const have = new Map(actual.policies.map((p) => [p.policyArn, scopeText(p.accessScope)]));
+  for (const [arn, scope] of want) {
+    const got = have.get(arn);
+    if (got === undefined) diffs.push(`policy ${arn} is not associated`);
+    else if (got !== scope) diffs.push(`policy ${arn} has scope ${got}, planned ${scope}`);
+  }
+  for (const arn of have.keys()) if (!want.has(arn)) diffs.push(`policy ${arn} is associated but not planned`);
+  return diffs;
+}
+
+/** Rows whose entries the workflow expects to exist after it ran: created by it, or by EKS. */
+export function expectedRows<R extends { action: string }>(rows: readonly R[]): R[] {
+  return rows.filter((r) => r.action === 'create' || r.action === 'eks-managed');
+}
+
+/**
+ * Annotates each row of a conversion plan with the entry that already exists for its principal,
+ * and counts what the workflow will do. An entry owned by access tags is a conflict even when it
+ * equals the plan (see ownershipConflict).
+ */
+export function annotatePlan(plan: ConversionPlan, existing: readonly EntrySnapshot[]): { rows: PlanDocumentRow[]; summary: PlanSummary } {
+  const byArn = new Map(existing.map((e) => [e.principalArn, e]));
+  const rows: PlanDocumentRow[] = plan.rows.map((row) => {
+    const actual = row.action === 'flag' ? undefined : byArn.get(row.principalArn);
+    if (!actual) return { ...row, existing: 'none' as Existing };
+    const owned = ownershipConflict(actual);
+    if (owned) return { ...row, existing: 'owned-by-tags' as Existing, differences: [owned, ...entryDifferences(row.entry, actual)] };
+    const differences = entryDifferences(row.entry, actual);
+    return differences.length ? { ...row, existing: 'different' as Existing, differences } : { ...row, existing: 'equal' as Existing };
+  });
+  const count = (f: (r: PlanDocumentRow) => boolean) => rows.filter(f).length;
+  return {
+    rows,
+    summary: {
+      valid: plan.valid,
+      rows: rows.length,
+      create: count((r) => r.action === 'create' && r.existing === 'none'),
+      eksManaged: count((r) => r.action === 'eks-managed'),
+      flagged: count((r) => r.action === 'flag'),
+      alreadyPresent: count((r) => r.action !== 'flag' && r.existing === 'equal'),
+      conflicts: count((r) => r.action !== 'flag' && (r.existing === 'different' || r.existing === 'owned-by-tags')),
+      blockers: plan.blockers.length,
+    },
+  };
+}
+
+export interface Verification {
+  verified: number;
+  problems: string[];
+}
+
+/** Checks every expected row against the entries that exist now. */
+export function verifyEntries(rows: readonly PlanDocumentRow[], actual: ReadonlyMap<string, EntrySnapshot>): Verification {
+  const problems: string[] = [];
+  let verified = 0;
+  for (const row of expectedRows(rows)) {
+    const entry = actual.get(row.principalArn);
+    if (!entry) {
+      const who = row.action === 'eks-managed' ? 'EKS was expected to create it (is the Fargate profile still there?)' : 'it was not created';
+      problems.push(`${row.source} (${row.principalArn}): no access entry; ${who}`);
+      continue;
+    }
+    const diffs = entryDifferences(row.entry, entry);
+    if (diffs.length) problems.push(`${row.source} (${row.principalArn}): ${diffs.join('; ')}`);
+    else verified += 1;
+  }
+  return { verified, problems };
+}
+
+/** Joins items into a message, keeping it under `max` characters (Fail `Cause` is at most 32,768). */
+export function listWithin(items: readonly string[], max = 4000, more = (n: number) => `… and ${n} more`): string {
+  const out: string[] = [];
+  let length = 0;
+  for (const [i, item] of items.entries()) {
+    if (length + item.length > max) {
+      out.push(more(items.length - i));
+      break;
+    }
+    out.push(item);
+    length += item.length + 2;
+  }
+  return out.join('; ');
+}

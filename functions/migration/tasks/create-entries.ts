@@ -1,0 +1,90 @@
+/**
+ * Task "Create access entries": one entry per planned `create` row, tagged
+ * `managed-by=eks-access-pilot` and `eks-access-pilot/source=migration/<execution>` (the rollback
+ * deletes exactly those), then its access policies.
+ *
+ * An entry that already exists for a planned principal (EKS made it, someone else did, or the
+ * plan's principal appears twice) is compared with the plan: equal is fine and left alone, a
+ * difference is a conflict. An entry owned by access tags (the tag provisioner's) is a conflict
+ * even when equal: the provisioner deletes it when the tags go, and the aws-auth access with it. Conflicts known before starting stop the step before it creates
+ * anything. An entry this execution created on an earlier attempt (Lambda retry) is completed,
+ * not reported as a conflict.
+ */
+import type { PlanRow } from '#migration/domain/conversion';
+import { createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict } from '#migration/domain/entries';
+import { AccessEntryConflictError } from '#migration/domain/errors';
+import { StepInputSchema, type EntrySnapshot, type PlanDocument } from '#workflows/contract';
+import { EntryExistsError } from '#access/adapters/entries';
+import { clusterEntries, mapLimited, type ClusterEntries } from '#migration/adapters/entries';
+import { documentStore } from '#migration/adapters/documents';
+import { instrument, logger } from '#platform/powertools';
+import { parseState } from './common.ts';
+import { productionPorts, type AwsPorts } from '#migration/ports';
+
+export interface Created {
+  created: number;
+  alreadyPresent: number;
+  planned: number;
+}
+
+type Outcome = 'created' | 'present' | { conflict: string };
+
+/** What to do about a row whose principal already has an entry. */
+async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: string, eks: ClusterEntries): Promise<Outcome> {
+  if (createdByExecution(actual, execution)) {
+    // Created by an earlier attempt of this step: finish the policies it may not have reached.
+    const have = new Set(actual.policies.map((p) => p.policyArn));
+    for (const p of row.entry.accessPolicies ?? []) if (!have.has(p.policyArn)) await eks.associate(row.principalArn, p);
+    return 'created';
+  }
+  const diffs = entryDifferences(row.entry, actual);
+  const owned = ownershipConflict(actual);
+  if (owned) return { conflict: `${row.source} (${row.principalArn}): ${owned}${diffs.length ? ` (it also differs from the plan: ${diffs.join('; ')})` : ''}` };
+  return diffs.length ? { conflict: `${row.source} (${row.principalArn}): an access entry exists and differs: ${diffs.join('; ')}` } : 'present';
+}
+
+export function makeCreateEntries(ports: AwsPorts) {
+  return async function createEntries(event: unknown): Promise<Created> {
+    const { run, plan } = parseState(StepInputSchema, event, 'Create access entries');
+    const { value: doc } = await documentStore(ports.s3()).getJson<PlanDocument>(plan.bucket, plan.key);
+    const eks = clusterEntries(ports.eks(run.region), run.clusterName);
+    const rows = doc.rows.filter((r) => r.action === 'create');
+    const current = new Map((await eks.readAll()).map((e) => [e.principalArn, e]));
+
+    const known = await mapLimited(rows, async (row) => {
+      const actual = current.get(row.principalArn);
+      return actual ? settleExisting(row, actual, run.executionName, eks) : undefined;
+    });
+    const early = known.flatMap((o) => (o && typeof o === 'object' ? [o.conflict] : []));
+    if (early.length) {
+      throw new AccessEntryConflictError(`${early.length} planned entries conflict with existing ones; none was created: ${listWithin(early)}`);
+    }
+
+    const tags = migrationTags(run.executionName);
+    const outcomes = await mapLimited(rows, async (row): Promise<Outcome> => {
+      const before = known[rows.indexOf(row)];
+      if (before) return before;
+      try {
+        await eks.create(row.principalArn, row.entry, tags);
+        return 'created';
+      } catch (e) {
+        if (!(e instanceof EntryExistsError)) throw e;
+        // Someone created it between the listing and now.
+        const actual = await eks.describe(row.principalArn);
+        if (!actual) throw e;
+        return settleExisting(row, actual, run.executionName, eks);
+      }
+    });
+    const conflicts = outcomes.flatMap((o) => (typeof o === 'object' ? [o.conflict] : []));
+    if (conflicts.length) throw new AccessEntryConflictError(`${conflicts.length} planned entries conflict with existing ones: ${listWithin(conflicts)}`);
+    const result: Created = {
+      created: outcomes.filter((o) => o === 'created').length,
+      alreadyPresent: outcomes.filter((o) => o === 'present').length,
+      planned: rows.length,
+    };
+    logger.info('access entries created', { ...result });
+    return result;
+  };
+}
+
+export const handler = instrument(makeCreateEntries(productionPorts), { metrics: false });

@@ -1,0 +1,114 @@
+/**
+ * Task "Plan conversion": the conversion plan (functions/shared/domain/conversion.ts) of the
+ * backed-up aws-auth — the same code as `eks-access-pilot plan` — with path-less ARNs resolved
+ * through iam:GetRole / iam:GetUser, and each row compared with the access entry that already
+ * exists for its principal. The plan goes to `plans/<cluster>/<execution>/plan.json`; the state
+ * gets its location and counts.
+ *
+ * A malformed aws-auth makes the plan invalid: a dry run still ends with the plan (its errors name
+ * key, entry and line); a real run stops here with nothing changed.
+ */
+import { GetRoleCommand, GetUserCommand, NoSuchEntityException, type IAMClient } from '@aws-sdk/client-iam';
+import { stringify } from 'yaml';
+import * as z from 'zod';
+import { parseAwsAuth, type AwsAuthDocument } from '#migration/domain/aws-auth';
+import { planConversion } from '#migration/domain/conversion';
+import { annotatePlan, listWithin } from '#migration/domain/entries';
+import { AwsAuthMalformedError } from '#migration/domain/errors';
+import {
+  BackupRefSchema,
+  ClusterInfoSchema,
+  RunSchema,
+  documentKey,
+  s3Location,
+  type BackupDocument,
+  type PlanDocument,
+  type PlanRef,
+} from '#workflows/contract';
+import { ObjectExistsError, documentStore } from '#migration/adapters/documents';
+import { mapLimited } from '#migration/adapters/entries';
+import { instrument, logger } from '#platform/powertools';
+import { parseState } from './common.ts';
+import { productionPorts, type AwsPorts } from '#migration/ports';
+
+const EventSchema = z.object({ run: RunSchema, cluster: ClusterInfoSchema, backup: BackupRefSchema });
+
+/** The ConfigMap as `kubectl get cm aws-auth -o yaml` would print it: what parseAwsAuth reads. */
+export function configMapText(data: Record<string, string>, resourceVersion?: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'aws-auth', namespace: 'kube-system', ...(resourceVersion ? { resourceVersion } : {}) },
+    data,
+  });
+}
+
+const IAM_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/;
+
+/**
+ * Looks up the real ARN (with its path) of every IAM role or user a row names. Principals of
+ * other accounts cannot be looked up from here and are kept as written.
+ */
+export async function resolveArns(doc: AwsAuthDocument, iam: IAMClient, accountId: string): Promise<Map<string, string | undefined>> {
+  const arns = [...new Set(doc.rows.map((r) => r.arn).filter((a) => IAM_ARN.test(a)))];
+  const resolved = await mapLimited(arns, async (arn): Promise<[string, string | undefined]> => {
+    const [, , account, kind, name] = IAM_ARN.exec(arn)!;
+    if (account !== accountId) return [arn, arn];
+    try {
+      if (kind === 'role') return [arn, (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.Arn];
+      return [arn, (await iam.send(new GetUserCommand({ UserName: name }))).User?.Arn];
+    } catch (e) {
+      if (e instanceof NoSuchEntityException) return [arn, undefined];
+      throw e;
+    }
+  });
+  return new Map(resolved);
+}
+
+export function makePlan(ports: AwsPorts) {
+  return async function plan(event: unknown): Promise<PlanRef> {
+    const { run, cluster, backup } = parseState(EventSchema, event, 'Plan conversion');
+    const store = documentStore(ports.s3());
+    const { value: saved } = await store.getJson<BackupDocument>(backup.bucket, backup.key, backup.versionId);
+
+    const doc = parseAwsAuth(configMapText(saved.awsAuth.data, saved.awsAuth.resourceVersion));
+    const accountId = cluster.arn.split(':')[4] ?? '';
+    const resolved = doc.valid ? await resolveArns(doc, ports.iam(), accountId) : new Map<string, string | undefined>();
+    const conversion = planConversion(doc, { resolveArn: (arn) => (resolved.has(arn) ? resolved.get(arn) : arn) });
+    const { rows, summary } = annotatePlan(conversion, saved.accessEntries);
+
+    const key = documentKey('plans', run.clusterName, run.executionName, 'plan.json');
+    const document: PlanDocument = {
+      formatVersion: 1,
+      cluster: { name: run.clusterName, region: run.region, authenticationMode: cluster.mode },
+      execution: run.executionName,
+      createdAt: ports.now().toISOString(),
+      targetMode: run.targetMode,
+      backup: { location: backup.location, versionId: backup.versionId, sha256: backup.sha256 },
+      valid: conversion.valid,
+      errors: conversion.errors,
+      rows,
+      blockers: conversion.blockers,
+      summary,
+    };
+    let versionId: string | undefined;
+    try {
+      ({ versionId } = await store.createJson(run.bucket, key, document));
+    } catch (e) {
+      // A retry after a lost response: the plan of the same backup is the same plan.
+      if (!(e instanceof ObjectExistsError)) throw e;
+      ({ versionId } = await store.getJson<PlanDocument>(run.bucket, key));
+    }
+    const location = s3Location(run.bucket, key, versionId);
+    logger.info('plan written', { key, ...summary });
+
+    if (!conversion.valid && !run.dryRun) {
+      throw new AwsAuthMalformedError(
+        `aws-auth is malformed, so nothing is migrated: ${listWithin(conversion.errors.map((e) => `${e.where}: ${e.message}`))}. Plan: ${location}`,
+      );
+    }
+    return { bucket: run.bucket, key, location, summary };
+  };
+}
+
+export const handler = instrument(makePlan(productionPorts), { metrics: false });

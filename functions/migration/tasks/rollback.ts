@@ -1,0 +1,161 @@
+/**
+ * Task "Roll back" (design.md §3.7): undoes exactly what this execution did, then hands the Fail
+ * state its Error and Cause.
+ *  - Works out which step failed from the step results present in the state (failedStep).
+ *  - Deletes the access entries tagged with THIS execution (never any other entry) — unless the
+ *    cluster is in API mode or switching to it, where those entries are the only access left and
+ *    deleting them would lock people out; then they are kept and the Cause says why.
+ *  - Restores aws-auth by merging the backup back (rows missing now are re-added; rows EKS or
+ *    anyone added meanwhile stay), written with the resourceVersion read, so a concurrent edit is
+ *    a 409 and the whole task is retried (it is idempotent).
+ *  - Cannot revert the authentication mode: EKS only moves forward (CONFIG_MAP →
+ *    API_AND_CONFIG_MAP → API); the Cause says so.
+ * Anything it could not undo makes it fail with RollbackIncompleteError, whose message says what
+ * was and was not undone; the state machine reports that as "Rollback failed", never swallowed.
+ */
+import { DescribeClusterCommand } from '@aws-sdk/client-eks';
+import * as z from 'zod';
+import { createdByExecution } from '#migration/domain/entries';
+import { RollbackIncompleteError } from '#migration/domain/errors';
+import { failedStep, mergeAwsAuth, rollbackCause, type RollbackOutcome } from '#migration/domain/rollback';
+import { BackupRefSchema, ClusterInfoSchema, RunSchema, type BackupDocument } from '#workflows/contract';
+import { clusterEntries, mapLimited } from '#migration/adapters/entries';
+import { ConcurrentEditError, KubernetesAccessError } from '#migration/adapters/aws-auth-store';
+import { documentStore } from '#migration/adapters/documents';
+import { instrument, logger } from '#platform/powertools';
+import { kubernetesTarget, parseState } from './common.ts';
+import { withKubernetes } from '#migration/kubernetes-ports';
+import { productionPorts, type MigrationPorts } from '#migration/ports';
+
+const SwitchSchema = z
+  .object({
+    updateId: z.string().optional(),
+    polls: z.number().optional(),
+    check: z
+      .object({
+        Update: z
+          .object({
+            Id: z.string().optional(),
+            Status: z.string().optional(),
+            Errors: z.array(z.object({ ErrorCode: z.string().optional(), ErrorMessage: z.string().optional() })).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+  })
+  .optional();
+
+const EventSchema = z.object({
+  run: RunSchema,
+  cluster: ClusterInfoSchema,
+  backup: BackupRefSchema,
+  plan: z.unknown().optional(),
+  hybridSwitch: SwitchSchema,
+  entriesAfterSwitch: z.unknown().optional(),
+  created: z.unknown().optional(),
+  verified: z.unknown().optional(),
+  rechecked: z.unknown().optional(),
+  apiSwitch: SwitchSchema,
+  report: z.unknown().optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+
+export interface RollbackResult {
+  error: string;
+  cause: string;
+  deletedEntries: number;
+  restoredRows: number;
+}
+
+export function makeRollback(ports: MigrationPorts) {
+  return async function rollback(event: unknown): Promise<RollbackResult> {
+    const s = parseState(EventSchema, event, 'Roll back');
+    const { run } = s;
+    const failed = failedStep({
+      currentMode: s.cluster.mode,
+      targetMode: run.targetMode,
+      maxPolls: run.maxPolls,
+      pollSeconds: run.pollSeconds,
+      plan: s.plan,
+      hybridSwitch: s.hybridSwitch,
+      entriesAfterSwitch: s.entriesAfterSwitch,
+      created: s.created,
+      verified: s.verified,
+      rechecked: s.rechecked,
+      apiSwitch: s.apiSwitch,
+      report: s.report,
+      error: s.error,
+    });
+    logger.info('rolling back', { cluster: run.clusterName, failedStep: failed.step, reason: failed.reason });
+
+    const eks = ports.eks(run.region);
+    const { cluster } = await eks.send(new DescribeClusterCommand({ name: run.clusterName }));
+    const modeNow = cluster?.accessConfig?.authenticationMode ?? 'CONFIG_MAP';
+    const updating = cluster?.status === 'UPDATING';
+    const incomplete: string[] = [];
+
+    // ----- access entries -----
+    const deleted: string[] = [];
+    let entriesKeptBecause: string | undefined;
+    if (modeNow === 'API') {
+      entriesKeptBecause = 'the cluster is already in API mode, where aws-auth is no longer read; these entries are the only access, and deleting them would lock people out';
+    } else if (modeNow === 'API_AND_CONFIG_MAP' && updating) {
+      entriesKeptBecause = 'a switch to API is in progress and cannot be stopped; once it completes these entries are the only access';
+    } else if (modeNow !== 'CONFIG_MAP') {
+      const entries = clusterEntries(eks, run.clusterName);
+      const ours = (await entries.readAll()).filter((e) => createdByExecution(e, run.executionName));
+      await mapLimited(ours, async (e) => {
+        try {
+          await entries.remove(e.principalArn);
+          deleted.push(e.principalArn);
+        } catch (err) {
+          incomplete.push(`could not delete the access entry of ${e.principalArn}: ${(err as Error).message}`);
+        }
+      });
+    }
+
+    // ----- aws-auth -----
+    const awsAuth: RollbackOutcome['awsAuth'] = { restored: [], problems: [] };
+    const { value: saved } = await documentStore(ports.s3()).getJson<BackupDocument>(s.backup.bucket, s.backup.key, s.backup.versionId);
+    if (!saved.awsAuth.exists) {
+      awsAuth.skippedBecause = 'the cluster had no aws-auth ConfigMap when the backup was taken';
+    } else {
+      try {
+        const store = await ports.awsAuth(kubernetesTarget(run, s.cluster));
+        const current = await store.read();
+        const merge = mergeAwsAuth(saved.awsAuth.data, current.data);
+        awsAuth.restored = merge.restored;
+        awsAuth.problems = merge.problems;
+        if (merge.changed) await store.write(merge.data, current.resourceVersion);
+      } catch (err) {
+        // A concurrent edit: the state machine retries the whole (idempotent) task.
+        if (err instanceof ConcurrentEditError) throw err;
+        if (err instanceof KubernetesAccessError && modeNow === 'API') {
+          awsAuth.skippedBecause = 'the cluster is in API mode, where aws-auth is ignored, and the workflow can no longer reach it';
+        } else {
+          incomplete.push(`could not restore aws-auth: ${(err as Error).message}`);
+        }
+      }
+    }
+
+    const outcome: RollbackOutcome = {
+      failed,
+      clusterName: run.clusterName,
+      executionName: run.executionName,
+      modeNow,
+      updating,
+      deleted,
+      entriesKeptBecause,
+      awsAuth,
+      backupLocation: s.backup.location,
+    };
+    const cause = rollbackCause(outcome);
+    if (incomplete.length) {
+      throw new RollbackIncompleteError(`ROLLBACK INCOMPLETE after ${failed.error}: ${incomplete.join('; ')}. What was done: ${cause}`);
+    }
+    logger.info('rolled back', { failedStep: failed.step, deletedEntries: deleted.length, restoredRows: awsAuth.restored.length, modeNow });
+    return { error: failed.error, cause, deletedEntries: deleted.length, restoredRows: awsAuth.restored.length };
+  };
+}
+
+export const handler = instrument(makeRollback(withKubernetes(productionPorts)), { metrics: false });

@@ -1,0 +1,212 @@
+/**
+ * Invariant 4 (converge, don't replay) as a property: whatever IAM tag changes happen, and
+ * however their events are delivered (shuffled, duplicated, dropped), the provisioner plus
+ * one resync ends in exactly the state the final tags describe — and a second resync
+ * writes nothing. IAM and EKS are the stateful model in sandbox/, reached through the real
+ * SDK clients.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
+import { desiredAccess } from '#access/domain/tags';
+import { AwsModel } from '#sandbox/model/index';
+import { bindModelToSdkMocks } from '#sandbox/mock-binding';
+import { toEventBridgeEvent } from '#sandbox/cloudtrail';
+import { testConfig, testRuntime } from '#test/helpers/config';
+import { captureStdout } from '#test/helpers/lambda';
+
+// The clusters are in API_AND_CONFIG_MAP and opted in, so the property exercises real writes
+// there (the default, skipping such clusters, has its own tests in test/handlers).
+const runtime = testRuntime({ clusters: testConfig().clusters.map((c) => ({ ...c, manageInApiAndConfigMap: true })) });
+const config = runtime.config;
+const ACCOUNT = '111122223333';
+const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+
+type Provision = (event: unknown) => Promise<unknown>;
+type Resync = (event: unknown) => Promise<unknown>;
+let provision: Provision;
+let resync: Resync;
+
+beforeAll(async () => {
+  vi.stubEnv('EAP_CONFIG', JSON.stringify(runtime));
+  ({ provision } = await import('#access/provisioner/handler'));
+  ({ resync } = await import('#access/resync/handler'));
+});
+afterAll(() => vi.unstubAllEnvs());
+
+// ----- generators: principals, valid tag sets, IAM operations, delivery schedules -----
+
+const PRINCIPALS = [
+  { kind: 'role' as const, name: 'team-a', path: '/' },
+  { kind: 'role' as const, name: 'team-b', path: '/teams/platform/' },
+  { kind: 'user' as const, name: 'carol', path: '/' },
+  { kind: 'user' as const, name: 'dave', path: '/contractors/' },
+];
+
+const level = fc.constantFrom('view', 'edit', 'none');
+const tagSet = fc
+  .record(
+    {
+      base: fc.option(level, { nil: undefined }),
+      overrides: fc.dictionary(fc.constantFrom('prod', 'staging', 'analytics', 'PROD'), level, { maxKeys: 2 }),
+      namespaces: fc.option(fc.subarray(['team-a', 'team-b', 'payments'], { minLength: 1 }), { nil: undefined }),
+      groups: fc.option(fc.subarray(['pod-readers', 'log-readers'], { minLength: 1 }), { nil: undefined }),
+      keyCase: fc.constantFrom('eks-access', 'EKS-Access'),
+      unrelated: fc.boolean(),
+    },
+    { requiredKeys: ['overrides', 'keyCase', 'unrelated'] },
+  )
+  .map((t) => {
+    const tags: Array<{ Key: string; Value: string }> = [];
+    if (t.base) tags.push({ Key: t.keyCase, Value: t.base });
+    for (const [c, v] of Object.entries(t.overrides)) tags.push({ Key: `${t.keyCase}/${c}`, Value: v });
+    if (t.namespaces) tags.push({ Key: `${t.keyCase}-namespaces`, Value: t.namespaces.join(' ') });
+    if (t.groups) tags.push({ Key: `${t.keyCase}-groups`, Value: t.groups.join(':') });
+    if (t.unrelated) tags.push({ Key: 'cost-center', Value: '4711' });
+    // IAM keys are case-insensitive: two spellings of one key would be one tag.
+    const seen = new Set<string>();
+    return tags.filter((x) => !seen.has(x.Key.toLowerCase()) && seen.add(x.Key.toLowerCase()));
+  });
+
+type IamOp =
+  | { op: 'tag'; who: number; tags: Array<{ Key: string; Value: string }> }
+  | { op: 'untag'; who: number }
+  | { op: 'delete'; who: number }
+  | { op: 'create'; who: number; tags: Array<{ Key: string; Value: string }> };
+
+const who = fc.nat({ max: PRINCIPALS.length - 1 });
+const iamOp: fc.Arbitrary<IamOp> = fc.oneof(
+  fc.record({ op: fc.constant('tag' as const), who, tags: tagSet }),
+  fc.record({ op: fc.constant('untag' as const), who }),
+  fc.record({ op: fc.constant('delete' as const), who }),
+  fc.record({ op: fc.constant('create' as const), who, tags: tagSet }),
+);
+
+/** Each step makes one IAM call, then delivers some pending events in any order, maybe twice, maybe never. */
+const scenario = fc.array(
+  fc.record({ iam: iamOp, deliver: fc.array(fc.record({ pick: fc.nat(), keep: fc.boolean() }), { maxLength: 3 }) }),
+  { minLength: 1, maxLength: 14 },
+);
+
+// ----- the world -----
+
+function newWorld() {
+  const model = new AwsModel({ accountId: ACCOUNT });
+  for (const c of config.clusters) {
+    model.eks.addCluster({ name: c.name, region: c.region, authenticationMode: 'API_AND_CONFIG_MAP', version: '1.31', platformVersion: 'eks.12' });
+  }
+  // Someone else's entry for team-a on prod (created by hand): must survive everything.
+  model.iam.createRole({ RoleName: 'team-a', Path: '/', AssumeRolePolicyDocument: TRUST });
+  const teamAArn = `arn:aws:iam::${ACCOUNT}:role/team-a`;
+  model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: teamAArn, kubernetesGroups: ['legacy'], tags: { owner: 'platform' } });
+  const events: unknown[] = [];
+  model.iam.onWrite((w) => events.push(toEventBridgeEvent(w, { accountId: ACCOUNT })));
+  return { model, events, foreign: { cluster: 'prod', region: 'eu-west-1', arn: teamAArn } };
+}
+
+function apply(model: AwsModel, op: IamOp): void {
+  const p = PRINCIPALS[op.who]!;
+  const tryIt = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch {
+      // A failed IAM call (e.g. tagging a deleted role) still emits its event with errorCode.
+    }
+  };
+  const names = () => {
+    const tags = p.kind === 'role' ? model.iam.listRoleTags({ RoleName: p.name }).Tags : model.iam.listUserTags({ UserName: p.name }).Tags;
+    return (tags ?? []).map((t) => t.Key!);
+  };
+  switch (op.op) {
+    case 'tag':
+      return tryIt(() => (p.kind === 'role' ? model.iam.tagRole({ RoleName: p.name, Tags: op.tags }) : model.iam.tagUser({ UserName: p.name, Tags: op.tags })));
+    case 'untag':
+      return tryIt(() => {
+        const keys = names().filter((k) => k.toLowerCase().startsWith('eks-access'));
+        return p.kind === 'role' ? model.iam.untagRole({ RoleName: p.name, TagKeys: keys }) : model.iam.untagUser({ UserName: p.name, TagKeys: keys });
+      });
+    case 'delete':
+      return tryIt(() => (p.kind === 'role' ? model.iam.deleteRole({ RoleName: p.name }) : model.iam.deleteUser({ UserName: p.name })));
+    case 'create':
+      return tryIt(() =>
+        p.kind === 'role'
+          ? model.iam.createRole({ RoleName: p.name, Path: p.path, AssumeRolePolicyDocument: TRUST, Tags: op.tags })
+          : model.iam.createUser({ UserName: p.name, Path: p.path, Tags: op.tags }),
+      );
+  }
+}
+
+/** The state the final tags describe, compared with what EKS holds. */
+async function expectConverged(model: AwsModel, foreign: { cluster: string; region: string; arn: string }) {
+  for (const c of config.clusters) {
+    const arns = model.eks.listAccessEntries(c.region, { clusterName: c.name, maxResults: 100 }).accessEntries ?? [];
+    const entries = new Map(arns.map((a) => [a, model.eks.describeAccessEntry(c.region, { clusterName: c.name, principalArn: a }).accessEntry!]));
+    for (const p of PRINCIPALS) {
+      const arn = `arn:aws:iam::${ACCOUNT}:${p.kind}${p.path}${p.name}`;
+      const got = entries.get(arn);
+      if (c.name === foreign.cluster && arn === foreign.arn) {
+        // Hands off: never ours, never changed, whatever team-a's tags say.
+        expect(got).toMatchObject({ kubernetesGroups: ['legacy'], tags: { owner: 'platform' } });
+        continue;
+      }
+      const current = p.kind === 'role' ? model.iam.principalExists(arn) && model.iam.getRole({ RoleName: p.name }).Role : model.iam.principalExists(arn) && model.iam.getUser({ UserName: p.name }).User;
+      const tags = current ? Object.fromEntries((current.Tags ?? []).map((t) => [t.Key!, t.Value!])) : {};
+      const want = current ? desiredAccess(tags, config) : undefined;
+      const grant = want?.ok ? want.byCluster[c.name] : null;
+      if (!grant) {
+        expect(got, `${p.name} on ${c.name} should have no entry`).toBeUndefined();
+        continue;
+      }
+      expect(got, `${p.name} on ${c.name} should have an entry`).toBeDefined();
+      const id = p.kind === 'role' ? (current as { RoleId?: string }).RoleId : (current as { UserId?: string }).UserId;
+      expect(got!.tags).toMatchObject({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/principal-id': id });
+      expect([...(got!.kubernetesGroups ?? [])].sort()).toEqual(grant.groups);
+      const policies = model.eks.listAssociatedAccessPolicies(c.region, { clusterName: c.name, principalArn: arn }).associatedAccessPolicies ?? [];
+      expect(policies.map((x) => ({ policyArn: x.policyArn, type: x.accessScope?.type, ns: [...(x.accessScope?.namespaces ?? [])].sort() }))).toEqual(
+        grant.policyArn ? [{ policyArn: grant.policyArn, type: grant.scope.type, ns: grant.scope.type === 'namespace' ? grant.scope.namespaces : [] }] : [],
+      );
+    }
+  }
+}
+
+const WRITES = new Set(['CreateAccessEntryCommand', 'DeleteAccessEntryCommand', 'UpdateAccessEntryCommand', 'AssociateAccessPolicyCommand', 'DisassociateAccessPolicyCommand']);
+
+describe('provisioner + resync convergence (property)', () => {
+  it('ends in exactly the state the final tags describe, whatever the event order, duplicates and drops', async () => {
+    const out = captureStdout();
+    try {
+      await fc.assert(
+        fc.asyncProperty(scenario, async (steps) => {
+          const { model, events, foreign } = newWorld();
+          const mocks = bindModelToSdkMocks(model);
+          try {
+            const pending: unknown[] = [];
+            for (const step of steps) {
+              const before = events.length;
+              apply(model, step.iam);
+              pending.push(...events.slice(before));
+              for (const d of step.deliver) {
+                if (!pending.length) break;
+                const i = d.pick % pending.length;
+                const event = pending[i];
+                if (!d.keep) pending.splice(i, 1); // kept events are delivered again later: duplicates
+                await provision(event);
+              }
+            }
+            // Whatever is still pending is dropped; the resync repairs it.
+            await resync({});
+            await expectConverged(model, foreign);
+            const writesBefore = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
+            await resync({});
+            const writesAfter = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
+            expect(writesAfter - writesBefore, 'a second resync must write nothing').toBe(0);
+          } finally {
+            mocks.restore();
+          }
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      out.restore();
+    }
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { desiredAccess, isOwnTagKey, splitList } from '#access/domain/tags';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { testConfig } from '#test/helpers/config';
+
+const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
+const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
+const config = testConfig();
+
+function grants(tags: Record<string, string>) {
+  const r = desiredAccess(tags, config);
+  if (!r.ok) throw new Error(`expected valid tags, got ${JSON.stringify(r.problems)}`);
+  return r.byCluster;
+}
+
+function problems(tags: Record<string, string>, cfg = config) {
+  const r = desiredAccess(tags, cfg);
+  if (r.ok) throw new Error('expected the tags to be rejected');
+  return r.problems;
+}
+
+describe('desiredAccess (tag contract v1)', () => {
+  it('grants the level of eks-access on every managed cluster, cluster-scoped', () => {
+    const by = grants({ 'eks-access': 'view' });
+    for (const c of ['prod', 'staging', 'analytics']) {
+      expect(by[c]).toEqual({ level: 'view', policyArn: VIEW, scope: { type: 'cluster' }, groups: [] });
+    }
+  });
+
+  it('grants nothing when no access tag is present', () => {
+    const r = desiredAccess({ team: 'a', 'cost-center': '42' }, config);
+    expect(r).toEqual({ ok: true, hasTags: false, byCluster: { prod: null, staging: null, analytics: null } });
+  });
+
+  it('matches tag keys case-insensitively but level values case-sensitively', () => {
+    expect(grants({ 'EKS-Access': 'edit' }).prod?.policyArn).toBe(EDIT);
+    expect(problems({ 'eks-access': 'View' })[0]).toMatchObject({ key: 'eks-access', kind: 'invalid' });
+  });
+
+  it('lets a per-cluster override replace the level, including none', () => {
+    const by = grants({ 'eks-access': 'view', 'eks-access/prod': 'none', 'EKS-ACCESS/staging': 'edit' });
+    expect(by.prod).toBeNull();
+    expect(by.staging?.policyArn).toBe(EDIT);
+    expect(by.analytics?.policyArn).toBe(VIEW);
+  });
+
+  it('grants only the overridden cluster when there is no base level', () => {
+    const by = grants({ 'eks-access/analytics': 'view' });
+    expect(by.analytics?.level).toBe('view');
+    expect(by.prod).toBeNull();
+  });
+
+  it('ignores overrides naming clusters this deployment does not manage', () => {
+    expect(grants({ 'eks-access/other': 'edit' }).prod).toBeNull();
+  });
+
+  it('scopes to namespaces separated by spaces or colons', () => {
+    const by = grants({ 'eks-access': 'edit', 'eks-access-namespaces': 'team-b  team-a:team-c' });
+    expect(by.prod?.scope).toEqual({ type: 'namespace', namespaces: ['team-a', 'team-b', 'team-c'] });
+  });
+
+  it('adds allow-listed groups, and creates a groups-only entry when no level is set', () => {
+    expect(grants({ 'eks-access': 'view', 'eks-access-groups': 'pod-readers log-readers' }).prod?.groups).toEqual(['log-readers', 'pod-readers']);
+    expect(grants({ 'eks-access-groups': 'pod-readers' }).prod).toEqual({ scope: { type: 'cluster' }, groups: ['pod-readers'] });
+  });
+
+  it('rejects a level above the ceiling as a ceiling problem, and the whole principal with it', () => {
+    const p = problems({ 'eks-access': 'view', 'eks-access/prod': 'cluster-admin' });
+    expect(p).toEqual([expect.objectContaining({ key: 'eks-access/prod', value: 'cluster-admin', kind: 'ceiling' })]);
+  });
+
+  it('accepts a level up to the ceiling when the ceiling is raised', () => {
+    const by = desiredAccess({ 'eks-access': 'admin' }, testConfig({ ceiling: 'admin' }));
+    expect(by.ok && by.byCluster.prod?.policyArn).toBe(`${POLICY_ARN_PREFIX}AmazonEKSAdminPolicy`);
+  });
+
+  it.each([
+    [{ 'eks-access': 'superuser' }, 'unknown level'],
+    [{ 'eks-access': 'view', 'eks-access-namespaces': 'Team_A' }, 'not a Kubernetes namespace name: Team_A'],
+    [{ 'eks-access': 'view', 'eks-access-namespaces': '   ' }, 'no namespace given'],
+    [{ 'eks-access': 'view', 'eks-access-groups': 'cluster-admins' }, 'not on the allow-list: cluster-admins'],
+    [{ 'eks-access': 'view', 'eks-access-groups': 'system:masters' }, 'system: groups cannot be granted'],
+  ])('rejects %j with a message naming the problem', (tags, message) => {
+    expect(problems(tags)[0]?.message).toContain(message);
+  });
+
+  it('uses the configured tag prefix', () => {
+    const cfg = testConfig({ tagPrefix: 'k8s' });
+    const r = desiredAccess({ k8s: 'view', 'eks-access': 'edit' }, cfg);
+    expect(r.ok && r.byCluster.prod?.level).toBe('view');
+  });
+});
+
+describe('splitList and isOwnTagKey', () => {
+  it('splits on whitespace and colons and drops empties', () => {
+    expect(splitList(' a  b:c ')).toEqual(['a', 'b', 'c']);
+  });
+
+  it('recognises only the contract keys', () => {
+    expect(['eks-access', 'EKS-ACCESS/prod', 'eks-access-namespaces', 'eks-access-groups'].every((k) => isOwnTagKey(k, 'eks-access'))).toBe(true);
+    expect(['eks-accessx', 'eks-access-other', 'team'].some((k) => isOwnTagKey(k, 'eks-access'))).toBe(false);
+  });
+});

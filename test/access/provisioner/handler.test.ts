@@ -1,0 +1,255 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AssociateAccessPolicyCommand,
+  CreateAccessEntryCommand,
+  DeleteAccessEntryCommand,
+  DescribeAccessEntryCommand,
+  DescribeClusterCommand,
+  DisassociateAccessPolicyCommand,
+  EKSClient,
+  InvalidRequestException,
+  ListAccessEntriesCommand,
+  ListAssociatedAccessPoliciesCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  ServerException,
+} from '@aws-sdk/client-eks';
+import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { AUTH_MODE_TTL_MS, eksEntries } from '#access/adapters/entries';
+import { iamReader } from '#access/adapters/iam';
+import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { reconcilePrincipal } from '#access/reconcile';
+import { testRuntime, ACCOUNT } from '#test/helpers/config';
+import { loadEvent } from '#test/helpers/events';
+import { captureStdout, lambdaContext } from '#test/helpers/lambda';
+
+const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
+const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/team-a-deployer`;
+const ROLE_ID = 'AROAEXAMPLETEAMA0001';
+const OWN_TAGS = { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': ROLE_ID };
+const WRITES = new Set(['CreateAccessEntryCommand', 'DeleteAccessEntryCommand', 'UpdateAccessEntryCommand', 'AssociateAccessPolicyCommand', 'DisassociateAccessPolicyCommand']);
+
+const eks = mockClient(EKSClient);
+const iam = mockClient(IAMClient);
+let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+function role(tags: Record<string, string>) {
+  return { Role: { RoleName: 'team-a-deployer', Arn: ROLE_ARN, Path: '/', RoleId: ROLE_ID, CreateDate: new Date(), Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } };
+}
+const notFound = () => new ResourceNotFoundException({ message: 'No access entry found', $metadata: {} });
+
+function writeCount(): number {
+  return eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
+}
+
+beforeAll(async () => {
+  vi.stubEnv('EAP_CONFIG', JSON.stringify(testRuntime()));
+  ({ handler } = await import('#access/provisioner/handler'));
+});
+afterAll(() => vi.unstubAllEnvs());
+// The handler's adapters cache each cluster's authentication mode for minutes, across these
+// tests: every cluster answers API throughout this file.
+beforeEach(() => {
+  eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'any', accessConfig: { authenticationMode: 'API' } } });
+});
+afterEach(() => {
+  eks.reset();
+  iam.reset();
+});
+
+describe('provisioner handler', () => {
+  it('grants the tagged level on every managed cluster, re-reading the tags instead of trusting the event', async () => {
+    // arrange: the event says edit; IAM says view now (a later TagRole overtook this one)
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    const out = captureStdout();
+    // act
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    // assert
+    expect(eks.commandCalls(CreateAccessEntryCommand)).toHaveLength(3);
+    for (const call of eks.commandCalls(CreateAccessEntryCommand)) {
+      expect(call.args[0].input).toMatchObject({ principalArn: ROLE_ARN, type: 'STANDARD', tags: OWN_TAGS });
+    }
+    const associated = eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input);
+    expect(associated.map((i) => [i.clusterName, i.policyArn, i.accessScope?.type]).sort()).toEqual([
+      ['analytics', VIEW, 'cluster'],
+      ['prod', VIEW, 'cluster'],
+      ['staging', VIEW, 'cluster'],
+    ]);
+    const decisions = out.logs('access decision');
+    expect(decisions).toHaveLength(3);
+    expect(decisions[0]).toMatchObject({ principal: ROLE_ARN, action: 'grant' });
+    expect(out.metricNames().filter((m) => m === 'Granted')).toHaveLength(1);
+  });
+
+  it('makes zero writes and two EKS reads per cluster when the entries already match (warm no-op event)', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'edit' }));
+    eks.on(DescribeAccessEntryCommand).resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', kubernetesGroups: [], tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: EDIT, accessScope: { type: 'cluster' } }] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext()); // warm: the authentication modes are cached
+    eks.resetHistory();
+    iam.resetHistory();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(writeCount()).toBe(0);
+    expect(iam.calls()).toHaveLength(1);
+    expect(eks.calls()).toHaveLength(6);
+  });
+
+  it('changes the association when the level changes', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'edit' }));
+    eks.on(DescribeAccessEntryCommand).resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input.policyArn)).toEqual([EDIT, EDIT, EDIT]);
+    expect(eks.commandCalls(DisassociateAccessPolicyCommand).map((c) => c.args[0].input.policyArn)).toEqual([VIEW, VIEW, VIEW]);
+    expect(out.metricNames()).toContain('Changed');
+  });
+
+  it('ignores a failed IAM call without reading anything', async () => {
+    const out = captureStdout();
+    const result = await handler(loadEvent('iam/failed-tag-role'), lambdaContext());
+    out.restore();
+    expect(result).toMatchObject({ ignored: expect.stringContaining('AccessDenied') });
+    expect(iam.calls()).toHaveLength(0);
+    expect(eks.calls()).toHaveLength(0);
+    expect(out.logs('event ignored')).toHaveLength(1);
+  });
+
+  it('revokes the managed entries of a deleted role, found by name because the event has no path', async () => {
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'The role with name team-a-deployer cannot be found.', $metadata: {} }));
+    const withPath = `arn:aws:iam::${ACCOUNT}:role/teams/team-a-deployer`;
+    eks.on(ListAccessEntriesCommand).resolves({ accessEntries: [`arn:aws:iam::${ACCOUNT}:role/other`, withPath] });
+    eks.on(DescribeAccessEntryCommand, { principalArn: withPath }).resolves({ accessEntry: { principalArn: withPath, type: 'STANDARD', tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/delete-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(DeleteAccessEntryCommand).map((c) => c.args[0].input.principalArn)).toEqual([withPath, withPath, withPath]);
+    expect(out.metricNames()).toContain('Revoked');
+  });
+
+  it('rejects a level above the ceiling: no write, one log line per bad tag and a Rejected metric', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'cluster-admin' }));
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(eks.calls()).toHaveLength(0);
+    expect(out.logs('access tag rejected')).toEqual([expect.objectContaining({ tagKey: 'eks-access', tagValue: 'cluster-admin', kind: 'ceiling' })]);
+    expect(out.metricNames()).toEqual(expect.arrayContaining(['Rejected', 'RejectedAboveCeiling']));
+  });
+
+  it('skips a cluster still in CONFIG_MAP mode, reports it, and converges the others', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    eks.on(DescribeAccessEntryCommand, { clusterName: 'prod' }).rejects(
+      new InvalidRequestException({ message: 'The cluster authentication mode must be API or API_AND_CONFIG_MAP', $metadata: {} }),
+    );
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.clusterName).sort()).toEqual(['analytics', 'staging']);
+    expect(out.logs('access decision').find((l) => l.cluster === 'prod')).toMatchObject({ action: 'cluster-not-ready', level: 'WARN' });
+    expect(out.metricNames()).toContain('ClusterNotReady');
+  });
+
+  it('treats an entry created concurrently as "exists: compare" rather than a failure', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand)
+      .rejectsOnce(notFound())
+      .rejectsOnce(notFound())
+      .rejectsOnce(notFound())
+      .resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', tags: OWN_TAGS } });
+    eks.on(CreateAccessEntryCommand).rejects(new ResourceInUseException({ message: 'The specified access entry resource is already in use on this cluster.', $metadata: {} }));
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(AssociateAccessPolicyCommand)).toHaveLength(0);
+    expect(out.logs('access decision').every((l) => l.action === 'noop')).toBe(true);
+  });
+
+  it('fails the invocation (so Lambda retries it) when a cluster errors, after converging the rest', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    eks.on(CreateAccessEntryCommand, { clusterName: 'staging' }).rejects(new ServerException({ message: 'internal error', $metadata: {} }));
+    const out = captureStdout();
+    await expect(handler(loadEvent('iam/tag-role'), lambdaContext())).rejects.toMatchObject({ name: 'ReconcileFailedError', message: expect.stringContaining('staging') });
+    out.restore();
+    expect(eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input.clusterName).sort()).toEqual(['analytics', 'prod']);
+  });
+
+  it('throws a MalformedEventError naming the field for a malformed event, and reads nothing', async () => {
+    const event = loadEvent('iam/tag-role') as unknown as { detail: { requestParameters: Record<string, unknown> } };
+    event.detail.requestParameters.roleName = 42;
+    const out = captureStdout();
+    await expect(handler(event, lambdaContext())).rejects.toMatchObject({ name: 'MalformedEventError', message: expect.stringContaining('roleName') });
+    out.restore();
+    expect(iam.calls()).toHaveLength(0);
+  });
+});
+
+describe('authentication mode gate (fresh adapters, so no mode is cached yet)', () => {
+  const clusters = [
+    { name: 'prod', region: 'eu-west-1' },
+    { name: 'staging', region: 'eu-west-1', manageInApiAndConfigMap: true },
+    { name: 'analytics', region: 'us-east-1' },
+  ];
+  const MODES: Record<string, string> = { prod: 'API_AND_CONFIG_MAP', staging: 'API_AND_CONFIG_MAP', analytics: 'API' };
+  const runtime = testRuntime({ clusters });
+
+  it('grants nothing on an API_AND_CONFIG_MAP cluster that is not opted in, and reports it as not ready', async () => {
+    // arrange: prod still reads aws-auth, where this role may be system:masters
+    eks.on(DescribeClusterCommand).callsFake((input: { name: string }) => ({ cluster: { name: input.name, accessConfig: { authenticationMode: MODES[input.name] } } }));
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    const deps = { runtime, iam: iamReader(), clusters: runtime.config.clusters.map((c) => eksEntries(c)) };
+
+    // act
+    const outcome = await reconcilePrincipal({ kind: 'role', name: 'team-a-deployer' }, deps);
+
+    // assert: nothing read or written on prod; staging (opted in) and analytics (API) granted
+    const onProd = eks.calls().filter((c) => (c.args[0].input as { clusterName?: string; name?: string }).clusterName === 'prod');
+    expect(onProd).toHaveLength(0);
+    expect(eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.clusterName).sort()).toEqual(['analytics', 'staging']);
+    expect(outcome.clusters.find((c) => c.cluster === 'prod')).toMatchObject({
+      action: 'cluster-not-ready',
+      ops: [],
+      reason: expect.stringContaining('finish the migration to API, or opt the cluster in'),
+    });
+  });
+
+  it('skips a cluster that DescribeCluster reports in CONFIG_MAP without calling the access-entry API', async () => {
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'prod', accessConfig: { authenticationMode: 'CONFIG_MAP' } } });
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    const deps = { runtime, iam: iamReader(), clusters: [eksEntries(runtime.config.clusters[0]!)] };
+
+    const outcome = await reconcilePrincipal({ kind: 'role', name: 'team-a-deployer' }, deps);
+
+    expect(eks.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeClusterCommand']);
+    expect(outcome.clusters).toEqual([expect.objectContaining({ cluster: 'prod', action: 'cluster-not-ready' })]);
+  });
+
+  it('reads the mode once per cluster for AUTH_MODE_TTL_MS, then again; a failed read is not cached', async () => {
+    let now = 0;
+    eks.on(DescribeClusterCommand)
+      .rejectsOnce(new ServerException({ message: 'internal error', $metadata: {} }))
+      .resolves({ cluster: { name: 'analytics', accessConfig: { authenticationMode: 'API' } } });
+    const adapter = eksEntries(runtime.config.clusters[2]!, undefined, () => now);
+
+    await expect(adapter.authenticationMode()).rejects.toThrow('internal error');
+    await expect(adapter.authenticationMode()).resolves.toBe('API');
+    now = AUTH_MODE_TTL_MS - 1;
+    await expect(adapter.authenticationMode()).resolves.toBe('API');
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(2);
+    now = AUTH_MODE_TTL_MS;
+    await adapter.authenticationMode();
+    expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { clusterUnmanagedReason, grantableLevels, parseConfig, parseRuntimeConfig } from '#kernel/config';
+
+const clusters = [{ name: 'prod', region: 'eu-west-1' }];
+
+describe('parseConfig', () => {
+  it('fills the documented defaults', () => {
+    const c = parseConfig({ clusters });
+    expect(c).toMatchObject({ homeRegion: 'us-east-1', ceiling: 'edit', allowedGroups: [], protectedPrincipalArns: [], tagPrefix: 'eks-access', resyncSchedule: 'rate(30 minutes)' });
+    expect(c.levels.map((l) => l.name)).toEqual(['view', 'edit', 'admin', 'cluster-admin']);
+  });
+
+  it.each([
+    [{ clusters: [{ name: 'prod', region: 'europe' }] }, 'eksAccessPilot.clusters[0].region: must be an AWS region'],
+    [{ clusters: [] }, 'eksAccessPilot.clusters: list at least one managed cluster'],
+    [{ clusters, ceiling: 'root' }, 'eksAccessPilot.ceiling: "root" is not one of the levels'],
+    [{ clusters, protectedPrincipalArns: ['BreakGlass'] }, 'eksAccessPilot.protectedPrincipalArns[0]: must be an IAM role or user ARN'],
+    [{ clusters, allowedGroups: ['system:masters'] }, 'eksAccessPilot.allowedGroups[0]: system: groups cannot be granted'],
+    [{ clusters, resyncSchedule: 'every hour' }, 'eksAccessPilot.resyncSchedule: must be rate(...) or cron(...)'],
+    [{ clusters, levels: [{ name: 'view', policyArn: 'AmazonEKSViewPolicy' }] }, 'eksAccessPilot.levels[0].policyArn: must be an EKS access policy ARN'],
+    [{ clusters, colour: 'blue' }, 'colour'],
+    [{ clusters: [...clusters, { name: 'prod', region: 'us-east-1' }] }, 'eksAccessPilot.clusters[1].name: cluster name "prod" is used in two regions'],
+    [{ clusters: [{ name: 'prod', region: 'eu-west-1', manageInApiAndConfigMap: 'yes' }] }, 'eksAccessPilot.clusters[0].manageInApiAndConfigMap: '],
+  ])('rejects %j naming the field', (input, message) => {
+    expect(() => parseConfig(input)).toThrow(message);
+  });
+
+  it('lists the grantable levels from the lowest up to the ceiling', () => {
+    expect(grantableLevels(parseConfig({ clusters, ceiling: 'view' })).map((l) => l.name)).toEqual(['view']);
+    expect(grantableLevels(parseConfig({ clusters, ceiling: 'admin' })).map((l) => l.name)).toEqual(['view', 'edit', 'admin']);
+  });
+});
+
+describe('parseRuntimeConfig', () => {
+  it('fails at cold start, naming what is wrong', () => {
+    expect(() => parseRuntimeConfig(undefined)).toThrow('EAP_CONFIG is not set');
+    expect(() => parseRuntimeConfig('{')).toThrow('EAP_CONFIG is not valid JSON');
+    expect(() => parseRuntimeConfig(JSON.stringify({ config: { clusters: [{ name: 'x' }] } }))).toThrow('config.clusters[0].region');
+  });
+});
+
+describe('clusterUnmanagedReason', () => {
+  it('manages API clusters, API_AND_CONFIG_MAP clusters only when opted in, and never CONFIG_MAP ones', () => {
+    const [cluster] = parseConfig({ clusters }).clusters;
+    const optedIn = { ...cluster!, manageInApiAndConfigMap: true };
+    expect(clusterUnmanagedReason(cluster!, 'API')).toBeUndefined();
+    expect(clusterUnmanagedReason(cluster!, 'API_AND_CONFIG_MAP')).toContain("an access entry would override the principal's aws-auth mapping");
+    expect(clusterUnmanagedReason(optedIn, 'API_AND_CONFIG_MAP')).toBeUndefined();
+    expect(clusterUnmanagedReason(optedIn, 'CONFIG_MAP')).toContain('does not accept access entries');
+    expect(clusterUnmanagedReason(optedIn, undefined)).toContain('does not accept access entries');
+  });
+});

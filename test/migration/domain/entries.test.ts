@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversionPlan } from '#migration/domain/conversion';
+import { annotatePlan, createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict, verifyEntries } from '#migration/domain/entries';
+import type { EntrySnapshot } from '#workflows/contract';
+
+const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
+const actual = (over: Partial<EntrySnapshot> = {}): EntrySnapshot => ({
+  principalArn: 'arn:aws:iam::1:role/a',
+  type: 'STANDARD',
+  username: 'a:{{SessionName}}',
+  kubernetesGroups: ['x', 'y'],
+  tags: {},
+  policies: [],
+  ...over,
+});
+
+describe('migrationTags / createdByExecution', () => {
+  it('recognises only entries created by this very execution', () => {
+    expect(createdByExecution({ tags: migrationTags('e1') }, 'e1')).toBe(true);
+    expect(createdByExecution({ tags: migrationTags('e2') }, 'e1')).toBe(false);
+    expect(createdByExecution({ tags: { 'eks-access-pilot/source': 'migration/e1' } }, 'e1')).toBe(false);
+  });
+});
+
+describe('entryDifferences', () => {
+  it('finds none when type, username, groups (as a set) and policies match', () => {
+    expect(entryDifferences({ type: 'STANDARD', username: 'a:{{SessionName}}', kubernetesGroups: ['y', 'x'] }, actual())).toEqual([]);
+  });
+
+  it('names every difference, including a policy associated but not planned', () => {
+    const diffs = entryDifferences(
+      { type: 'STANDARD', username: 'b', kubernetesGroups: ['x'], accessPolicies: [{ policyArn: ADMIN, accessScope: { type: 'cluster' } }] },
+      actual({ policies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy', accessScope: { type: 'cluster' } }] }),
+    );
+
+    expect(diffs).toEqual([
+      'username is "a:{{SessionName}}", planned "b"',
+      'groups are [x, y], planned [x]',
+      `policy ${ADMIN} is not associated`,
+      'policy arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy is associated but not planned',
+    ]);
+  });
+
+  it('compares namespace scopes, and node entries by type only', () => {
+    const ns = { policyArn: ADMIN, accessScope: { type: 'namespace' as const, namespaces: ['a'] } };
+    expect(entryDifferences({ type: 'STANDARD', accessPolicies: [ns] }, actual({ kubernetesGroups: [], policies: [{ ...ns, accessScope: { type: 'namespace', namespaces: ['b'] } }] }))).toEqual([
+      `policy ${ADMIN} has scope namespace b, planned namespace a`,
+    ]);
+    expect(entryDifferences({ type: 'EC2_LINUX' }, actual({ type: 'EC2_LINUX', kubernetesGroups: ['system:nodes'] }))).toEqual([]);
+    expect(entryDifferences({ type: 'EC2_WINDOWS' }, actual({ type: 'EC2_LINUX' }))).toEqual(['type is EC2_LINUX, planned EC2_WINDOWS']);
+  });
+});
+
+describe('annotatePlan / verifyEntries', () => {
+  const plan: ConversionPlan = {
+    valid: true,
+    errors: [],
+    blockers: ['mapAccounts[0] (…): …'],
+    rows: [
+      { source: 'mapRoles[0]', principalArn: 'arn:aws:iam::1:role/a', action: 'create', entry: { type: 'STANDARD', kubernetesGroups: ['x', 'y'] }, notes: [] },
+      { source: 'mapRoles[1]', principalArn: 'arn:aws:iam::1:role/f', action: 'eks-managed', entry: { type: 'FARGATE_LINUX' }, notes: [] },
+      { source: 'mapRoles[2]', principalArn: 'arn:aws:iam::1:role/c', action: 'create', entry: { type: 'STANDARD', kubernetesGroups: ['z'] }, notes: [] },
+      { source: 'mapAccounts[0]', principalArn: 'arn:aws:iam::2:root', action: 'flag', entry: { type: 'STANDARD' }, notes: [] },
+    ],
+  };
+
+  it('marks rows whose entry exists as equal or different and counts what will happen', () => {
+    const { rows, summary } = annotatePlan(plan, [actual(), actual({ principalArn: 'arn:aws:iam::1:role/c', kubernetesGroups: ['q'] })]);
+
+    expect(rows.map((r) => r.existing)).toEqual(['equal', 'none', 'different', 'none']);
+    expect(summary).toEqual({ valid: true, rows: 4, create: 0, eksManaged: 1, flagged: 1, alreadyPresent: 1, conflicts: 1, blockers: 1 });
+  });
+
+  it('marks an entry owned by access tags as a conflict even when it equals the plan; hand-made equal entries stay equal', () => {
+    // arrange: the tag provisioner made an entry equal to the plan for role a (eks-access-groups=x,y)
+    const tagOwned = actual({ tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': 'AROA1' } });
+    const otherMigration = actual({ principalArn: 'arn:aws:iam::1:role/c', kubernetesGroups: ['z'], tags: migrationTags('earlier') });
+
+    // act
+    const { rows, summary } = annotatePlan(plan, [tagOwned, otherMigration]);
+
+    // assert
+    expect(entryDifferences(plan.rows[0]!.entry, tagOwned)).toEqual([]);
+    expect(rows.map((r) => r.existing)).toEqual(['owned-by-tags', 'none', 'equal', 'none']);
+    expect(rows[0]!.differences).toEqual([expect.stringContaining('owned by access tags')]);
+    expect(rows[0]!.differences![0]).toContain('remove the tags or delete the entry, then re-run');
+    expect(summary).toMatchObject({ create: 0, alreadyPresent: 1, conflicts: 1 });
+    expect(annotatePlan(plan, [actual()]).rows[0]!.existing).toBe('equal');
+  });
+
+  it('only the tag provisioner\'s own tags make an entry owned by access tags', () => {
+    expect(ownershipConflict({ tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag' } })).toMatch(/owned by access tags/);
+    expect(ownershipConflict({ tags: { 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
+    expect(ownershipConflict({ tags: { 'managed-by': 'someone-else', 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
+    expect(ownershipConflict({ tags: migrationTags('e1') })).toBeUndefined();
+    expect(ownershipConflict({ tags: {} })).toBeUndefined();
+  });
+
+  it('verifies created and EKS-managed rows, naming what is missing or different', () => {
+    const { rows } = annotatePlan(plan, []);
+    const now = new Map([[actual().principalArn, actual()]]);
+
+    const v = verifyEntries(rows, now);
+
+    expect(v.verified).toBe(1);
+    expect(v.problems).toEqual([
+      'mapRoles[1] (arn:aws:iam::1:role/f): no access entry; EKS was expected to create it (is the Fargate profile still there?)',
+      'mapRoles[2] (arn:aws:iam::1:role/c): no access entry; it was not created',
+    ]);
+  });
+});
+
+describe('listWithin', () => {
+  it('keeps a message under its limit and says how many were left out', () => {
+    expect(listWithin(['aaaa', 'bbbb', 'cccc'], 9)).toBe('aaaa; … and 2 more');
+  });
+});

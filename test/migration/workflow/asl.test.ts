@@ -1,0 +1,99 @@
+// Static checks of the migration ASL: it validates, every `${…}` placeholder has exactly one
+// substitution listed for CDK, every custom error name it matches is thrown by the code, and
+// no catch-all comes before specific errors.
+import validator from 'asl-validator';
+import * as eks from '@aws-sdk/client-eks';
+import { describe, expect, it } from 'vitest';
+import * as sharedErrors from '#kernel/errors';
+import * as configErrors from '#kernel/config';
+import * as migration from '#migration/domain/input';
+import * as migrationErrors from '#migration/domain/errors';
+import * as k8s from '#migration/adapters/aws-auth-store';
+import * as s3 from '#migration/adapters/documents';
+import * as eksAdapter from '#access/adapters/entries';
+import { MIGRATION_SUBSTITUTIONS } from '#workflows/manifest';
+import { aslText, substitutedDefinition } from './world.ts';
+
+interface Rule {
+  ErrorEquals: string[];
+}
+interface AnyState {
+  Type: string;
+  Retry?: Rule[];
+  Catch?: Rule[];
+}
+
+const states = (): Record<string, AnyState> => (JSON.parse(aslText()) as { States: Record<string, AnyState> }).States;
+const rules = () => Object.entries(states()).flatMap(([name, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])].map((r) => ({ name, r })));
+
+/** Names of the error classes our code exports (instantiated to read `this.name`). */
+function ourErrorNames(): Set<string> {
+  const names = new Set<string>();
+  for (const mod of [sharedErrors, configErrors, migration, migrationErrors, k8s, s3, eksAdapter]) {
+    for (const value of Object.values(mod)) {
+      if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue;
+      const ctor = value as new (...args: unknown[]) => Error;
+      names.add(new ctor('x', 'y').name);
+    }
+  }
+  return names;
+}
+
+// Step Functions' own names and those of the Lambda integration (developer guide, "Handling
+// errors in Step Functions workflows").
+const STATES_ERRORS = new Set(['States.ALL', 'States.Timeout', 'States.TaskFailed']);
+const LAMBDA_ERRORS = new Set(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']);
+
+describe('workflows/auth-mode-migration.asl.json', () => {
+  it('passes asl-validator as written (placeholders in place) and once substituted', () => {
+    const raw = validator(JSON.parse(aslText()), { checkPaths: true, checkArn: true });
+    const substituted = validator(substitutedDefinition(), { checkPaths: true, checkArn: true });
+
+    expect(raw.errorsText('\n')).toBe('');
+    expect(raw.isValid).toBe(true);
+    expect(substituted.isValid).toBe(true);
+  });
+
+  it('uses exactly the placeholders listed in MIGRATION_SUBSTITUTIONS', () => {
+    const used = new Set([...aslText().matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
+
+    expect([...used].sort()).toEqual(Object.keys(MIGRATION_SUBSTITUTIONS).sort());
+  });
+
+  it('matches only error names that exist: ours, the SDK integration\'s Eks.* and Step Functions\'', () => {
+    const ours = ourErrorNames();
+    const sdk = new Set(Object.keys(eks).filter((k) => k.endsWith('Exception')));
+    const unknown = rules()
+      .flatMap(({ r }) => r.ErrorEquals)
+      .filter((n) => !STATES_ERRORS.has(n) && !LAMBDA_ERRORS.has(n))
+      .filter((n) => !(n.startsWith('Eks.') && sdk.has(n.slice(4))))
+      .filter((n) => !ours.has(n) && !sdk.has(n));
+
+    expect(unknown).toEqual([]);
+    expect(ours).toContain('AccessEntryConflictError');
+    expect(ours).toContain('ChangedSinceBackupError');
+  });
+
+  it('puts States.ALL only alone and last in a Catch or Retry list', () => {
+    for (const s of Object.values(states())) {
+      for (const list of [s.Retry ?? [], s.Catch ?? []]) {
+        list.forEach((rule, i) => {
+          if (rule.ErrorEquals.includes('States.ALL')) {
+            expect(rule.ErrorEquals).toEqual(['States.ALL']);
+            expect(i).toBe(list.length - 1);
+          }
+        });
+      }
+    }
+  });
+
+  it('sends every failure after the backup to "Roll back", and a rollback failure to "Rollback failed"', () => {
+    const all = states() as Record<string, AnyState & { Catch?: Array<Rule & { Next: string }> }>;
+    const after = ['Plan conversion', 'Switch to API_AND_CONFIG_MAP', 'Check API_AND_CONFIG_MAP update', 'Re-list access entries', 'Create access entries', 'Verify access entries', 'Re-check before API', 'Switch to API', 'Check API update', 'Report'];
+    for (const name of after) {
+      const last = all[name]!.Catch!.at(-1)!;
+      expect(last, name).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Roll back' }));
+    }
+    expect(all['Roll back']!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Rollback failed' })]);
+  });
+});
