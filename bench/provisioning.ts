@@ -11,7 +11,7 @@ import { RETRY } from '#platform/clients';
 import { eksEntries } from '#access/adapters/entries';
 import { iamReader } from '#access/adapters/iam';
 import { parseConfig, type RuntimeConfig } from '#kernel/config';
-import { ownershipTags } from '#access/domain/entries';
+import { ownershipTags } from '#kernel/ownership';
 import { reconcilePrincipal, resyncAll, type ReconcileDeps } from '#access/reconcile';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { median, type Row } from './table.ts';

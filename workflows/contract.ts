@@ -15,6 +15,7 @@
  * loudly with the field named instead of doing something half-right.
  */
 import * as z from 'zod';
+import type { AccessEntry } from '#kernel/access-entry';
 import { AUTH_MODES, MigrationInputSchema } from '#migration/domain/input';
 import type { PlanRow } from '#migration/domain/conversion';
 
@@ -82,14 +83,8 @@ export const StepInputSchema = z.object({
 });
 export type StepInput = z.output<typeof StepInputSchema>;
 
-export interface EntrySnapshot {
-  principalArn: string;
-  type: string;
-  username?: string;
-  kubernetesGroups: string[];
-  tags: Record<string, string>;
-  policies: Array<{ policyArn: string; accessScope: { type: 'cluster' | 'namespace'; namespaces?: string[] } }>;
-}
+/** An access entry as the backup records it: every entry, whoever owns it, with its policies. */
+export type EntrySnapshot = AccessEntry;
 
 export interface BackupDocument {
   formatVersion: 1;

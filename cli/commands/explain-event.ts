@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
-import { MalformedEventError } from '#kernel/errors';
+import { MalformedEventError } from '#access/domain/errors';
 import { interpretEvent, type EventHint } from '#access/domain/events';
 import type { Command, CommandIO } from '../main.ts';
 import { UsageError, parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';

@@ -4,7 +4,9 @@
  * `managed-by=eks-access-pilot` (`isManaged`, the same test `entryHandsOff` applies); node and
  * Fargate types are EKS's; everything else was made by someone else. Pure.
  */
-import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, principalHandsOff, samePrincipal } from '#access/domain/entries';
+import { principalHandsOff } from '#access/domain/entries';
+import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged } from '#kernel/ownership';
+import { samePrincipal } from '#kernel/principal';
 import type { EntrySnapshot } from '#workflows/contract';
 
 export type Owner = 'eks-access-pilot' | 'eks' | 'other';

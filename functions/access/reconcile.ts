@@ -5,18 +5,12 @@
  * and entries, never on what an event said changed.
  */
 import pLimit from 'p-limit';
-import { desiredAccess, type DesiredAccess, type Principal, type PrincipalRef, type TagProblem } from '#access/domain/tags';
+import { desiredAccess, type DesiredAccess, type TagProblem } from '#access/domain/tags';
+import type { Principal, PrincipalRef } from '#kernel/principal';
 import { clusterUnmanagedReason, type RuntimeConfig } from '#kernel/config';
-import {
-  parsePrincipalArn,
-  planCluster,
-  principalKey,
-  type Action,
-  type ActualEntry,
-  type GuardContext,
-  type Op,
-} from '#access/domain/entries';
-import { ClusterNotReadyError } from '#kernel/errors';
+import { planCluster, type Action, type ActualEntry, type GuardContext, type Op } from '#access/domain/entries';
+import { parsePrincipalArn, principalKey } from '#kernel/principal';
+import { ClusterNotReadyError } from '#access/domain/errors';
 import { EntryExistsError, type EksEntries } from '#access/adapters/entries';
 import type { IamReader } from '#access/adapters/iam';
 

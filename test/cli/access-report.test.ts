@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
-import { ownershipTags } from '#access/domain/entries';
-import { migrationTags } from '#migration/domain/entries';
+import { ownershipTags } from '#kernel/ownership';
+import { migrationTags } from '#kernel/ownership';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { main, type CommandIO } from '../../cli/main.ts';
 

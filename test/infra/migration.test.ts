@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#access/domain/entries';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#kernel/ownership';
 import { repoEntry } from '#infra/constructs/function';
 import { AuthModeMigration, MIGRATION_ASL_FILE, type MigrationTask } from '#infra/constructs/migration';
 import { AlarmTopic } from '#infra/constructs/operations';

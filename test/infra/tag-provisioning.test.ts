@@ -3,7 +3,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#kernel/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#access/domain/entries';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#kernel/ownership';
 import { iamEventPattern } from '#access/domain/events';
 import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 

@@ -25,9 +25,12 @@ import {
   type AccessScope as SdkScope,
   type EKSClient,
 } from '@aws-sdk/client-eks';
-import type { AccessScope } from '#access/domain/tags';
-import { ClusterNotReadyError, EksAccessPilotError } from '#kernel/errors';
-import { isTagManaged, type ActualEntry, type AssociatedPolicy, type Op } from '#access/domain/entries';
+import type { AccessScope } from '#kernel/access-entry';
+import { EksAccessPilotError } from '#kernel/errors';
+import { ClusterNotReadyError } from '#access/domain/errors';
+import { type ActualEntry, type Op } from '#access/domain/entries';
+import { isTagManaged } from '#kernel/ownership';
+import type { AssociatedPolicy } from '#kernel/access-entry';
 import { eksClient } from '#platform/clients';
 
 export interface ClusterRef {
@@ -98,7 +101,7 @@ export function eksEntries(
         client.send(new ListAssociatedAccessPoliciesCommand({ clusterName, principalArn, nextToken, maxResults: 100 })),
       );
       for (const p of page.associatedAccessPolicies ?? []) {
-        if (p.policyArn) out.push({ policyArn: p.policyArn, scope: toScope(p.accessScope) });
+        if (p.policyArn) out.push({ policyArn: p.policyArn, accessScope: toScope(p.accessScope) });
       }
       nextToken = page.nextToken;
     } while (nextToken);

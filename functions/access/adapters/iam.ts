@@ -10,7 +10,7 @@ import {
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
-import { tagRecord, type Principal, type PrincipalRef } from '#access/domain/tags';
+import { tagRecord, type Principal, type PrincipalRef } from '#kernel/principal';
 import { iamClient } from '#platform/clients';
 
 export interface IamReader {

@@ -3,29 +3,13 @@
  * and what must change on one cluster for one principal (§3.4: read, compute the
  * difference, write only that). Pure.
  */
-import type { AccessScope, Grant, Principal, PrincipalKind, PrincipalRef } from './tags.ts';
+import { type AccessEntry, type AccessScope, sameScope, sameSet } from '#kernel/access-entry';
+import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, isTagManaged, ownershipTags } from '#kernel/ownership';
+import { parsePrincipalArn, principalKeyOfArn, type Principal } from '#kernel/principal';
+import type { Grant } from './tags.ts';
 
-export const MANAGED_BY_KEY = 'managed-by';
-export const MANAGED_BY_VALUE = 'eks-access-pilot';
-export const SOURCE_KEY = 'eks-access-pilot/source';
-export const PRINCIPAL_ID_KEY = 'eks-access-pilot/principal-id';
-/** The source of entries the tag provisioner and the resync own; the migration's are `migration/<execution>`. */
-export const TAG_SOURCE = 'tag';
-
-export interface AssociatedPolicy {
-  policyArn: string;
-  scope: AccessScope;
-}
-
-/** An access entry as read from EKS (DescribeAccessEntry + ListAssociatedAccessPolicies). */
-export interface ActualEntry {
-  principalArn: string;
-  type: string;
-  username?: string;
-  kubernetesGroups: string[];
-  tags: Record<string, string>;
-  policies: AssociatedPolicy[];
-}
+/** An access entry as read from EKS; policies are read only for entries the tag side owns. */
+export type ActualEntry = AccessEntry;
 
 export type Op =
   | { op: 'create'; principalArn: string; kubernetesGroups: string[]; tags: Record<string, string> }
@@ -48,57 +32,16 @@ export interface GuardContext {
   systemRoleArns: readonly string[];
 }
 
-/** Parses an IAM role or user ARN (path included or not). */
-export function parsePrincipalArn(arn: string): (PrincipalRef & { account: string; path: string }) | undefined {
-  const m = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:.*\/)?)?([^/]+)$/.exec(arn);
-  if (!m) return undefined;
-  return { account: m[1]!, kind: m[2] as PrincipalKind, path: m[3] ?? '/', name: m[4]! };
-}
-
-/**
- * IAM role and user names are unique per account whatever the path, and are not
- * distinguished by case, so (kind, lowercased name) identifies a principal even when one
- * ARN carries a path and the other does not.
- */
-export function principalKey(ref: PrincipalRef): string {
-  return `${ref.kind}:${ref.name.toLowerCase()}`;
-}
-
-function keyOfArn(arn: string): string | undefined {
-  const p = parsePrincipalArn(arn);
-  return p && principalKey(p);
-}
-
-/** Whether two IAM ARNs name the same role or user, whatever path either is written with. */
-export function samePrincipal(a: string, b: string): boolean {
-  const ka = keyOfArn(a);
-  return ka !== undefined && ka === keyOfArn(b);
-}
-
-/** Created by eks-access-pilot, by the tag provisioner or by a migration. */
-export function isManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
-  return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
-}
-
-/**
- * Created by the tag provisioner or the resync: the only entries they may change. A migration's
- * entries (source `migration/<execution>`) carry what aws-auth granted and belong to that
- * migration: a principal without access tags must not lose them at the next resync.
- */
-export function isTagManaged(entry: Pick<ActualEntry, 'tags'>): boolean {
-  return isManaged(entry) && entry.tags[SOURCE_KEY] === TAG_SOURCE;
-}
-
 /**
  * Why a principal is off limits, or undefined when it is not: protected (break-glass)
  * principals, the system's own roles and service-linked roles are never granted,
  * changed or revoked by a tag.
  */
 export function principalHandsOff(arn: string, ctx: GuardContext): string | undefined {
-  const key = keyOfArn(arn);
+  const key = principalKeyOfArn(arn);
   if (!key) return `not an IAM role or user ARN: ${arn}`;
-  if (ctx.protectedPrincipalArns.some((a) => keyOfArn(a) === key)) return 'protected principal';
-  if (ctx.systemRoleArns.some((a) => keyOfArn(a) === key)) return "eks-access-pilot's own role";
+  if (ctx.protectedPrincipalArns.some((a) => principalKeyOfArn(a) === key)) return 'protected principal';
+  if (ctx.systemRoleArns.some((a) => principalKeyOfArn(a) === key)) return "eks-access-pilot's own role";
   if (parsePrincipalArn(arn)?.path.startsWith('/aws-service-role/')) return 'service-linked role';
   return undefined;
 }
@@ -116,21 +59,6 @@ export function entryHandsOff(entry: ActualEntry, ctx: GuardContext): string | u
   if (!isManaged(entry)) return 'entry not created by eks-access-pilot';
   if (!isTagManaged(entry)) return `entry created by ${entry.tags[SOURCE_KEY] ?? 'eks-access-pilot without a source'}, not by access tags`;
   return undefined;
-}
-
-export function ownershipTags(principal: Pick<Principal, 'id'>, source = TAG_SOURCE): Record<string, string> {
-  return { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [SOURCE_KEY]: source, [PRINCIPAL_ID_KEY]: principal.id };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  return sa.size === new Set(b).size && [...sa].every((x) => b.includes(x));
-}
-
-export function sameScope(a: AccessScope, b: AccessScope): boolean {
-  if (a.type !== b.type) return false;
-  if (a.type === 'cluster') return true;
-  return sameSet(a.namespaces, (b as { namespaces: string[] }).namespaces);
 }
 
 function grantOps(principalArn: string, grant: Grant): Op[] {
@@ -209,7 +137,7 @@ export function planCluster({ principal, desired, actual, ctx }: PlanInput): Clu
     ops.push({ op: 'update', principalArn: p.arn, kubernetesGroups: want.groups });
   }
   const current = want.policyArn ? actual.policies.find((x) => x.policyArn === want.policyArn) : undefined;
-  if (want.policyArn && (!current || !sameScope(current.scope, want.scope))) {
+  if (want.policyArn && (!current || !sameScope(current.accessScope, want.scope))) {
     // Associating a policy that is already associated replaces its scope.
     ops.push({ op: 'associate', principalArn: p.arn, policyArn: want.policyArn, scope: want.scope });
   }

@@ -10,7 +10,7 @@
 import * as z from '#kernel/zod-mini';
 import { isOwnTagKey } from './tags.ts';
 import { formatIssues } from '#kernel/config';
-import { MalformedEventError } from '#kernel/errors';
+import { MalformedEventError } from '#access/domain/errors';
 
 /** The IAM calls that can change whether a principal exists or carries one of our tags. */
 export const HANDLED_EVENT_NAMES = [

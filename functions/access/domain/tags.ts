@@ -6,26 +6,8 @@
  * a level above the ceiling, a bad namespace, a group that is not allow-listed — makes the
  * whole principal invalid: nothing changes for it, and the caller logs and counts why.
  */
+import type { AccessScope } from '#kernel/access-entry';
 import type { Config } from '#kernel/config';
-
-export type PrincipalKind = 'role' | 'user';
-
-export interface PrincipalRef {
-  kind: PrincipalKind;
-  name: string;
-}
-
-export interface Principal extends PrincipalRef {
-  /** Full ARN, path included (the form EKS access entries require). */
-  arn: string;
-  path: string;
-  /** The role or user ID (AROA…/AIDA…); a recreated principal gets a new one. */
-  id: string;
-  /** Tag key → value, keys as IAM returned them. */
-  tags: Record<string, string>;
-}
-
-export type AccessScope = { type: 'cluster' } | { type: 'namespace'; namespaces: string[] };
 
 /** What a principal should have on one cluster. `policyArn` is absent for a groups-only entry. */
 export interface Grant {
@@ -56,13 +38,6 @@ export function splitList(value: string): string[] {
     .split(/[\s:]+/)
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-/** Normalises the SDK's `{ Key, Value }[]` to a record. */
-export function tagRecord(tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
-  return out;
 }
 
 /** True when the key is one of ours. IAM tag keys are case-insensitive on roles and users. */

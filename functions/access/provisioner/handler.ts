@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { interpretEvent } from '#access/domain/events';
-import { ReconcileFailedError } from '#kernel/errors';
+import { ReconcileFailedError } from '#access/domain/errors';
 import { instrument, logger, metrics } from '#platform/powertools';
 import { reconcilePrincipal, type PrincipalOutcome } from '#access/reconcile';
 import { recordOutcome } from '#access/report';

@@ -3,7 +3,7 @@
  * what lost or reordered events left behind. Zero writes when everything is in sync.
  */
 import type { Context } from 'aws-lambda';
-import { ReconcileFailedError } from '#kernel/errors';
+import { ReconcileFailedError } from '#access/domain/errors';
 import { instrument, logger, metrics } from '#platform/powertools';
 import { resyncAll, type ResyncSummary } from '#access/reconcile';
 import { recordOutcome } from '#access/report';

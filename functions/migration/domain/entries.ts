@@ -2,23 +2,10 @@
  * Access entries in the migration: the tags that mark an entry as created by one execution
  * (design.md §3.1, §3.7), and the comparison of a planned entry with one that exists. Pure.
  */
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#access/domain/entries';
+import { sameSet } from '#kernel/access-entry';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#kernel/ownership';
 import type { ConversionPlan, PlannedEntry } from './conversion.ts';
 import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from '#workflows/contract';
-
-export function migrationSource(executionName: string): string {
-  return `migration/${executionName}`;
-}
-
-/** Tags every entry this execution creates carries; the rollback deletes exactly these. */
-export function migrationTags(executionName: string): Record<string, string> {
-  return { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [SOURCE_KEY]: migrationSource(executionName) };
-}
-
-/** True only for entries created by this execution (both tags, exact values). */
-export function createdByExecution(entry: Pick<EntrySnapshot, 'tags'>, executionName: string): boolean {
-  return entry.tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE && entry.tags[SOURCE_KEY] === migrationSource(executionName);
-}
 
 /**
  * Why an existing entry cannot stand for an aws-auth row whatever it holds, or undefined when it
@@ -37,12 +24,6 @@ export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags'>): string |
 }
 
 const NODE_TYPES = new Set(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a);
-  const sb = new Set(b);
-  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
-}
 
 function scopeText(s: { type: string; namespaces?: string[] }): string {
   return s.type === 'namespace' ? `namespace ${[...(s.namespaces ?? [])].sort().join(',')}` : s.type;

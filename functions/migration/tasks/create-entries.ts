@@ -11,7 +11,8 @@
  * not reported as a conflict.
  */
 import type { PlanRow } from '#migration/domain/conversion';
-import { createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict } from '#migration/domain/entries';
+import { entryDifferences, listWithin, ownershipConflict } from '#migration/domain/entries';
+import { createdByExecution, migrationTags } from '#kernel/ownership';
 import { AccessEntryConflictError } from '#migration/domain/errors';
 import { StepInputSchema, type EntrySnapshot, type PlanDocument } from '#workflows/contract';
 import { EntryExistsError } from '#access/adapters/entries';

@@ -15,7 +15,7 @@
  */
 import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import * as z from 'zod';
-import { createdByExecution } from '#migration/domain/entries';
+import { createdByExecution } from '#kernel/ownership';
 import { RollbackIncompleteError } from '#migration/domain/errors';
 import { failedStep, mergeAwsAuth, rollbackCause, type RollbackOutcome } from '#migration/domain/rollback';
 import { BackupRefSchema, ClusterInfoSchema, RunSchema, type BackupDocument } from '#workflows/contract';

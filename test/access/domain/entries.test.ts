@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Grant, Principal } from '#access/domain/tags';
+import type { Grant } from '#access/domain/tags';
+import type { Principal } from '#kernel/principal';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
-import {
-  entryHandsOff,
-  ownershipTags,
-  parsePrincipalArn,
-  planCluster,
-  principalHandsOff,
-  type ActualEntry,
-  type GuardContext,
-} from '#access/domain/entries';
+import { entryHandsOff, planCluster, principalHandsOff, type ActualEntry, type GuardContext } from '#access/domain/entries';
+import { ownershipTags } from '#kernel/ownership';
+import { parsePrincipalArn } from '#kernel/principal';
 import { ACCOUNT } from '#test/helpers/config';
 
 const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
@@ -31,7 +26,7 @@ function managedEntry(p: Principal, over: Partial<ActualEntry> = {}): ActualEntr
     type: 'STANDARD',
     kubernetesGroups: [],
     tags: ownershipTags(p),
-    policies: [{ policyArn: VIEW, scope: { type: 'cluster' } }],
+    policies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }],
     ...over,
   };
 }

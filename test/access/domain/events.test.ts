@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedEventError } from '#kernel/errors';
+import { MalformedEventError } from '#access/domain/errors';
 import { HANDLED_EVENT_NAMES, iamEventPattern, interpretEvent, type EventHint } from '#access/domain/events';
 import { loadEvent, type IamApiCallEvent } from '#test/helpers/events';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionPlan } from '#migration/domain/conversion';
-import { annotatePlan, createdByExecution, entryDifferences, listWithin, migrationTags, ownershipConflict, verifyEntries } from '#migration/domain/entries';
+import { annotatePlan, entryDifferences, listWithin, ownershipConflict, verifyEntries } from '#migration/domain/entries';
+import { createdByExecution, migrationTags } from '#kernel/ownership';
 import type { EntrySnapshot } from '#workflows/contract';
 
 const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';

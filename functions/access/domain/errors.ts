@@ -1,0 +1,33 @@
+/**
+ * The tag side's typed errors. Each sets `this.name`: it is what on-call reads in a log line,
+ * and esbuild keeps class names (`keepNames`) so the names survive bundling.
+ */
+import { EksAccessPilotError } from '#kernel/errors';
+
+/** An event that is not a well-formed EventBridge/CloudTrail event; the message names the field. */
+export class MalformedEventError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MalformedEventError';
+  }
+}
+
+/** A cluster that access tags must not manage in its current authentication mode; skipped and reported. */
+export class ClusterNotReadyError extends EksAccessPilotError {
+  constructor(
+    readonly cluster: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ClusterNotReadyError';
+  }
+}
+
+/** Some clusters failed to converge; the event is retried (async invoke) and resync repairs the rest. */
+export class ReconcileFailedError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReconcileFailedError';
+  }
+}
