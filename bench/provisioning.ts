@@ -9,7 +9,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { RETRY } from '#platform/clients';
 import { eksEntries } from '#access/adapters/entries';
-import { iamReader } from '#access/adapters/iam';
+import { iamReader } from '#platform/iam-principals';
 import { parseConfig, type RuntimeConfig } from '#kernel/config';
 import { ownershipTags } from '#kernel/ownership';
 import { reconcilePrincipal, resyncAll, type ReconcileDeps } from '#access/reconcile';

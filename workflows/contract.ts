@@ -16,7 +16,8 @@
  */
 import * as z from 'zod';
 import type { AccessEntry } from '#kernel/access-entry';
-import { AUTH_MODES, MigrationInputSchema } from '#migration/domain/input';
+import { MigrationInputSchema } from '#migration/domain/input';
+import { AUTH_MODES } from '#kernel/auth-mode';
 import type { PlanRow } from '#migration/domain/conversion';
 
 /** Step Functions execution names: 1–80 characters; this workflow uses them in S3 keys and tags. */

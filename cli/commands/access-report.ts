@@ -10,7 +10,7 @@
  */
 import { DescribeClusterCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { eksClient } from '#platform/clients';
-import { clusterEntries } from '#migration/adapters/entries';
+import { accessEntries } from '#platform/access-entries';
 import type { EntrySnapshot } from '#workflows/contract';
 import { MigrationInputSchema } from '#migration/domain/input';
 import { formatIssues } from '#kernel/config';
@@ -40,7 +40,7 @@ async function report(name: string, region: string, creatorArns: string[]): Prom
   if (mode === 'CONFIG_MAP') {
     notes.push('the cluster is in CONFIG_MAP mode: it has no access entries; access is whatever aws-auth maps (kubectl get configmap aws-auth -n kube-system -o yaml, then eks-access-pilot plan --aws-auth FILE)');
   } else {
-    snapshots = await clusterEntries(client, name).readAll();
+    snapshots = await accessEntries(client, name).readAll();
     if (mode === 'API_AND_CONFIG_MAP') notes.push('API_AND_CONFIG_MAP mode: aws-auth is still read, so principals mapped there have access too; they are not listed here');
   }
   const entries = snapshots.map((e) => ({ ...e, ...entryOwnership(e, { creatorArns, creatorBootstrapped: bootstrapped === true }) }));

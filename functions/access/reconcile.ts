@@ -7,12 +7,14 @@
 import pLimit from 'p-limit';
 import { desiredAccess, type DesiredAccess, type TagProblem } from '#access/domain/tags';
 import type { Principal, PrincipalRef } from '#kernel/principal';
-import { clusterUnmanagedReason, type RuntimeConfig } from '#kernel/config';
+import { type RuntimeConfig } from '#kernel/config';
+import { clusterUnmanagedReason } from '#access/domain/clusters';
 import { planCluster, type Action, type ActualEntry, type GuardContext, type Op } from '#access/domain/entries';
 import { parsePrincipalArn, principalKey } from '#kernel/principal';
 import { ClusterNotReadyError } from '#access/domain/errors';
-import { EntryExistsError, type EksEntries } from '#access/adapters/entries';
-import type { IamReader } from '#access/adapters/iam';
+import { type EksEntries } from '#access/adapters/entries';
+import { EntryExistsError } from '#platform/access-entries';
+import type { IamReader } from '#platform/iam-principals';
 
 export interface ClusterOutcome {
   cluster: string;

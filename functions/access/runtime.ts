@@ -4,7 +4,7 @@
  */
 import { parseRuntimeConfig } from '#kernel/config';
 import { eksEntries } from '#access/adapters/entries';
-import { iamReader } from '#access/adapters/iam';
+import { iamReader } from '#platform/iam-principals';
 import type { ReconcileDeps } from './reconcile.ts';
 
 export function reconcileDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ReconcileDeps {

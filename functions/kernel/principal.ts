@@ -20,9 +20,9 @@ export interface Principal extends PrincipalRef {
 
 /** Parses an IAM role or user ARN (path included or not). */
 export function parsePrincipalArn(arn: string): (PrincipalRef & { account: string; path: string }) | undefined {
-  const m = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:.*\/)?)?([^/]+)$/.exec(arn);
+  const m = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:.*\/)?)([^/]+)$/.exec(arn);
   if (!m) return undefined;
-  return { account: m[1]!, kind: m[2] as PrincipalKind, path: m[3] ?? '/', name: m[4]! };
+  return { account: m[1]!, kind: m[2] as PrincipalKind, path: m[3]!, name: m[4]! };
 }
 
 /**

@@ -3,11 +3,10 @@
  * the cluster's API with an EKS token, and the caller's identity from STS. Only the tasks that
  * talk to a cluster import this module, so only their bundles carry @kubernetes/client-node.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stsClient } from '#platform/clients';
 import { awsAuthStore, coreApi } from '#migration/adapters/aws-auth-store';
 import type { AwsPorts, MigrationPorts } from './ports.ts';
-
-let sts: STSClient | undefined;
 
 /** `ports` plus the production Kubernetes ports. */
 export function withKubernetes(ports: AwsPorts): MigrationPorts {
@@ -17,8 +16,7 @@ export function withKubernetes(ports: AwsPorts): MigrationPorts {
       return awsAuthStore(await coreApi(target));
     },
     async callerArn() {
-      sts ??= new STSClient({});
-      const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+      const { Arn } = await stsClient().send(new GetCallerIdentityCommand({}));
       if (!Arn) throw new Error('STS GetCallerIdentity returned no ARN');
       return Arn;
     },

@@ -13,7 +13,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsAuthStore } from '#migration/adapters/aws-auth-store';
 import { eksClient, iamClient } from '#platform/clients';
-import { s3Client } from '#migration/adapters/documents';
+import { s3Client } from '#platform/clients';
 
 export interface KubernetesTarget {
   clusterName: string;

@@ -1,10 +1,15 @@
 /**
- * SDK clients, created once per container (style.md 3). Throttling and transient errors
- * are retried by the SDK's own retry strategy in adaptive mode, which also rate-limits
- * the client after a throttle; nothing here loops by hand.
+ * SDK clients, created once per container (docs/architecture.md, "Layout": clients once, at
+ * module scope). Throttling and transient errors are retried by the SDK's own retry strategy in
+ * adaptive mode, which also rate-limits the client after a throttle; nothing here loops by hand.
+ *
+ * One module for every service: the SDK packages declare `"sideEffects": false`, so esbuild drops
+ * the clients a function never calls (the provisioner's bundle carries no S3 or STS client).
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /** The retry configuration every client of the system uses. */
 export const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
@@ -29,3 +34,18 @@ export function iamClient(): IAMClient {
   return iam;
 }
 
+let s3: S3Client | undefined;
+
+/** The stack's S3 client (the migration's documents live in the stack's own region). */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({ ...RETRY });
+  return s3;
+}
+
+let sts: STSClient | undefined;
+
+/** STS in the function's own region: who the function runs as. */
+export function stsClient(): STSClient {
+  sts ??= new STSClient({ ...RETRY });
+  return sts;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clusterUnmanagedReason, grantableLevels, parseConfig, parseRuntimeConfig } from '#kernel/config';
+import { grantableLevels, parseConfig, parseRuntimeConfig } from '#kernel/config';
+import { clusterUnmanagedReason } from '#access/domain/clusters';
 
 const clusters = [{ name: 'prod', region: 'eu-west-1' }];
 

@@ -1,37 +1,21 @@
 /**
- * EKS access entries of one managed cluster: read them into the domain's shape, and apply
- * the operations the domain planned. Error semantics (issue 2):
- *  - CreateAccessEntry → ResourceInUseException: the entry exists → EntryExistsError, so the
- *    caller re-reads and compares instead of failing;
- *  - DeleteAccessEntry / DisassociateAccessPolicy → ResourceNotFoundException: already done;
- *  - InvalidRequestException on an access-entry call: the cluster is still in CONFIG_MAP
- *    mode (access entries need API or API_AND_CONFIG_MAP) → ClusterNotReadyError, the
- *    caller skips the cluster and reports it.
- * The authentication mode itself comes from DescribeCluster, cached (see `authenticationMode`).
+ * One managed cluster as the tag side sees it: its authentication mode (cached), its entries
+ * (policies read only for entries the tag side owns: the others are never changed, so their
+ * policies are not worth a read), and the operations the domain planned, applied through the one
+ * access-entries adapter (platform/access-entries.ts).
+ *
+ * InvalidRequestException on an access-entry call means the cluster does not accept access
+ * entries (CONFIG_MAP mode: entries need API or API_AND_CONFIG_MAP, EKS User Guide, "Change
+ * authentication mode to use access entries") → ClusterNotReadyError: the caller skips the
+ * cluster and reports it.
  */
-import {
-  AssociateAccessPolicyCommand,
-  CreateAccessEntryCommand,
-  DeleteAccessEntryCommand,
-  DescribeAccessEntryCommand,
-  DescribeClusterCommand,
-  DisassociateAccessPolicyCommand,
-  InvalidRequestException,
-  ListAccessEntriesCommand,
-  ListAssociatedAccessPoliciesCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  UpdateAccessEntryCommand,
-  type AccessScope as SdkScope,
-  type EKSClient,
-} from '@aws-sdk/client-eks';
-import type { AccessScope } from '#kernel/access-entry';
-import { EksAccessPilotError } from '#kernel/errors';
-import { ClusterNotReadyError } from '#access/domain/errors';
-import { type ActualEntry, type Op } from '#access/domain/entries';
+import { InvalidRequestException, type EKSClient } from '@aws-sdk/client-eks';
 import { isTagManaged } from '#kernel/ownership';
-import type { AssociatedPolicy } from '#kernel/access-entry';
+import { accessEntries } from '#platform/access-entries';
 import { eksClient } from '#platform/clients';
+import { describeCluster } from '#platform/clusters';
+import { ClusterNotReadyError } from '#access/domain/errors';
+import type { ActualEntry, Op } from '#access/domain/entries';
 
 export interface ClusterRef {
   name: string;
@@ -43,30 +27,15 @@ export interface ClusterRef {
 /** How long a cluster's authentication mode is reused before DescribeCluster is called again. */
 export const AUTH_MODE_TTL_MS = 5 * 60_000;
 
-export class EntryExistsError extends EksAccessPilotError {
-  constructor(readonly principalArn: string, options?: { cause?: unknown }) {
-    super(`an access entry for ${principalArn} already exists`, options);
-    this.name = 'EntryExistsError';
-  }
-}
-
 export interface EksEntries {
   readonly cluster: ClusterRef;
-  /** The cluster's `accessConfig.authenticationMode` (undefined: none reported), cached for AUTH_MODE_TTL_MS. */
-  authenticationMode(): Promise<string | undefined>;
-  /** The entry with its policies (policies read only for entries this system owns), or null. */
+  /** The cluster's authentication mode (DescribeCluster), cached for AUTH_MODE_TTL_MS. */
+  authenticationMode(): Promise<string>;
+  /** The entry with its policies (policies read only for entries this side owns), or null. */
   describe(principalArn: string): Promise<ActualEntry | null>;
   /** Every principal ARN with an entry on the cluster (all pages). */
   listPrincipalArns(): Promise<string[]>;
   apply(op: Op): Promise<void>;
-}
-
-function toScope(s: SdkScope | undefined): AccessScope {
-  return s?.type === 'namespace' ? { type: 'namespace', namespaces: [...(s.namespaces ?? [])].sort() } : { type: 'cluster' };
-}
-
-function fromScope(s: AccessScope): SdkScope {
-  return s.type === 'namespace' ? { type: 'namespace', namespaces: s.namespaces } : { type: 'cluster' };
 }
 
 export function eksEntries(
@@ -74,38 +43,23 @@ export function eksEntries(
   client: EKSClient = eksClient(cluster.region),
   now: () => number = Date.now,
 ): EksEntries {
-  const clusterName = cluster.name;
-  let mode: { value: Promise<string | undefined>; until: number } | undefined;
+  const entries = accessEntries(client, cluster.name);
+  let mode: { value: Promise<string>; until: number } | undefined;
 
-  /** Runs an access-entry call, mapping CONFIG_MAP mode to ClusterNotReadyError. */
+  /** Runs an access-entry call, mapping "this cluster takes no access entries" to ClusterNotReadyError. */
   async function call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
       if (e instanceof InvalidRequestException) {
         throw new ClusterNotReadyError(
-          clusterName,
-          `cluster ${clusterName} (${cluster.region}) does not accept access entries: ${e.message}`,
+          cluster.name,
+          `cluster ${cluster.name} (${cluster.region}) does not accept access entries: ${e.message}`,
           { cause: e },
         );
       }
       throw e;
     }
-  }
-
-  async function policies(principalArn: string): Promise<AssociatedPolicy[]> {
-    const out: AssociatedPolicy[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await call(() =>
-        client.send(new ListAssociatedAccessPoliciesCommand({ clusterName, principalArn, nextToken, maxResults: 100 })),
-      );
-      for (const p of page.associatedAccessPolicies ?? []) {
-        if (p.policyArn) out.push({ policyArn: p.policyArn, accessScope: toScope(p.accessScope) });
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return out;
   }
 
   return {
@@ -119,7 +73,7 @@ export function eksEntries(
       // after expiry repairs. (The one exception, a cluster deleted and re-created under the
       // same name in an earlier mode, is bounded by the TTL.) Failures are not cached.
       if (!mode || now() >= mode.until) {
-        const value = (async () => (await client.send(new DescribeClusterCommand({ name: clusterName }))).cluster?.accessConfig?.authenticationMode)();
+        const value = (async () => (await describeCluster(client, cluster.name)).authenticationMode)();
         const entry = { value, until: now() + AUTH_MODE_TTL_MS };
         mode = entry;
         value.catch(() => {
@@ -129,83 +83,24 @@ export function eksEntries(
       return mode.value;
     },
 
-    async describe(principalArn) {
-      let entry;
-      try {
-        ({ accessEntry: entry } = await call(() => client.send(new DescribeAccessEntryCommand({ clusterName, principalArn }))));
-      } catch (e) {
-        if (e instanceof ResourceNotFoundException) return null;
-        throw e;
-      }
-      if (!entry) return null;
-      const actual: ActualEntry = {
-        principalArn: entry.principalArn ?? principalArn,
-        type: entry.type ?? 'STANDARD',
-        username: entry.username,
-        kubernetesGroups: [...(entry.kubernetesGroups ?? [])].sort(),
-        tags: { ...(entry.tags ?? {}) },
-        policies: [],
-      };
-      // Entries the tag provisioner does not own are never changed: their policies are not worth a read.
-      if (actual.type === 'STANDARD' && isTagManaged(actual)) actual.policies = await policies(actual.principalArn);
-      return actual;
-    },
+    describe: (principalArn) => call(() => entries.describe(principalArn, { policies: isTagManaged })),
 
-    async listPrincipalArns() {
-      const out: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await call(() => client.send(new ListAccessEntriesCommand({ clusterName, nextToken, maxResults: 100 })));
-        out.push(...(page.accessEntries ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
-      return out;
-    },
+    listPrincipalArns: () => call(() => entries.listPrincipalArns()),
 
     async apply(op) {
       const { principalArn } = op;
       switch (op.op) {
         case 'create':
-          try {
-            await call(() =>
-              client.send(
-                new CreateAccessEntryCommand({
-                  clusterName,
-                  principalArn,
-                  type: 'STANDARD',
-                  kubernetesGroups: op.kubernetesGroups.length ? op.kubernetesGroups : undefined,
-                  tags: op.tags,
-                }),
-              ),
-            );
-          } catch (e) {
-            if (e instanceof ResourceInUseException) throw new EntryExistsError(principalArn, { cause: e });
-            throw e;
-          }
-          return;
+          return call(() => entries.create({ principalArn, kubernetesGroups: op.kubernetesGroups, tags: op.tags }));
         case 'update':
-          await call(() => client.send(new UpdateAccessEntryCommand({ clusterName, principalArn, kubernetesGroups: op.kubernetesGroups })));
-          return;
+          return call(() => entries.updateGroups(principalArn, op.kubernetesGroups));
         case 'associate':
-          await call(() =>
-            client.send(
-              new AssociateAccessPolicyCommand({ clusterName, principalArn, policyArn: op.policyArn, accessScope: fromScope(op.scope) }),
-            ),
-          );
-          return;
+          return call(() => entries.associate(principalArn, { policyArn: op.policyArn, accessScope: op.scope }));
         case 'disassociate':
-          try {
-            await call(() => client.send(new DisassociateAccessPolicyCommand({ clusterName, principalArn, policyArn: op.policyArn })));
-          } catch (e) {
-            if (!(e instanceof ResourceNotFoundException)) throw e;
-          }
+          await call(() => entries.disassociate(principalArn, op.policyArn));
           return;
         case 'delete':
-          try {
-            await call(() => client.send(new DeleteAccessEntryCommand({ clusterName, principalArn })));
-          } catch (e) {
-            if (!(e instanceof ResourceNotFoundException)) throw e;
-          }
+          await call(() => entries.remove(principalArn));
           return;
       }
     },

@@ -5,20 +5,9 @@
  * overwritten, whatever the bucket policy says. The bucket is versioned, so a version ID is
  * returned with every write.
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { EksAccessPilotError } from '#kernel/errors';
-import { RETRY } from '#platform/clients';
-
-let s3: S3Client | undefined;
-
-/**
- * The stack's S3 client, created once per container. It lives here, not in clients.ts, so the
- * provisioner's bundle does not carry the S3 client.
- */
-export function s3Client(): S3Client {
-  s3 ??= new S3Client({ ...RETRY });
-  return s3;
-}
+import { s3Client } from '#platform/clients';
 
 
 /** An object already exists at a key that must be written once. */

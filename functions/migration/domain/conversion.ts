@@ -15,20 +15,14 @@
  *   "Set a custom username" (set-custom-username.adoc);
  * * eksctl `pkg/actions/accessentry/migrator.go` (`eksctl utils migrate-to-access-entry`).
  */
+import type { AssociatedPolicy } from '#kernel/access-entry';
 import type { AwsAuthDocument, AwsAuthError, AwsAuthRow } from './aws-auth.ts';
 
 export type EntryType = 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS' | 'FARGATE_LINUX';
 export type RowAction = 'create' | 'eks-managed' | 'flag';
 
-export interface PlannedAccessScope {
-  type: 'cluster' | 'namespace';
-  namespaces?: string[];
-}
-
-export interface PlannedAccessPolicy {
-  policyArn: string;
-  accessScope: PlannedAccessScope;
-}
+/** An access policy a planned entry gets: the shape EKS reports for an associated one. */
+export type PlannedAccessPolicy = AssociatedPolicy;
 
 /** The access entry a row becomes (for a flagged row: what it would become once fixed). */
 export interface PlannedEntry {

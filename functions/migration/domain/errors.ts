@@ -7,6 +7,22 @@
  */
 import { EksAccessPilotError } from '#kernel/errors';
 
+/** The execution input is malformed; the message names every bad or unknown field. */
+export class InvalidInputError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** The cluster cannot be migrated now (missing, not ACTIVE, too old, or past the target). */
+export class ClusterNotEligibleError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClusterNotEligibleError';
+  }
+}
+
 /** The workflow's own configuration (the `${…}` substitutions) is unusable. */
 export class WorkflowSettingsError extends EksAccessPilotError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -20,7 +20,7 @@ import {
   type BackupRef,
   type EntrySnapshot,
 } from '#workflows/contract';
-import { clusterEntries } from '#migration/adapters/entries';
+import { accessEntries } from '#platform/access-entries';
 import { ObjectExistsError, documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
 import { kubernetesTarget, parseState } from './common.ts';
@@ -38,7 +38,7 @@ export function makeBackup(ports: MigrationPorts) {
     const awsAuth = await (await ports.awsAuth(kubernetesTarget(run, cluster))).read();
     let entries: EntrySnapshot[] = [];
     try {
-      entries = await clusterEntries(ports.eks(run.region), run.clusterName).readAll();
+      entries = await accessEntries(ports.eks(run.region), run.clusterName).readAll();
     } catch (e) {
       // A CONFIG_MAP cluster has no access-entry API (InvalidRequestException): nothing to back up.
       if (!(e instanceof InvalidRequestException && cluster.mode === 'CONFIG_MAP')) throw e;

@@ -7,6 +7,9 @@ import { MigrationDocumentError } from '#migration/domain/errors';
 import type { Run } from '#workflows/contract';
 import type { KubernetesTarget } from '#migration/ports';
 
+/** Parallel AWS calls of one task: well under EKS's and IAM's per-account request rates. */
+export const TASK_CONCURRENCY = 4;
+
 /**
  * Parses the part of the state a task receives. The state is written by the state machine
  * itself, so a failure here is a wiring bug in the ASL; the message names the field.

@@ -15,11 +15,11 @@ import { entryDifferences, listWithin, ownershipConflict } from '#migration/doma
 import { createdByExecution, migrationTags } from '#kernel/ownership';
 import { AccessEntryConflictError } from '#migration/domain/errors';
 import { StepInputSchema, type EntrySnapshot, type PlanDocument } from '#workflows/contract';
-import { EntryExistsError } from '#access/adapters/entries';
-import { clusterEntries, mapLimited, type ClusterEntries } from '#migration/adapters/entries';
+import pLimit from 'p-limit';
+import { EntryExistsError, accessEntries, type AccessEntries } from '#platform/access-entries';
 import { documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
-import { parseState } from './common.ts';
+import { TASK_CONCURRENCY, parseState } from './common.ts';
 import { productionPorts, type AwsPorts } from '#migration/ports';
 
 export interface Created {
@@ -31,7 +31,7 @@ export interface Created {
 type Outcome = 'created' | 'present' | { conflict: string };
 
 /** What to do about a row whose principal already has an entry. */
-async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: string, eks: ClusterEntries): Promise<Outcome> {
+async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: string, eks: AccessEntries): Promise<Outcome> {
   if (createdByExecution(actual, execution)) {
     // Created by an earlier attempt of this step: finish the policies it may not have reached.
     const have = new Set(actual.policies.map((p) => p.policyArn));
@@ -48,11 +48,12 @@ export function makeCreateEntries(ports: AwsPorts) {
   return async function createEntries(event: unknown): Promise<Created> {
     const { run, plan } = parseState(StepInputSchema, event, 'Create access entries');
     const { value: doc } = await documentStore(ports.s3()).getJson<PlanDocument>(plan.bucket, plan.key);
-    const eks = clusterEntries(ports.eks(run.region), run.clusterName);
+    const eks = accessEntries(ports.eks(run.region), run.clusterName);
     const rows = doc.rows.filter((r) => r.action === 'create');
     const current = new Map((await eks.readAll()).map((e) => [e.principalArn, e]));
 
-    const known = await mapLimited(rows, async (row) => {
+    const limit = pLimit(TASK_CONCURRENCY);
+    const known = await limit.map(rows, async (row) => {
       const actual = current.get(row.principalArn);
       return actual ? settleExisting(row, actual, run.executionName, eks) : undefined;
     });
@@ -62,11 +63,13 @@ export function makeCreateEntries(ports: AwsPorts) {
     }
 
     const tags = migrationTags(run.executionName);
-    const outcomes = await mapLimited(rows, async (row): Promise<Outcome> => {
+    const outcomes = await limit.map(rows, async (row): Promise<Outcome> => {
       const before = known[rows.indexOf(row)];
       if (before) return before;
       try {
-        await eks.create(row.principalArn, row.entry, tags);
+        const { type, username, kubernetesGroups } = row.entry;
+        await eks.create({ principalArn: row.principalArn, type, username, kubernetesGroups, tags });
+        for (const p of row.entry.accessPolicies ?? []) await eks.associate(row.principalArn, p);
         return 'created';
       } catch (e) {
         if (!(e instanceof EntryExistsError)) throw e;

@@ -8,8 +8,10 @@
  *    that works only if its role is mapped in aws-auth or created the cluster; when it cannot,
  *    the error quotes the exact mapRoles row (and RBAC) to add.
  */
-import { DescribeClusterCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { ClusterNotEligibleError, accessEntriesUnsupported, isAuthMode, remainingModeSteps } from '#migration/domain/input';
+import { isAuthMode } from '#kernel/auth-mode';
+import { ClusterNotFoundError, describeCluster } from '#platform/clusters';
+import { ClusterNotEligibleError } from '#migration/domain/errors';
+import { accessEntriesUnsupported, remainingModeSteps } from '#migration/domain/modes';
 import { AwsAuthUnreadableError } from '#migration/domain/errors';
 import { ClusterInfoSchema, RunSchema, type ClusterInfo } from '#workflows/contract';
 import { KubernetesAccessError } from '#migration/adapters/aws-auth-store';
@@ -43,28 +45,26 @@ export function accessRowFor(callerArn: string): string {
 const EventSchema = z.object({ run: RunSchema });
 
 export function makeDescribeCluster(ports: MigrationPorts) {
-  return async function describeCluster(event: unknown): Promise<ClusterInfo> {
+  return async function describeClusterTask(event: unknown): Promise<ClusterInfo> {
     const { run } = parseState(EventSchema, event, 'Describe cluster');
     const where = `cluster ${run.clusterName} (${run.region})`;
     let cluster;
     try {
-      ({ cluster } = await ports.eks(run.region).send(new DescribeClusterCommand({ name: run.clusterName })));
+      cluster = await describeCluster(ports.eks(run.region), run.clusterName);
     } catch (e) {
-      if (e instanceof ResourceNotFoundException) throw new ClusterNotEligibleError(`${where} does not exist`, { cause: e });
+      if (e instanceof ClusterNotFoundError) throw new ClusterNotEligibleError(`${where} does not exist`, { cause: e });
       throw e;
     }
-    if (!cluster) throw new ClusterNotEligibleError(`${where}: DescribeCluster returned nothing`);
-    // Clusters created before access entries report no accessConfig: they are in CONFIG_MAP mode.
-    const rawMode = cluster.accessConfig?.authenticationMode ?? 'CONFIG_MAP';
-    if (!isAuthMode(rawMode)) throw new ClusterNotEligibleError(`${where} reports an unknown authentication mode ${rawMode}`);
+    const mode = cluster.authenticationMode;
+    if (!isAuthMode(mode)) throw new ClusterNotEligibleError(`${where} reports an unknown authentication mode ${mode}`);
     const info: ClusterInfo = ClusterInfoSchema.parse({
-      arn: cluster.arn ?? '',
-      mode: rawMode,
-      alreadyAtTarget: rawMode === run.targetMode,
-      endpoint: cluster.endpoint ?? '',
-      caData: cluster.certificateAuthority?.data ?? '',
-      version: cluster.version ?? '',
-      platformVersion: cluster.platformVersion ?? '',
+      arn: cluster.arn,
+      mode,
+      alreadyAtTarget: mode === run.targetMode,
+      endpoint: cluster.endpoint,
+      caData: cluster.caData,
+      version: cluster.version,
+      platformVersion: cluster.platformVersion,
     });
     logger.info('cluster described', { cluster: run.clusterName, mode: info.mode, status: cluster.status, targetMode: run.targetMode });
     if (info.alreadyAtTarget) return info;
@@ -72,7 +72,7 @@ export function makeDescribeCluster(ports: MigrationPorts) {
     remainingModeSteps(info.mode, run.targetMode);
     if (cluster.status !== 'ACTIVE') {
       throw new ClusterNotEligibleError(
-        `${where} is ${cluster.status ?? 'in an unknown state'}, not ACTIVE${cluster.status === 'UPDATING' ? ': an update is in progress and EKS runs one at a time; start again when it has finished' : ''}`,
+        `${where} is ${cluster.status}, not ACTIVE${cluster.status === 'UPDATING' ? ': an update is in progress and EKS runs one at a time; start again when it has finished' : ''}`,
       );
     }
     const unsupported = accessEntriesUnsupported(info.version, info.platformVersion);

@@ -8,7 +8,7 @@
  * A malformed aws-auth makes the plan invalid: a dry run still ends with the plan (its errors name
  * key, entry and line); a real run stops here with nothing changed.
  */
-import { GetRoleCommand, GetUserCommand, NoSuchEntityException, type IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { stringify } from 'yaml';
 import * as z from 'zod';
 import { parseAwsAuth, type AwsAuthDocument } from '#migration/domain/aws-auth';
@@ -26,9 +26,11 @@ import {
   type PlanRef,
 } from '#workflows/contract';
 import { ObjectExistsError, documentStore } from '#migration/adapters/documents';
-import { mapLimited } from '#migration/adapters/entries';
+import pLimit from 'p-limit';
+import { parsePrincipalArn } from '#kernel/principal';
+import { iamReader } from '#platform/iam-principals';
 import { instrument, logger } from '#platform/powertools';
-import { parseState } from './common.ts';
+import { TASK_CONCURRENCY, parseState } from './common.ts';
 import { productionPorts, type AwsPorts } from '#migration/ports';
 
 const EventSchema = z.object({ run: RunSchema, cluster: ClusterInfoSchema, backup: BackupRefSchema });
@@ -43,24 +45,17 @@ export function configMapText(data: Record<string, string>, resourceVersion?: st
   });
 }
 
-const IAM_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/;
-
 /**
  * Looks up the real ARN (with its path) of every IAM role or user a row names. Principals of
  * other accounts cannot be looked up from here and are kept as written.
  */
 export async function resolveArns(doc: AwsAuthDocument, iam: IAMClient, accountId: string): Promise<Map<string, string | undefined>> {
-  const arns = [...new Set(doc.rows.map((r) => r.arn).filter((a) => IAM_ARN.test(a)))];
-  const resolved = await mapLimited(arns, async (arn): Promise<[string, string | undefined]> => {
-    const [, , account, kind, name] = IAM_ARN.exec(arn)!;
-    if (account !== accountId) return [arn, arn];
-    try {
-      if (kind === 'role') return [arn, (await iam.send(new GetRoleCommand({ RoleName: name }))).Role?.Arn];
-      return [arn, (await iam.send(new GetUserCommand({ UserName: name }))).User?.Arn];
-    } catch (e) {
-      if (e instanceof NoSuchEntityException) return [arn, undefined];
-      throw e;
-    }
+  const reader = iamReader(iam);
+  const arns = [...new Set(doc.rows.map((r) => r.arn).filter((a) => parsePrincipalArn(a)))];
+  const resolved = await pLimit(TASK_CONCURRENCY).map(arns, async (arn): Promise<[string, string | undefined]> => {
+    const principal = parsePrincipalArn(arn)!;
+    if (principal.account !== accountId) return [arn, arn];
+    return [arn, (await reader.getPrincipal(principal))?.arn];
   });
   return new Map(resolved);
 }

@@ -12,7 +12,7 @@ import { listWithin, verifyEntries } from '#migration/domain/entries';
 import { ChangedSinceBackupError } from '#migration/domain/errors';
 import { dataSha256 } from '#migration/domain/rollback';
 import { StepInputSchema, type BackupDocument, type PlanDocument } from '#workflows/contract';
-import { clusterEntries } from '#migration/adapters/entries';
+import { accessEntries } from '#platform/access-entries';
 import { documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
 import { kubernetesTarget, parseState } from './common.ts';
@@ -49,7 +49,7 @@ export function makeRecheck(ports: MigrationPorts) {
     }
 
     const { value: doc } = await store.getJson<PlanDocument>(plan.bucket, plan.key);
-    const actual = new Map((await clusterEntries(ports.eks(run.region), run.clusterName).readAll()).map((e) => [e.principalArn, e]));
+    const actual = new Map((await accessEntries(ports.eks(run.region), run.clusterName).readAll()).map((e) => [e.principalArn, e]));
     const { verified, problems } = verifyEntries(doc.rows, actual);
     if (problems.length) changes.push(`${problems.length} planned access entries are missing or differ now: ${listWithin(problems)}`);
 

@@ -5,7 +5,7 @@
  * records what is there now, and which entries were not in the backup, before creating anything.
  */
 import { StepInputSchema, type BackupDocument } from '#workflows/contract';
-import { clusterEntries } from '#migration/adapters/entries';
+import { accessEntries } from '#platform/access-entries';
 import { documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
 import { parseState } from './common.ts';
@@ -24,7 +24,7 @@ const MAX_LISTED = 50;
 export function makeRelist(ports: AwsPorts) {
   return async function relist(event: unknown): Promise<Relisted> {
     const { run, backup } = parseState(StepInputSchema, event, 'Re-list access entries');
-    const entries = await clusterEntries(ports.eks(run.region), run.clusterName).readAll();
+    const entries = await accessEntries(ports.eks(run.region), run.clusterName).readAll();
     const { value: saved } = await documentStore(ports.s3()).getJson<BackupDocument>(backup.bucket, backup.key, backup.versionId);
     const before = new Set(saved.accessEntries.map((e) => e.principalArn));
     const fresh = entries.filter((e) => !before.has(e.principalArn)).map((e) => `${e.principalArn} (${e.type})`);

@@ -2,8 +2,8 @@
  * Task "Report": what the migration did, written to `reports/<cluster>/<execution>/report.json`
  * and returned (small) as the execution's output.
  */
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import * as z from 'zod';
+import { describeCluster } from '#platform/clusters';
 import { StepInputSchema, documentKey, s3Location } from '#workflows/contract';
 import { ObjectExistsError, documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
@@ -35,13 +35,13 @@ export interface Report {
 export function makeReport(ports: AwsPorts) {
   return async function report(event: unknown): Promise<Report> {
     const s = parseState(EventSchema, event, 'Report');
-    const { cluster } = await ports.eks(s.run.region).send(new DescribeClusterCommand({ name: s.run.clusterName }));
+    const cluster = await describeCluster(ports.eks(s.run.region), s.run.clusterName);
     const key = documentKey('reports', s.run.clusterName, s.run.executionName, 'report.json');
     const out: Report = {
       cluster: s.run.clusterName,
       region: s.run.region,
       execution: s.run.executionName,
-      authenticationMode: cluster?.accessConfig?.authenticationMode ?? 'unknown',
+      authenticationMode: cluster.authenticationMode,
       entriesCreated: s.created.created,
       entriesAlreadyPresent: s.created.alreadyPresent,
       entriesVerified: s.verified.verified,

@@ -13,17 +13,18 @@
  * Anything it could not undo makes it fail with RollbackIncompleteError, whose message says what
  * was and was not undone; the state machine reports that as "Rollback failed", never swallowed.
  */
-import { DescribeClusterCommand } from '@aws-sdk/client-eks';
 import * as z from 'zod';
+import { describeCluster } from '#platform/clusters';
 import { createdByExecution } from '#kernel/ownership';
 import { RollbackIncompleteError } from '#migration/domain/errors';
 import { failedStep, mergeAwsAuth, rollbackCause, type RollbackOutcome } from '#migration/domain/rollback';
 import { BackupRefSchema, ClusterInfoSchema, RunSchema, type BackupDocument } from '#workflows/contract';
-import { clusterEntries, mapLimited } from '#migration/adapters/entries';
+import pLimit from 'p-limit';
+import { accessEntries } from '#platform/access-entries';
 import { ConcurrentEditError, KubernetesAccessError } from '#migration/adapters/aws-auth-store';
 import { documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
-import { kubernetesTarget, parseState } from './common.ts';
+import { TASK_CONCURRENCY, kubernetesTarget, parseState } from './common.ts';
 import { withKubernetes } from '#migration/kubernetes-ports';
 import { productionPorts, type MigrationPorts } from '#migration/ports';
 
@@ -89,9 +90,9 @@ export function makeRollback(ports: MigrationPorts) {
     logger.info('rolling back', { cluster: run.clusterName, failedStep: failed.step, reason: failed.reason });
 
     const eks = ports.eks(run.region);
-    const { cluster } = await eks.send(new DescribeClusterCommand({ name: run.clusterName }));
-    const modeNow = cluster?.accessConfig?.authenticationMode ?? 'CONFIG_MAP';
-    const updating = cluster?.status === 'UPDATING';
+    const cluster = await describeCluster(eks, run.clusterName);
+    const modeNow = cluster.authenticationMode;
+    const updating = cluster.status === 'UPDATING';
     const incomplete: string[] = [];
 
     // ----- access entries -----
@@ -102,9 +103,9 @@ export function makeRollback(ports: MigrationPorts) {
     } else if (modeNow === 'API_AND_CONFIG_MAP' && updating) {
       entriesKeptBecause = 'a switch to API is in progress and cannot be stopped; once it completes these entries are the only access';
     } else if (modeNow !== 'CONFIG_MAP') {
-      const entries = clusterEntries(eks, run.clusterName);
+      const entries = accessEntries(eks, run.clusterName);
       const ours = (await entries.readAll()).filter((e) => createdByExecution(e, run.executionName));
-      await mapLimited(ours, async (e) => {
+      await pLimit(TASK_CONCURRENCY).map(ours, async (e) => {
         try {
           await entries.remove(e.principalArn);
           deleted.push(e.principalArn);

@@ -6,7 +6,8 @@
  */
 import * as z from 'zod';
 import { formatIssues } from '#kernel/config';
-import { parseMigrationInput, InvalidInputError } from '#migration/domain/input';
+import { parseMigrationInput } from '#migration/domain/input';
+import { InvalidInputError } from '#migration/domain/errors';
 import { WorkflowSettingsError } from '#migration/domain/errors';
 import { EXECUTION_NAME, type Run } from '#workflows/contract';
 import { instrument, logger } from '#platform/powertools';

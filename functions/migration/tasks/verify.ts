@@ -7,7 +7,7 @@
 import { listWithin, verifyEntries } from '#migration/domain/entries';
 import { AccessEntriesMismatchError } from '#migration/domain/errors';
 import { StepInputSchema, type PlanDocument } from '#workflows/contract';
-import { clusterEntries } from '#migration/adapters/entries';
+import { accessEntries } from '#platform/access-entries';
 import { documentStore } from '#migration/adapters/documents';
 import { instrument, logger } from '#platform/powertools';
 import { parseState } from './common.ts';
@@ -24,7 +24,7 @@ export function makeVerify(ports: AwsPorts) {
   return async function verify(event: unknown): Promise<Verified> {
     const { run, plan } = parseState(StepInputSchema, event, 'Verify access entries');
     const { value: doc } = await documentStore(ports.s3()).getJson<PlanDocument>(plan.bucket, plan.key);
-    const actual = new Map((await clusterEntries(ports.eks(run.region), run.clusterName).readAll()).map((e) => [e.principalArn, e]));
+    const actual = new Map((await accessEntries(ports.eks(run.region), run.clusterName).readAll()).map((e) => [e.principalArn, e]));
     const { verified, problems } = verifyEntries(doc.rows, actual);
     if (problems.length) {
       throw new AccessEntriesMismatchError(`${problems.length} planned access entries are missing or differ: ${listWithin(problems)}`);

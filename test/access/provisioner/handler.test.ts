@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { AUTH_MODE_TTL_MS, eksEntries } from '#access/adapters/entries';
-import { iamReader } from '#access/adapters/iam';
+import { iamReader } from '#platform/iam-principals';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { reconcilePrincipal } from '#access/reconcile';
 import { testRuntime, ACCOUNT } from '#test/helpers/config';

@@ -1,22 +1,28 @@
 /**
- * IAM reads: one principal's current tags (the provisioner) and every principal with
- * its tags (the resync). Events are only hints, so these reads are the truth.
+ * IAM principals with their tags: one role or user by name (the provisioner's re-read of an
+ * event's principal, the migration's lookup of a path-less aws-auth ARN) and every one of them
+ * (the resync). Events are only hints, so these reads are the truth.
  */
 import {
-  GetAccountAuthorizationDetailsCommand,
   GetRoleCommand,
   GetUserCommand,
   NoSuchEntityException,
+  paginateGetAccountAuthorizationDetails,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
 import { tagRecord, type Principal, type PrincipalRef } from '#kernel/principal';
-import { iamClient } from '#platform/clients';
+import { iamClient } from './clients.ts';
 
 export interface IamReader {
+  /** The principal with all its tags, or null when it does not exist. */
   getPrincipal(ref: PrincipalRef): Promise<Principal | null>;
+  /** Every role and user of the account with their tags (all pages). */
   listPrincipals(): AsyncIterable<Principal>;
 }
+
+/** GetAccountAuthorizationDetails' largest page (IAM API reference, `MaxItems`: 1–1000). */
+const PAGE_SIZE = 1000;
 
 /**
  * GetRole and GetUser return the principal's tags with it: one read per event. IAM allows
@@ -42,11 +48,8 @@ export function iamReader(client: IAMClient = iamClient()): IamReader {
     },
 
     async *listPrincipals() {
-      let Marker: string | undefined;
-      do {
-        const page = await client.send(
-          new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'User'], Marker, MaxItems: 1000 }),
-        );
+      const pages = paginateGetAccountAuthorizationDetails({ client, pageSize: PAGE_SIZE }, { Filter: ['Role', 'User'] });
+      for await (const page of pages) {
         for (const r of page.RoleDetailList ?? []) {
           if (r.Arn && r.RoleName && r.RoleId) {
             yield { kind: 'role' as const, name: r.RoleName, arn: r.Arn, path: r.Path ?? '/', id: r.RoleId, tags: tagRecord(r.Tags as Tag[] | undefined) };
@@ -57,8 +60,7 @@ export function iamReader(client: IAMClient = iamClient()): IamReader {
             yield { kind: 'user' as const, name: u.UserName, arn: u.Arn, path: u.Path ?? '/', id: u.UserId, tags: tagRecord(u.Tags as Tag[] | undefined) };
           }
         }
-        Marker = page.IsTruncated ? page.Marker : undefined;
-      } while (Marker);
+      }
     },
   };
 }
