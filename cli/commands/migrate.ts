@@ -24,7 +24,8 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
-import { InvalidInputError, parseMigrationInput, type MigrationInput } from '#migration/domain/input';
+import { parseMigrationInput, type MigrationInput } from '#migration/domain/input';
+import { InvalidInputError } from '#migration/domain/errors';
 import { EXECUTION_NAME, documentKey, s3Location } from '#workflows/contract';
 import { documentStore } from '#migration/adapters/documents';
 import type { Command, CommandIO } from '../main.ts';
