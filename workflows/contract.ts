@@ -84,6 +84,53 @@ export const StepInputSchema = z.object({
 });
 export type StepInput = z.output<typeof StepInputSchema>;
 
+/**
+ * A mode switch as the state carries it: the UpdateClusterConfig result's update ID, the number of
+ * DescribeUpdate checks so far, and the last DescribeUpdate output (PascalCase: an SDK
+ * integration's result keeps the service's field names).
+ */
+export const SwitchStateSchema = z.object({
+  updateId: z.string().optional(),
+  polls: z.number().optional(),
+  check: z
+    .object({
+      Update: z
+        .object({
+          Id: z.string().optional(),
+          Status: z.string().optional(),
+          Errors: z.array(z.object({ ErrorCode: z.string().optional(), ErrorMessage: z.string().optional() })).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+export type SwitchState = z.output<typeof SwitchStateSchema>;
+
+/** What a Catch puts at `$.error`: the failed state's Error and Cause. */
+export const CaughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+export type CaughtError = z.output<typeof CaughtErrorSchema>;
+
+/**
+ * What "Roll back" receives: the whole state as far as the execution got. Step results after the
+ * backup are present only for the steps that completed; which one is missing tells the failed
+ * step (failedStep).
+ */
+export const RollbackStateSchema = z.object({
+  run: RunSchema,
+  cluster: ClusterInfoSchema,
+  backup: BackupRefSchema,
+  plan: z.unknown().optional(),
+  hybridSwitch: SwitchStateSchema.optional(),
+  entriesAfterSwitch: z.unknown().optional(),
+  created: z.unknown().optional(),
+  verified: z.unknown().optional(),
+  rechecked: z.unknown().optional(),
+  apiSwitch: SwitchStateSchema.optional(),
+  report: z.unknown().optional(),
+  error: CaughtErrorSchema.optional(),
+});
+export type RollbackState = z.output<typeof RollbackStateSchema>;
+
 /** An access entry as the backup records it: every entry, whoever owns it, with its policies. */
 export type EntrySnapshot = AccessEntry;
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Document, parse, stringify, visit } from 'yaml';
 import { parseAwsAuth } from './aws-auth.ts';
+import type { CaughtError, RollbackState, SwitchState } from '#workflows/contract';
 import { AwsAuthMergeError } from './errors.ts';
 
 // ----- canonical data -----
@@ -218,33 +219,14 @@ export const STEP_STATES: Record<StepId, string> = {
   Report: 'Report',
 };
 
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
-
-/** The part of a mode switch the state carries: `check` is the DescribeUpdate output (PascalCase). */
-export interface SwitchState {
-  updateId?: string;
-  polls?: number;
-  check?: { Update?: { Id?: string; Status?: string; Errors?: Array<{ ErrorCode?: string; ErrorMessage?: string }> } };
-}
-
-export interface ExecutionProgress {
-  currentMode: 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
-  targetMode: 'API_AND_CONFIG_MAP' | 'API';
-  maxPolls: number;
-  pollSeconds: number;
-  plan?: unknown;
-  hybridSwitch?: SwitchState;
-  entriesAfterSwitch?: unknown;
-  created?: unknown;
-  verified?: unknown;
-  rechecked?: unknown;
-  apiSwitch?: SwitchState;
-  report?: unknown;
-  error?: CaughtError;
-}
+/**
+ * What failedStep reads of the rollback's state (workflows/contract.ts, RollbackStateSchema): the
+ * starting mode, the target and poll settings, and the step results present.
+ */
+export type ExecutionProgress = Omit<RollbackState, 'run' | 'cluster' | 'backup'> & {
+  run: Pick<RollbackState['run'], 'targetMode' | 'pollSeconds'>;
+  cluster: Pick<RollbackState['cluster'], 'mode'>;
+};
 
 export interface FailedStep {
   step: StepId;
@@ -284,7 +266,7 @@ function switchReason(mode: string, s: SwitchState | undefined, p: ExecutionProg
     return `the EKS update ${id} to ${mode} ended ${update.Status}${errors ? ` (${errors})` : ''}`;
   }
   const polls = s?.polls ?? 0;
-  return `the EKS update ${id} to ${mode} was still ${update?.Status ?? 'InProgress'} after ${polls + 1} status checks (about ${(polls + 1) * p.pollSeconds} s); the workflow stopped waiting (poll timeout)`;
+  return `the EKS update ${id} to ${mode} was still ${update?.Status ?? 'InProgress'} after ${polls + 1} status checks (about ${(polls + 1) * p.run.pollSeconds} s); the workflow stopped waiting (poll timeout)`;
 }
 
 /**
@@ -295,13 +277,13 @@ function switchReason(mode: string, s: SwitchState | undefined, p: ExecutionProg
  */
 export function failedStep(p: ExecutionProgress): FailedStep {
   const path: Array<{ step: StepId; done: boolean }> = [{ step: 'PlanConversion', done: p.plan !== undefined }];
-  if (p.currentMode === 'CONFIG_MAP') path.push({ step: 'SwitchToApiAndConfigMap', done: switchDone(p.hybridSwitch) });
+  if (p.cluster.mode === 'CONFIG_MAP') path.push({ step: 'SwitchToApiAndConfigMap', done: switchDone(p.hybridSwitch) });
   path.push(
     { step: 'ReListAccessEntries', done: p.entriesAfterSwitch !== undefined },
     { step: 'CreateAccessEntries', done: p.created !== undefined },
     { step: 'VerifyAccessEntries', done: p.verified !== undefined },
   );
-  if (p.targetMode === 'API') {
+  if (p.run.targetMode === 'API') {
     path.push({ step: 'RecheckBeforeApi', done: p.rechecked !== undefined }, { step: 'SwitchToApi', done: switchDone(p.apiSwitch) });
   }
   path.push({ step: 'Report', done: p.report !== undefined });
@@ -312,6 +294,29 @@ export function failedStep(p: ExecutionProgress): FailedStep {
   else if (failed === 'SwitchToApi') reason = switchReason('API', p.apiSwitch, p);
   else reason = p.error ? `${STEP_STATES[failed]} failed: ${caughtMessage(p.error)}` : `${STEP_STATES[failed]} did not complete`;
   return { step: failed, error: `MigrationFailed.${failed}`, reason };
+}
+
+// ----- what the rollback may undo -----
+
+/**
+ * Whether the rollback may delete the access entries this execution created, given the cluster's
+ * mode now: yes while aws-auth is still read (CONFIG_MAP, or API_AND_CONFIG_MAP with no switch in
+ * progress), because aws-auth (restored from the backup) gives back what the entries gave. No once
+ * the cluster is in API mode or switching to it (UPDATING in API_AND_CONFIG_MAP; a mode switch
+ * cannot be cancelled): then aws-auth is ignored and those entries are the only access left, so
+ * deleting them would lock people out. In CONFIG_MAP no entries can exist, so there is nothing to
+ * delete.
+ */
+export function entriesDecision(modeNow: string, updating: boolean): { delete: boolean; keptBecause?: string } {
+  if (modeNow === 'API') {
+    return { delete: false, keptBecause: 'the cluster is already in API mode, where aws-auth is no longer read; these entries are the only access, and deleting them would lock people out' };
+  }
+  if (modeNow === 'API_AND_CONFIG_MAP' && updating) {
+    return { delete: false, keptBecause: 'a switch to API is in progress and cannot be stopped; once it completes these entries are the only access' };
+  }
+  if (modeNow === 'API_AND_CONFIG_MAP') return { delete: true };
+  // CONFIG_MAP has no access-entry API; a mode this code does not know is left alone.
+  return { delete: false };
 }
 
 // ----- what the rollback says -----

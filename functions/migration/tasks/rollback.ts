@@ -13,12 +13,11 @@
  * Anything it could not undo makes it fail with RollbackIncompleteError, whose message says what
  * was and was not undone; the state machine reports that as "Rollback failed", never swallowed.
  */
-import * as z from 'zod';
 import { describeCluster } from '#platform/clusters';
 import { createdByExecution } from '#kernel/ownership';
 import { RollbackIncompleteError } from '#migration/domain/errors';
-import { failedStep, mergeAwsAuth, rollbackCause, type RollbackOutcome } from '#migration/domain/rollback';
-import { BackupRefSchema, ClusterInfoSchema, RunSchema, type BackupDocument } from '#workflows/contract';
+import { entriesDecision, failedStep, mergeAwsAuth, rollbackCause, type RollbackOutcome } from '#migration/domain/rollback';
+import { RollbackStateSchema, type BackupDocument } from '#workflows/contract';
 import pLimit from 'p-limit';
 import { accessEntries } from '#platform/access-entries';
 import { ConcurrentEditError, KubernetesAccessError } from '#migration/adapters/aws-auth-store';
@@ -27,39 +26,6 @@ import { instrument, logger } from '#platform/powertools';
 import { TASK_CONCURRENCY, kubernetesTarget, parseState } from './common.ts';
 import { withKubernetes } from '#migration/kubernetes-ports';
 import { productionPorts, type MigrationPorts } from '#migration/ports';
-
-const SwitchSchema = z
-  .object({
-    updateId: z.string().optional(),
-    polls: z.number().optional(),
-    check: z
-      .object({
-        Update: z
-          .object({
-            Id: z.string().optional(),
-            Status: z.string().optional(),
-            Errors: z.array(z.object({ ErrorCode: z.string().optional(), ErrorMessage: z.string().optional() })).optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-  })
-  .optional();
-
-const EventSchema = z.object({
-  run: RunSchema,
-  cluster: ClusterInfoSchema,
-  backup: BackupRefSchema,
-  plan: z.unknown().optional(),
-  hybridSwitch: SwitchSchema,
-  entriesAfterSwitch: z.unknown().optional(),
-  created: z.unknown().optional(),
-  verified: z.unknown().optional(),
-  rechecked: z.unknown().optional(),
-  apiSwitch: SwitchSchema,
-  report: z.unknown().optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-});
 
 export interface RollbackResult {
   error: string;
@@ -70,23 +36,9 @@ export interface RollbackResult {
 
 export function makeRollback(ports: MigrationPorts) {
   return async function rollback(event: unknown): Promise<RollbackResult> {
-    const s = parseState(EventSchema, event, 'Roll back');
+    const s = parseState(RollbackStateSchema, event, 'Roll back');
     const { run } = s;
-    const failed = failedStep({
-      currentMode: s.cluster.mode,
-      targetMode: run.targetMode,
-      maxPolls: run.maxPolls,
-      pollSeconds: run.pollSeconds,
-      plan: s.plan,
-      hybridSwitch: s.hybridSwitch,
-      entriesAfterSwitch: s.entriesAfterSwitch,
-      created: s.created,
-      verified: s.verified,
-      rechecked: s.rechecked,
-      apiSwitch: s.apiSwitch,
-      report: s.report,
-      error: s.error,
-    });
+    const failed = failedStep(s);
     logger.info('rolling back', { cluster: run.clusterName, failedStep: failed.step, reason: failed.reason });
 
     const eks = ports.eks(run.region);
@@ -97,12 +49,9 @@ export function makeRollback(ports: MigrationPorts) {
 
     // ----- access entries -----
     const deleted: string[] = [];
-    let entriesKeptBecause: string | undefined;
-    if (modeNow === 'API') {
-      entriesKeptBecause = 'the cluster is already in API mode, where aws-auth is no longer read; these entries are the only access, and deleting them would lock people out';
-    } else if (modeNow === 'API_AND_CONFIG_MAP' && updating) {
-      entriesKeptBecause = 'a switch to API is in progress and cannot be stopped; once it completes these entries are the only access';
-    } else if (modeNow !== 'CONFIG_MAP') {
+    const decision = entriesDecision(modeNow, updating);
+    const entriesKeptBecause = decision.keptBecause;
+    if (decision.delete) {
       const entries = accessEntries(eks, run.clusterName);
       const ours = (await entries.readAll()).filter((e) => createdByExecution(e, run.executionName));
       await pLimit(TASK_CONCURRENCY).map(ours, async (e) => {

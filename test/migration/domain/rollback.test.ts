@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
 import { AwsAuthMergeError } from '#migration/domain/errors';
-import { canonicalData, dataSha256, failedStep, mergeAwsAuth, rollbackCause, type ExecutionProgress } from '#migration/domain/rollback';
+import { canonicalData, dataSha256, entriesDecision, failedStep, mergeAwsAuth, rollbackCause, type ExecutionProgress } from '#migration/domain/rollback';
 
 const row = (arn: string, groups = ['g']) => `- rolearn: ${arn}\n  groups: [${groups.join(', ')}]\n`;
 
@@ -126,8 +126,25 @@ describe('mergeAwsAuth: YAML 1.1 values keep their meaning (the authenticator re
   });
 });
 
+describe('entriesDecision: may the rollback delete the entries this execution created?', () => {
+  it.each([
+    // mode now, cluster updating, delete?, kept because (substring)
+    ['CONFIG_MAP', false, false, undefined],
+    ['API_AND_CONFIG_MAP', false, true, undefined],
+    ['API_AND_CONFIG_MAP', true, false, 'switch to API is in progress'],
+    ['API', false, false, 'only access'],
+    ['API', true, false, 'only access'],
+    ['SOMETHING_NEW', false, false, undefined],
+  ] as const)('in %s (updating: %s) deletes: %s', (mode, updating, remove, because) => {
+    const d = entriesDecision(mode, updating);
+    expect(d.delete).toBe(remove);
+    if (because) expect(d.keptBecause).toContain(because);
+    else expect(d.keptBecause).toBeUndefined();
+  });
+});
+
 describe('failedStep', () => {
-  const base: ExecutionProgress = { currentMode: 'CONFIG_MAP', targetMode: 'API', maxPolls: 3, pollSeconds: 30 };
+  const base: ExecutionProgress = { cluster: { mode: 'CONFIG_MAP' }, run: { targetMode: 'API', pollSeconds: 30 } };
   const ok = { updateId: 'u', polls: 0, check: { Update: { Id: 'u', Status: 'Successful' } } };
 
   it('names the first step on the path whose result is missing, with the caught error', () => {
@@ -137,7 +154,7 @@ describe('failedStep', () => {
   });
 
   it('skips the first switch when the cluster started in API_AND_CONFIG_MAP', () => {
-    expect(failedStep({ ...base, currentMode: 'API_AND_CONFIG_MAP', plan: {} }).step).toBe('ReListAccessEntries');
+    expect(failedStep({ ...base, cluster: { mode: 'API_AND_CONFIG_MAP' }, plan: {} }).step).toBe('ReListAccessEntries');
   });
 
   it('tells a Failed update from a poll timeout, without any caught error', () => {
@@ -164,7 +181,7 @@ describe('failedStep', () => {
   });
 
   it('has no second switch for a target of API_AND_CONFIG_MAP', () => {
-    expect(failedStep({ ...base, targetMode: 'API_AND_CONFIG_MAP', plan: {}, hybridSwitch: ok, entriesAfterSwitch: {}, created: {}, verified: {} }).step).toBe('Report');
+    expect(failedStep({ ...base, run: { ...base.run, targetMode: 'API_AND_CONFIG_MAP' }, plan: {}, hybridSwitch: ok, entriesAfterSwitch: {}, created: {}, verified: {} }).step).toBe('Report');
   });
 });
 
