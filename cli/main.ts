@@ -1,27 +1,39 @@
 /**
  * The eks-access-pilot command line. Thin: each command parses its arguments and calls
- * the same domain and adapters the functions use. Exit codes: 0 success, 1 bad input or
- * a failed check, 2 usage error.
+ * the same domain and adapters the functions use. Exit codes: `EXIT` in cli/lib/command.ts.
  */
 import { pathToFileURL } from 'node:url';
+import { EXIT, type Command, type CommandIO } from './lib/command.ts';
+import { table } from './lib/format.ts';
 
-export interface CommandIO {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-export interface Command {
+interface Registered {
+  /** One line for the top-level help; the only copy of it. */
   summary: string;
-  usage: string;
-  run: (args: string[], io: CommandIO) => Promise<number>;
+  /** Loaded only to run the command or print its help: some commands pull in the AWS SDK. */
+  load: () => Promise<Command>;
 }
 
-const commands: Record<string, () => Promise<Command>> = {
-  'explain-event': async () => (await import('./commands/explain-event.ts')).command,
-  plan: async () => (await import('./commands/plan.ts')).command,
-  migrate: async () => (await import('./commands/migrate.ts')).command,
-  'access-report': async () => (await import('./commands/access-report.ts')).command,
-  invoke: async () => (await import('./commands/invoke.ts')).command,
+const commands: Record<string, Registered> = {
+  'explain-event': {
+    summary: 'Explain what the provisioner would do with an EventBridge event (offline).',
+    load: async () => (await import('./commands/explain-event.ts')).command,
+  },
+  plan: {
+    summary: 'Show how an aws-auth ConfigMap converts to EKS access entries (offline).',
+    load: async () => (await import('./commands/plan.ts')).command,
+  },
+  migrate: {
+    summary: 'Start, follow, approve and explain runs of the authentication-mode migration workflow.',
+    load: async () => (await import('./commands/migrate.ts')).command,
+  },
+  'access-report': {
+    summary: 'List every access entry of a cluster, its policies and scope, and who owns it.',
+    load: async () => (await import('./commands/access-report.ts')).command,
+  },
+  invoke: {
+    summary: 'Run a Lambda handler of this repository locally with an event file.',
+    load: async () => (await import('./commands/invoke.ts')).command,
+  },
 };
 
 function usage(): string {
@@ -29,27 +41,39 @@ function usage(): string {
     'usage: eks-access-pilot <command> [options]',
     '',
     'commands:',
-    ...Object.keys(commands).map((c) => `  ${c}`),
+    ...table(Object.entries(commands).map(([name, c]) => [name, c.summary])).map((line) => `  ${line}`),
     '',
     'Run `eks-access-pilot <command> --help` for a command\'s options.',
   ].join('\n');
 }
 
+function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     io.out(usage());
-    return name ? 0 : 2;
+    return EXIT.ok;
   }
-  const load = commands[name];
-  if (!load) {
+  if (!name) {
+    io.err(`missing command\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  // hasOwn: a name such as "constructor" is not a command.
+  const registered = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!registered) {
     io.err(`unknown command "${name}"\n\n${usage()}`);
-    return 2;
+    return EXIT.usage;
   }
-  const command = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${command.summary}\n\nusage: ${command.usage}`);
-    return 0;
+  const command = await registered.load();
+  if (wantsHelp(rest)) {
+    const [sub] = rest;
+    const subcommand = sub !== undefined && command.subcommands && Object.hasOwn(command.subcommands, sub) ? command.subcommands[sub] : undefined;
+    io.out(subcommand ? `${subcommand.summary}\n\nusage: ${subcommand.usage}` : `${registered.summary}\n\nusage: ${command.usage}`);
+    return EXIT.ok;
   }
   return command.run(rest, io);
 }
@@ -62,7 +86,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     },
     (error: unknown) => {
       io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
+      process.exitCode = EXIT.failed;
     },
   );
 }

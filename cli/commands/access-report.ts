@@ -14,8 +14,8 @@ import { accessEntries } from '#platform/access-entries';
 import type { EntrySnapshot } from '#workflows/contract';
 import { MigrationInputSchema } from '#migration/domain/input';
 import { formatIssues } from '#kernel/config';
-import type { Command, CommandIO } from '../main.ts';
-import { EXIT, UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
+import { EXIT, UsageError, type Command, type CommandIO } from '../lib/command.ts';
+import { parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { errorText, policyText, table } from '../lib/format.ts';
 import { entryOwnership, type Ownership } from '../lib/ownership.ts';
 
@@ -119,7 +119,6 @@ async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'List every access entry of a cluster, its policies and scope, and who owns it.',
   usage: `${USAGE}
 
   --cluster NAME  the EKS cluster

@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
 import { MalformedEventError } from '#access/domain/errors';
 import { interpretEvent, type EventHint } from '#access/domain/events';
-import type { Command, CommandIO } from '../main.ts';
-import { UsageError, parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
+import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
+import { parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 
 const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P]';
 
@@ -86,7 +86,6 @@ async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Explain what the provisioner would do with an EventBridge event (offline).',
   usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON\n  --tag-prefix P  tag key prefix (default eks-access)`,
   run,
 };

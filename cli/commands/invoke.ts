@@ -16,8 +16,8 @@ import type { Context } from 'aws-lambda';
 import { localContext } from '#platform/local-context';
 import { parseRuntimeConfig } from '#kernel/config';
 import { MIGRATION_SUBSTITUTIONS } from '#workflows/manifest';
-import type { Command, CommandIO } from '../main.ts';
-import { EXIT, UsageError, parseCommandArgs, usageError } from '../lib/args.ts';
+import { EXIT, UsageError, type Command, type CommandIO } from '../lib/command.ts';
+import { parseCommandArgs, usageError } from '../lib/args.ts';
 import { errorText } from '../lib/format.ts';
 
 interface Target {
@@ -134,7 +134,6 @@ async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Run a Lambda handler of this repository locally with an event file.',
   usage: `${USAGE}
 
 FUNCTION:

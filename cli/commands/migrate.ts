@@ -1,8 +1,8 @@
 /**
  * `eks-access-pilot migrate start|status|approve|history`: the authentication-mode migration
- * workflow (design.md §4) from the command line, against AWS or the sandbox. Thin: the input is
- * validated by the workflow's own `parseMigrationInput`, the approval request's location by
- * `documentKey`, and everything else is Step Functions' own API.
+ * workflow (docs/architecture.md, "The migration workflow") from the command line, against AWS
+ * or the sandbox. Thin: the input is validated by the workflow's own `parseMigrationInput`, the
+ * approval request's location by `documentKey`, and everything else is Step Functions' own API.
  *
  * Exit codes: 0 the command did what it says (whatever the execution's status); 1 AWS refused
  * or nothing can be done (no such execution, nothing waiting for approval, …), with the reason;
@@ -27,9 +27,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { parseMigrationInput, type MigrationInput } from '#migration/domain/input';
 import { InvalidInputError } from '#migration/domain/errors';
 import { EXECUTION_NAME, documentKey, s3Location } from '#workflows/contract';
+import { MIGRATION_STATE_MACHINE_NAME } from '#workflows/manifest';
 import { documentStore } from '#migration/adapters/documents';
-import type { Command, CommandIO } from '../main.ts';
-import { EXIT, UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
+import { EXIT, UsageError, type Command, type CommandIO, type Subcommand } from '../lib/command.ts';
+import { parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { durationText, errorText, table, timeText } from '../lib/format.ts';
 import {
   CliError,
@@ -38,6 +39,7 @@ import {
   resolveExecution,
   resolveStateMachine,
   sfnClient,
+  STATE_MACHINE_ENV,
   type ExecutionArn,
 } from '../lib/sfn.ts';
 import { buildTimeline, pendingCallback, type Timeline, type TimelineStep } from '../lib/timeline.ts';
@@ -47,36 +49,127 @@ export const APPROVAL_STATE = 'Wait for approval';
 /** The error a rejection sends; the ASL's "Cutover not approved" Fail state reports it. */
 export const REJECTION_ERROR = 'CutoverRejected';
 
-const USAGE = [
-  'eks-access-pilot migrate start --cluster NAME --region R --target API|API_AND_CONFIG_MAP [--dry-run] [--approve-cutover] [--state-machine ARN] [--name NAME] [--json]',
-  '       eks-access-pilot migrate status EXECUTION [--json]',
-  '       eks-access-pilot migrate approve EXECUTION [--by NAME] [--bucket B] | --reject --reason TEXT',
-  '       eks-access-pilot migrate history EXECUTION [--json]  |  migrate history --file HISTORY.json [--json]',
-].join('\n');
+const STATE_MACHINE_NOTE = `The state machine is --state-machine ARN, else $${STATE_MACHINE_ENV}, else the one state
+machine in --region named ${MIGRATION_STATE_MACHINE_NAME} (the name the stack gives it);
+the stack output MigrationStateMachineArn… has the ARN.`;
+const EXECUTION_NOTE = `EXECUTION is an execution ARN, or an execution name of the migration state machine.
+${STATE_MACHINE_NOTE}`;
+const AWS_NOTE = `Credentials and region come from the default AWS chain; AWS_ENDPOINT_URL_SFN / _S3 point the
+commands at the sandbox.`;
 
-const HELP = `${USAGE}
+/** A subcommand's help in parts, so that `migrate --help` can show every one without repeating the notes. */
+interface SubcommandHelp {
+  summary: string;
+  /** Usage lines without the leading `usage: `. */
+  synopsis: string[];
+  options: string[][];
+  /** What only this subcommand needs said, after its options. */
+  details?: string;
+  /** Which shared note its help ends with: how the state machine, or an EXECUTION, is found. */
+  finds: 'state machine' | 'execution';
+}
 
-EXECUTION is an execution ARN, or an execution name of the migration state machine.
-The state machine is --state-machine ARN, else $EAP_STATE_MACHINE_ARN, else the one state
-machine in --region named eks-access-pilot-auth-mode-migration (the name the stack gives it);
-the stack output MigrationStateMachineArn… has the ARN. Credentials and region come from
-the default AWS chain; AWS_ENDPOINT_URL_SFN / _S3 point the commands at the sandbox.
+const TARGET_HELP = [
+  ['--region R', 'region of the state machine (default: the one in the ARN; needed to find it by name)'],
+  ['--state-machine ARN', 'the migration state machine, for an EXECUTION given by name (see below)'],
+];
 
-start     validates the input as the workflow does, starts an execution, prints its ARN.
-            --dry-run          back up and plan only; change nothing
-            --approve-cutover  skip "Wait for approval" before the one-way switch to API
-            --name NAME        execution name (letters, digits, - and _; default: generated)
-status    status, current or last state, start/stop, error and cause, output summary.
-approve   answers the pending "Wait for approval" with SendTaskSuccess; with --reject,
-          SendTaskFailure with error ${REJECTION_ERROR} and --reason as the cause. The task token
-          comes from the execution history, else from the approval request in S3
-          (approvals/<cluster>/<execution>/request.json; --bucket when the history has no data).
-history   one line per state: start, duration, outcome (succeeded, caught, failed, retried),
-          the error and cause of failures, and the final Error/Cause of a failed execution.
-          --file reads a saved \`aws stepfunctions get-execution-history\` output instead.
+const HELP: Record<'start' | 'status' | 'approve' | 'history', SubcommandHelp> = {
+  start: {
+    summary: 'Validate the input as the workflow does, start an execution and print its ARN.',
+    synopsis: [
+      'eks-access-pilot migrate start --cluster NAME --region R --target API|API_AND_CONFIG_MAP [--dry-run] [--approve-cutover] [--state-machine ARN] [--name NAME] [--json]',
+    ],
+    options: [
+      ['--cluster NAME', 'the EKS cluster to migrate'],
+      ['--region R', 'its region; the state machine must be in the same region'],
+      ['--target MODE', 'the authentication mode to end in: API or API_AND_CONFIG_MAP'],
+      ['--dry-run', 'back up and plan only; change nothing'],
+      ['--approve-cutover', 'skip "Wait for approval" before the one-way switch to API'],
+      ['--state-machine ARN', 'the migration state machine (see below)'],
+      ['--name NAME', 'execution name (letters, digits, - and _; default: generated)'],
+      ['--json', 'print {"executionArn","startDate","stateMachineArn","input"}'],
+    ],
+    finds: 'state machine',
+  },
+  status: {
+    summary: 'Show an execution\'s status, current or last state, start and stop, error and cause, and output.',
+    synopsis: ['eks-access-pilot migrate status EXECUTION [--region R] [--state-machine ARN] [--json]'],
+    options: [...TARGET_HELP, ['--json', 'print {"executionArn","name","status","state","waitingForApproval",…}']],
+    finds: 'execution',
+  },
+  approve: {
+    summary: 'Answer the pending "Wait for approval": approve the one-way switch to API, or reject it.',
+    synopsis: [
+      'eks-access-pilot migrate approve EXECUTION [--by NAME] [--bucket B] [--region R] [--state-machine ARN] [--json]',
+      'eks-access-pilot migrate approve EXECUTION --reject --reason TEXT [--bucket B] [--region R] [--state-machine ARN] [--json]',
+    ],
+    options: [
+      ['--by NAME', 'who approves, recorded in the task output (default: your login name)'],
+      ['--reject', `answer with SendTaskFailure, error ${REJECTION_ERROR}: the execution ends in "Cutover not approved"`],
+      ['--reason TEXT', 'why, with --reject: recorded as the execution\'s Cause'],
+      ['--bucket B', 'the workflow\'s bucket, when the history does not name it'],
+      ...TARGET_HELP,
+      ['--json', 'print {"executionArn","answer","tokenFrom"}'],
+    ],
+    details: `Approving answers with SendTaskSuccess. The task token comes from the execution history, else
+from the approval request in S3 (approvals/<cluster>/<execution>/request.json; --bucket when the
+history has no data).`,
+    finds: 'execution',
+  },
+  history: {
+    summary: 'Show an execution as a timeline: one line per state with start, duration, outcome and errors.',
+    synopsis: [
+      'eks-access-pilot migrate history EXECUTION [--region R] [--state-machine ARN] [--json]',
+      'eks-access-pilot migrate history --file HISTORY.json [--json]',
+    ],
+    options: [
+      ['--file HISTORY.json', 'read a saved `aws stepfunctions get-execution-history` output instead of asking AWS'],
+      ...TARGET_HELP,
+      ['--json', 'print {"status","startedAt","stoppedAt","steps","failure"}'],
+    ],
+    details: `OUTCOME is succeeded, caught, failed (each with "after N retries" when the task was
+retried), running, timed out or aborted; the Error and Cause of a failed execution follow the table.`,
+    finds: 'execution',
+  },
+};
 
-  --region R   region of the state machine (default: from the ARN, else the AWS chain)
-  --json       machine-readable output`;
+/** The usage lines, aligned under the first one's `usage: `. */
+function synopsisText(lines: readonly string[]): string {
+  return lines.join('\n       ');
+}
+
+function optionLines(options: readonly (readonly string[])[], indent: string): string[] {
+  return table(options).map((l) => `${indent}${l}`);
+}
+
+/** `migrate <sub> --help`: the subcommand's usage, its options and the notes that concern it. */
+function subcommandUsage(h: SubcommandHelp): string {
+  const notes = [h.details, h.finds === 'execution' ? EXECUTION_NOTE : STATE_MACHINE_NOTE, AWS_NOTE];
+  return [synopsisText(h.synopsis), '', ...optionLines(h.options, '  '), '', notes.filter((n) => n !== undefined).join('\n\n')].join('\n');
+}
+
+/** `migrate --help`: every subcommand's usage, summary and options, and the shared notes once. */
+function groupUsage(): string {
+  const subs = Object.entries(HELP);
+  const width = Math.max(...subs.map(([name]) => name.length));
+  const indent = ' '.repeat(width + 4);
+  return [
+    synopsisText(subs.flatMap(([, h]) => h.synopsis)),
+    '',
+    ...subs.flatMap(([name, h]) => [
+      `${name.padEnd(width)}  ${h.summary}`,
+      ...optionLines(h.options, indent),
+      ...(h.details ? ['', ...h.details.split('\n').map((l) => `${indent}${l}`)] : []),
+      '',
+    ]),
+    EXECUTION_NOTE,
+    '',
+    AWS_NOTE,
+    '',
+    'Run `eks-access-pilot migrate <subcommand> --help` for one subcommand.',
+  ].join('\n');
+}
 
 // ----- start -----
 
@@ -396,16 +489,21 @@ async function readHistoryFile(file: string): Promise<HistoryEvent[]> {
 
 // ----- dispatch -----
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CommandIO) => Promise<number>> = { start, status, approve, history };
+const RUN: Record<keyof typeof HELP, (args: string[], io: CommandIO) => Promise<number>> = { start, status, approve, history };
+
+function isSubcommand(name: string | undefined): name is keyof typeof HELP {
+  return name !== undefined && Object.hasOwn(HELP, name);
+}
 
 async function run(args: string[], io: CommandIO): Promise<number> {
   const [sub, ...rest] = args;
-  const fn = sub ? SUBCOMMANDS[sub] : undefined;
-  if (!fn) return usageError(io, USAGE, sub ? `unknown subcommand "${sub}"` : 'missing subcommand: start, status, approve or history');
+  if (!isSubcommand(sub)) {
+    return usageError(io, synopsisText(Object.values(HELP).flatMap((h) => h.synopsis)), sub ? `unknown subcommand "${sub}"` : 'missing subcommand: start, status, approve or history');
+  }
   try {
-    return await fn(rest, io);
+    return await RUN[sub](rest, io);
   } catch (e) {
-    if (e instanceof UsageError) return usageError(io, USAGE, `migrate ${sub}: ${e.message}`);
+    if (e instanceof UsageError) return usageError(io, synopsisText(HELP[sub].synopsis), `migrate ${sub}: ${e.message}`);
     if (e instanceof CliError) {
       io.err(e.message);
       return EXIT.failed;
@@ -421,7 +519,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'Start, follow, approve and explain runs of the authentication-mode migration workflow.',
-  usage: HELP,
+  usage: groupUsage(),
+  subcommands: Object.fromEntries(Object.entries(HELP).map(([name, h]): [string, Subcommand] => [name, { summary: h.summary, usage: subcommandUsage(h) }])),
   run,
 };

@@ -1,15 +1,15 @@
 /**
  * `eks-access-pilot plan --aws-auth FILE [--json]`: the conversion plan for an aws-auth
- * ConfigMap, offline (design.md §8). Role ARN paths are not resolved here (no IAM access);
- * the migration workflow resolves them. Exit codes: 0 valid plan (flags and blockers
- * included), 1 malformed ConfigMap or unreadable file, 2 usage error.
+ * ConfigMap, offline. Role ARN paths are not resolved here (no IAM access); the migration
+ * workflow resolves them. Exit codes: 0 valid plan (flags and blockers included), 1 malformed
+ * ConfigMap or unreadable file, 2 usage error.
  */
 import { readFile } from 'node:fs/promises';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
 import { planConversion } from '#migration/domain/conversion';
 import type { ConversionPlan, PlanRow } from '#migration/domain/conversion';
-import type { Command, CommandIO } from '../main.ts';
-import { UsageError, parseCommandArgs, required, usageError } from '../lib/args.ts';
+import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
+import { parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { policyText, table } from '../lib/format.ts';
 
 const USAGE = 'eks-access-pilot plan --aws-auth FILE [--json]';
@@ -60,7 +60,6 @@ function printText(plan: ConversionPlan, file: string, io: CommandIO): void {
 }
 
 export const command: Command = {
-  summary: 'Show how an aws-auth ConfigMap converts to EKS access entries (offline).',
   usage: `${USAGE}\n\n  --aws-auth FILE  output of kubectl get configmap aws-auth -n kube-system -o yaml (or -o json)\n  --json           print the plan as JSON: {"valid","errors","rows","blockers"}`,
   async run(args, io) {
     let parsed: Args;

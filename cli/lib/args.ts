@@ -3,18 +3,7 @@
  * problem reported as a usage error (exit 2) that repeats the command's usage line.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CommandIO } from '../main.ts';
-
-/** Exit codes of every command (cli/main.ts). */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** A problem with the command line itself; `run` turns it into exit 2 with the usage. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { EXIT, UsageError, type CommandIO } from './command.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

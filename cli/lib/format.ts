@@ -1,7 +1,7 @@
 /** Text output shared by the commands: aligned tables, policies, times and durations. */
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
-export function table(rows: string[][]): string[] {
+export function table(rows: readonly (readonly string[])[]): string[] {
   if (rows.length === 0) return [];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd());

@@ -1,6 +1,6 @@
 /**
  * Who owns an access entry, in the words of the ownership rules the functions enforce
- * (functions/shared/domain/entries.ts): an entry is this system's when it carries the tag
+ * (functions/access/domain/entries.ts): an entry is this system's when it carries the tag
  * `managed-by=eks-access-pilot` (`isManaged`, the same test `entryHandsOff` applies); node and
  * Fargate types are EKS's; everything else was made by someone else. Pure.
  */

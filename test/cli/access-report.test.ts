@@ -7,7 +7,8 @@ import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { ownershipTags } from '#kernel/ownership';
 import { migrationTags } from '#kernel/ownership';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
-import { main, type CommandIO } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import type { CommandIO } from '../../cli/lib/command.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';

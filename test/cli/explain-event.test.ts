@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CommandIO } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import type { CommandIO } from '../../cli/lib/command.ts';
 import { eventPath, loadEvent } from '#test/helpers/events';
 
 function capture() {

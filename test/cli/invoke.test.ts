@@ -10,7 +10,8 @@ import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { testRuntime } from '#test/helpers/config';
 import { eventPath } from '#test/helpers/events';
-import { main, type CommandIO } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import type { CommandIO } from '../../cli/lib/command.ts';
 import { FUNCTIONS } from '../../cli/commands/invoke.ts';
 
 const ROLE = 'arn:aws:iam::111122223333:role/team-a-deployer';

@@ -19,7 +19,8 @@ import {
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main, type CommandIO } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import type { CommandIO } from '../../cli/lib/command.ts';
 import { APPROVAL_STATE, REJECTION_ERROR } from '../../cli/commands/migrate.ts';
 import { buildTimeline, pendingCallback } from '../../cli/lib/timeline.ts';
 import { loadJson } from '#test/helpers/events';
@@ -479,23 +480,75 @@ describe('eks-access-pilot migrate', () => {
   });
 
   it.each([
-    ['no subcommand', [], /missing subcommand/],
-    ['an unknown subcommand', ['stop'], /unknown subcommand "stop"/],
-    ['status without EXECUTION', ['status'], /missing EXECUTION/],
-    ['an unknown option', ['history', FAILED_EXEC, '--verbose'], /Unknown option '--verbose'/],
-    ['a bad execution name', ['start', '--cluster', 'prod', '--region', 'eu-west-1', '--target', 'API', '--name', 'a/b', '--state-machine', SM], /--name: "a\/b"/],
-  ])('exits 2 for a usage error: %s', async (_label, args, message) => {
+    ['no subcommand', [], /missing subcommand/, 'usage: eks-access-pilot migrate start'],
+    ['an unknown subcommand', ['stop'], /unknown subcommand "stop"/, 'usage: eks-access-pilot migrate start'],
+    ['an inherited property name as subcommand', ['constructor'], /unknown subcommand "constructor"/, 'usage: eks-access-pilot migrate start'],
+    ['status without EXECUTION', ['status'], /missing EXECUTION/, 'usage: eks-access-pilot migrate status EXECUTION'],
+    ['an unknown option', ['history', FAILED_EXEC, '--verbose'], /Unknown option '--verbose'/, 'usage: eks-access-pilot migrate history EXECUTION'],
+    ['a bad execution name', ['start', '--cluster', 'prod', '--region', 'eu-west-1', '--target', 'API', '--name', 'a/b', '--state-machine', SM], /--name: "a\/b"/, 'usage: eks-access-pilot migrate start'],
+  ])('exits 2 for a usage error: %s', async (_label, args, message, usage) => {
     const { code, stderr } = await migrate(...args);
 
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
-    expect(stderr).toContain('usage: eks-access-pilot migrate start');
+    expect(stderr).toContain(usage);
   });
 
-  it('prints its help with every subcommand', async () => {
+  it('prints the usage of every subcommand when a subcommand is missing', async () => {
+    const { stderr } = await migrate();
+
+    for (const sub of ['start', 'status', 'approve', 'history']) expect(stderr).toContain(`eks-access-pilot migrate ${sub}`);
+  });
+
+  it('prints its help with every subcommand, its summary and its options', async () => {
     const { code, stdout } = await migrate('--help');
 
     expect(code).toBe(0);
-    for (const sub of ['start', 'status', 'approve', 'history']) expect(stdout).toContain(`eks-access-pilot migrate ${sub}`);
+    expect(stdout).toMatch(/^usage: eks-access-pilot migrate start /m);
+    for (const sub of ['start', 'status', 'approve', 'history']) {
+      expect(stdout).toContain(`eks-access-pilot migrate ${sub}`);
+      expect(stdout).toMatch(new RegExp(`^${sub} +[A-Z]`, 'm'));
+    }
+    for (const option of ['--approve-cutover', '--reject', '--by NAME', '--file HISTORY.json']) expect(stdout).toContain(option);
+    expect(stdout).toContain('Run `eks-access-pilot migrate <subcommand> --help`');
+  });
+
+  describe('<subcommand> --help', () => {
+    const SUBCOMMANDS = ['start', 'status', 'approve', 'history'] as const;
+    /** An option only that subcommand takes, to tell its help from the others'. */
+    const OWN_OPTION = { start: '--approve-cutover', status: '"waitingForApproval"', approve: '--reject', history: '--file HISTORY.json' } as const;
+
+    it.each(SUBCOMMANDS)('%s --help prints that subcommand\'s usage and options only, and exits 0', async (sub) => {
+      const { code, stdout, stderr } = await migrate(sub, '--help');
+
+      expect(code).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(new RegExp(`^usage: eks-access-pilot migrate ${sub} `, 'm'));
+      expect(stdout).toContain(OWN_OPTION[sub]);
+      for (const other of SUBCOMMANDS.filter((s) => s !== sub)) {
+        expect(stdout).not.toContain(`eks-access-pilot migrate ${other}`);
+        expect(stdout).not.toContain(OWN_OPTION[other]);
+      }
+      expect(stdout).not.toContain('Run `eks-access-pilot migrate <subcommand> --help`');
+    });
+
+    it('start --help prints start\'s usage, not approve\'s', async () => {
+      const { code, stdout } = await migrate('start', '--help');
+
+      expect(code).toBe(0);
+      expect(stdout.split('\n')[0]).toBe('Validate the input as the workflow does, start an execution and print its ARN.');
+      expect(stdout).toContain('usage: eks-access-pilot migrate start --cluster NAME --region R --target API|API_AND_CONFIG_MAP');
+      for (const option of ['--cluster NAME', '--target MODE', '--dry-run', '--name NAME', '--state-machine ARN']) expect(stdout).toContain(option);
+      expect(stdout).not.toContain('migrate approve');
+      expect(stdout).not.toContain('--reason');
+    });
+
+    it('takes -h as --help and answers without calling AWS', async () => {
+      const { code, stdout } = await migrate('approve', WAITING_EXEC, '-h');
+
+      expect(code).toBe(0);
+      expect(stdout).toContain('usage: eks-access-pilot migrate approve EXECUTION');
+      expect(sfn.calls()).toHaveLength(0);
+    });
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CommandIO } from '../../cli/main.ts';
+import { main } from '../../cli/main.ts';
+import type { CommandIO } from '../../cli/lib/command.ts';
 
 const events = (name: string) => fileURLToPath(new URL(`../../events/aws-auth/${name}`, import.meta.url));
 
