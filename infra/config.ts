@@ -1,8 +1,8 @@
 /**
- * The synth-time side of the configuration (design.md §5): the `eksAccessPilot` context
- * object is parsed with the same schema the functions use at cold start, so a wrong value
- * stops `cdk synth` with the field named (`eksAccessPilot.clusters[0].region: …`) instead of
- * deploying something that fails later.
+ * The synth-time side of the configuration (docs/architecture.md, "Configuration"): the
+ * `eksAccessPilot` context object is parsed with the same schema the functions use at cold
+ * start, so a wrong value stops `cdk synth` with the field named
+ * (`eksAccessPilot.clusters[0].region: …`) instead of deploying something that fails later.
  */
 import type { Construct } from 'constructs';
 import { parseConfig, type Config } from '#kernel/config';

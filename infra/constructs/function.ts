@@ -1,7 +1,7 @@
 /**
- * The house construct for every Lambda of eks-access-pilot (style.md item 8): one place that
- * decides runtime, architecture, tracing, logging and bundling, so functions differ only
- * in what they do. The esbuild options live here too and `infra/build.ts` bundles with the
+ * The house construct for every Lambda of eks-access-pilot (docs/architecture.md, "Layout"):
+ * one place that decides runtime, architecture, tracing, logging and bundling, so functions
+ * differ only in what they do. The esbuild options live here too and `infra/build.ts` bundles with the
  * same ones, so what `npm run build` measures is what `cdk deploy` ships.
  */
 import { isAbsolute } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Tag-driven provisioning (design.md §1): IAM's CloudTrail events, matched by the one rule
+ * Tag-driven provisioning (docs/architecture.md, "The tag contract"): IAM's CloudTrail events, matched by the one rule
  * pattern in `#domain/events`, invoke the provisioner; a schedule runs the resync. Both
  * functions reconcile with the same core and therefore the same, least-privilege policy.
  *
@@ -39,6 +39,14 @@ import { parsePrincipalArn } from '#kernel/principal';
 import { iamEventPattern } from '#access/domain/events';
 import { HouseFunction } from './function.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
+import {
+  ACCESS_ENTRY_WILDCARD,
+  acknowledgeWildcards,
+  addExplainedStatement,
+  managedClusterArns,
+  principalLookupStatement,
+  type ExplainedStatement,
+} from './permissions.ts';
 
 export interface TagProvisioningProps {
   readonly config: Config;
@@ -59,7 +67,8 @@ export class TagProvisioning extends Construct {
   public readonly schedule: events.Rule;
   public readonly deadLetterQueues: DeadLetterQueue[] = [];
   /**
-   * ARNs of the system's own roles: never given access entries or touched (design.md §3.3).
+   * ARNs of the system's own roles: never given access entries or touched (docs/architecture.md,
+   * "Safety invariants", invariant 3).
    * Open for roles added later (the migration workflow's): `addSystemRoleArn`.
    */
   private readonly systemRoleArns: string[] = [];
@@ -111,21 +120,22 @@ export class TagProvisioning extends Construct {
       this.addSystemRoleArn(fn.role.roleArn);
       grantReconcile(fn, config, () => this.systemRoleArns);
     }
-    this.resync.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ListPrincipalsWithTags',
-        actions: ['iam:GetAccountAuthorizationDetails'],
-        // IAM defines no resource type for GetAccountAuthorizationDetails: "*" is the only form.
-        resources: ['*'],
-      }),
-    );
-    Validations.of(this.resync.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'iam:GetAccountAuthorizationDetails (the sweep lists every role and user with its tags) has no resource type in IAM\'s Service Authorization Reference; "*" is the only form. Read-only.',
+    const listPrincipals = new iam.PolicyStatement({
+      sid: 'ListPrincipalsWithTags',
+      actions: ['iam:GetAccountAuthorizationDetails'],
+      // IAM defines no resource type for GetAccountAuthorizationDetails: "*" is the only form.
+      resources: ['*'],
     });
+    this.resync.role.addToPrincipalPolicy(listPrincipals);
+    acknowledgeWildcards(
+      this.resync.role,
+      listPrincipals,
+      'iam:GetAccountAuthorizationDetails (the sweep lists every role and user with its tags) has no resource type in IAM\'s Service Authorization Reference; "*" is the only form. Read-only.',
+    );
 
     assertFitsLambdaEnvironment(config, this.systemRoleArns.length);
-    // The functions parse this at cold start with RuntimeConfigSchema (design.md §5). Lazy,
+    // The functions parse this at cold start with RuntimeConfigSchema (docs/architecture.md,
+    // "Configuration"). Lazy,
     // so that system roles added after this construct (migration) are still included.
     const runtimeConfig = Lazy.string({
       produce: () => stack.toJsonString({ config, systemRoleArns: this.systemRoleArns } satisfies RuntimeConfig),
@@ -199,16 +209,10 @@ function assertFitsLambdaEnvironment(config: Config, systemRoles: number): void 
  * The reconcile's permissions, shared by the provisioner and the resync. Each write is
  * bounded twice: by the managed clusters' ARNs and by a tag or policy condition, so a bug in
  * the code can neither touch an entry this system did not create nor grant above the ceiling
- * (design.md §3.1, §3.2).
+ * (docs/architecture.md, "Safety invariants", invariants 1 and 2).
  */
 function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () => string[]): void {
-  const stack = Stack.of(fn);
-  const clusterArns = config.clusters.map((c) =>
-    stack.formatArn({ service: 'eks', region: c.region, resource: 'cluster', resourceName: c.name }),
-  );
-  const entryArns = config.clusters.map((c) =>
-    stack.formatArn({ service: 'eks', region: c.region, resource: 'access-entry', resourceName: `${c.name}/*` }),
-  );
+  const { clusters: clusterArns, accessEntries: entryArns } = managedClusterArns(fn, config.clusters);
   // Owned by the tag provisioner: a migration's entries (source migration/<execution>) are not.
   const owned = { [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:ResourceTag/${SOURCE_KEY}`]: TAG_SOURCE };
   const ownedRequest = { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${SOURCE_KEY}`]: TAG_SOURCE };
@@ -219,145 +223,152 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
   const groups: { forAll?: Record<string, string[]>; rest: Record<string, Record<string, string>> } = config.allowedGroups.length
     ? { forAll: { 'eks:kubernetesGroups': config.allowedGroups }, rest: {} }
     : { rest: { Null: { 'eks:kubernetesGroups': 'true' } } };
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'ReadPrincipalTags',
+  const statements: ExplainedStatement[] = [
+    {
       // GetRole/GetUser return the principal with its tags. Principals are looked up by
       // name and may live under any path, so every role/user of the account is in scope.
-      actions: ['iam:GetRole', 'iam:GetUser'],
-      resources: [
-        stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
-        stack.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' }),
-      ],
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadManagedClusters',
-      actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'],
-      resources: clusterArns,
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadManagedClusterEntries',
-      actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'],
-      resources: entryArns,
-    }),
-    new iam.PolicyStatement({
-      sid: 'CreateOwnedStandardEntries',
-      actions: ['eks:CreateAccessEntry'],
-      resources: clusterArns,
-      conditions: {
-        StringEquals: {
-          ...ownedRequest,
-          // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
-          'eks:accessEntryType': 'STANDARD',
+      statement: principalLookupStatement(fn, 'ReadPrincipalTags'),
+      wildcardReason: 'iam:GetRole and iam:GetUser by name: any role or user of the account may carry the eks-access tags, under any path. Read-only.',
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'ReadManagedClusters',
+        actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'],
+        resources: clusterArns,
+      }),
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'ReadManagedClusterEntries',
+        actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'],
+        resources: entryArns,
+      }),
+      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; every managed cluster. Read-only.`,
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'CreateOwnedStandardEntries',
+        actions: ['eks:CreateAccessEntry'],
+        resources: clusterArns,
+        conditions: {
+          StringEquals: {
+            ...ownedRequest,
+            // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
+            'eks:accessEntryType': 'STANDARD',
+          },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys, ...groups.forAll },
+          ...groups.rest,
         },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys, ...groups.forAll },
-        ...groups.rest,
-      },
-    }),
-    new iam.PolicyStatement({
-      sid: 'TagOnCreateWithOwnershipTags',
-      // Needed because CreateAccessEntry carries tags. EKS has no "create action" condition
-      // key to limit this to tag-on-create; it is limited to the ownership tags instead, and
-      // the code never calls TagResource on its own.
-      //
-      // Without more, this role could call TagResource on ANY entry of a managed cluster and
-      // stamp it managed-by=eks-access-pilot, source=tag, which the statements below then let
-      // it update, re-associate and delete: a migration's entry (source migration/<execution>)
-      // or one created by another tool or a person. The ...IfExists conditions on the entry's
-      // own tags (aws:ResourceTag) stop that for every entry that already carries either
-      // ownership key with another value: TagResource can never overwrite another owner's
-      // managed-by or source. While CreateAccessEntry is being authorized the entry does not
-      // exist yet, so it has no aws:ResourceTag and IfExists lets tag-on-create through (and
-      // if EKS did fill aws:ResourceTag from the request at that point, the requested tags
-      // are exactly these values and still match).
-      //
-      // What stays open: an entry WITHOUT managed-by and source keys (a person's, another
-      // tool's, or one EKS created itself: the cluster creator, node groups, Fargate
-      // profiles) can still be claimed this way. IAM cannot tell tag-on-create from a direct
-      // TagResource on an untagged entry. Closing it takes a control outside this policy, e.g.
-      // an SCP (proposed, not shipped) that (1) denies
-      // eks:CreateAccessEntry and eks:TagResource on access-entry/* to every principal unless
-      // aws:RequestTag/managed-by is present, so that no caller-created entry is untagged;
-      // (2) denies eks:TagResource/eks:UntagResource with aws:TagKeys managed-by or
-      // eks-access-pilot/source to everyone but the owning roles (aws:PrincipalArn
-      // ArnNotLike); and (3), as a permissions boundary on this system's roles, denies
-      // eks:TagResource where
-      // Null aws:ResourceTag/managed-by = true, IF a sandbox test shows that tag-on-create
-      // carries aws:ResourceTag (then (3) alone closes it; if it does not, (3) breaks creates).
-      // Entries EKS creates through service-linked roles are outside any SCP: keep the cluster
-      // creator in protectedPrincipalArns.
-      actions: ['eks:TagResource'],
-      resources: entryArns,
-      conditions: {
-        StringEquals: ownedRequest,
-        StringEqualsIfExists: owned,
-        'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
-      },
-    }),
-    new iam.PolicyStatement({
-      sid: 'AssociateGrantablePoliciesOnOwnedEntries',
-      actions: ['eks:AssociateAccessPolicy'],
-      resources: entryArns,
-      conditions: {
-        // The ceiling, enforced by IAM: levels above it are not in this list (design.md §3.2).
-        ArnEquals: { 'eks:policyArn': grantableLevels(config).map((l) => l.policyArn) },
-        StringEquals: owned,
-      },
-    }),
-    new iam.PolicyStatement({
-      sid: 'UpdateOwnedEntriesToAllowedGroups',
-      // An update sets the entry's Kubernetes groups, so it is held to the same allow-list as
-      // a create (never system:masters); UpdateAccessEntry supports eks:kubernetesGroups.
-      actions: ['eks:UpdateAccessEntry'],
-      resources: entryArns,
-      conditions: {
-        StringEquals: owned,
-        ...(groups.forAll ? { 'ForAllValues:StringEquals': groups.forAll } : {}),
-        ...groups.rest,
-      },
-    }),
-    new iam.PolicyStatement({
-      sid: 'ChangeOwnedEntriesOnly',
-      actions: ['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
-      resources: entryArns,
-      conditions: { StringEquals: owned },
-    }),
-    new iam.PolicyStatement({
-      sid: 'HandsOffProtectedAndSystemPrincipals',
-      effect: iam.Effect.DENY,
-      actions: [
-        'eks:CreateAccessEntry',
-        'eks:TagResource',
-        'eks:UpdateAccessEntry',
-        'eks:DeleteAccessEntry',
-        'eks:AssociateAccessPolicy',
-        'eks:DisassociateAccessPolicy',
-      ],
-      resources: [...clusterArns, ...entryArns],
-      // Lazy: system roles registered after this call (migration) are denied as well.
-      // ArnLike, path-insensitive: the code matches protected principals by kind and name
-      // whatever the path (principalHandsOff), and so must the deny.
-      conditions: {
-        ArnLike: {
-          'eks:principalArn': Lazy.list({
-            produce: () => [...config.protectedPrincipalArns.flatMap(anyPathArnPatterns), ...systemRoleArns().flatMap(anyPathArnPatterns)],
-          }),
+      }),
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'TagOnCreateWithOwnershipTags',
+        // Needed because CreateAccessEntry carries tags. EKS has no "create action" condition
+        // key to limit this to tag-on-create; it is limited to the ownership tags instead, and
+        // the code never calls TagResource on its own.
+        //
+        // Without more, this role could call TagResource on ANY entry of a managed cluster and
+        // stamp it managed-by=eks-access-pilot, source=tag, which the statements below then let
+        // it update, re-associate and delete: a migration's entry (source migration/<execution>)
+        // or one created by another tool or a person. The ...IfExists conditions on the entry's
+        // own tags (aws:ResourceTag) stop that for every entry that already carries either
+        // ownership key with another value: TagResource can never overwrite another owner's
+        // managed-by or source. While CreateAccessEntry is being authorized the entry does not
+        // exist yet, so it has no aws:ResourceTag and IfExists lets tag-on-create through (and
+        // if EKS did fill aws:ResourceTag from the request at that point, the requested tags
+        // are exactly these values and still match).
+        //
+        // What stays open: an entry WITHOUT managed-by and source keys (a person's, another
+        // tool's, or one EKS created itself: the cluster creator, node groups, Fargate
+        // profiles) can still be claimed this way. IAM cannot tell tag-on-create from a direct
+        // TagResource on an untagged entry. Closing it takes a control outside this policy, e.g.
+        // an SCP (proposed, not shipped) that (1) denies
+        // eks:CreateAccessEntry and eks:TagResource on access-entry/* to every principal unless
+        // aws:RequestTag/managed-by is present, so that no caller-created entry is untagged;
+        // (2) denies eks:TagResource/eks:UntagResource with aws:TagKeys managed-by or
+        // eks-access-pilot/source to everyone but the owning roles (aws:PrincipalArn
+        // ArnNotLike); and (3), as a permissions boundary on this system's roles, denies
+        // eks:TagResource where
+        // Null aws:ResourceTag/managed-by = true, IF a sandbox test shows that tag-on-create
+        // carries aws:ResourceTag (then (3) alone closes it; if it does not, (3) breaks creates).
+        // Entries EKS creates through service-linked roles are outside any SCP: keep the cluster
+        // creator in protectedPrincipalArns.
+        actions: ['eks:TagResource'],
+        resources: entryArns,
+        conditions: {
+          StringEquals: ownedRequest,
+          StringEqualsIfExists: owned,
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
         },
-      },
-    }),
+      }),
+      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; tags limited to managed-by and source=tag, never over another owner's managed-by or source.`,
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'AssociateGrantablePoliciesOnOwnedEntries',
+        actions: ['eks:AssociateAccessPolicy'],
+        resources: entryArns,
+        conditions: {
+          // The ceiling, enforced by IAM: levels above it are not in this list
+          // (docs/architecture.md, "Safety invariants", invariant 2).
+          ArnEquals: { 'eks:policyArn': grantableLevels(config).map((l) => l.policyArn) },
+          StringEquals: owned,
+        },
+      }),
+      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; associations limited to the grantable policy ARNs, on entries tagged managed-by and source=tag.`,
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'UpdateOwnedEntriesToAllowedGroups',
+        // An update sets the entry's Kubernetes groups, so it is held to the same allow-list as
+        // a create (never system:masters); UpdateAccessEntry supports eks:kubernetesGroups.
+        actions: ['eks:UpdateAccessEntry'],
+        resources: entryArns,
+        conditions: {
+          StringEquals: owned,
+          ...(groups.forAll ? { 'ForAllValues:StringEquals': groups.forAll } : {}),
+          ...groups.rest,
+        },
+      }),
+      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; updates limited to entries tagged managed-by and source=tag, and to the allowed Kubernetes groups.`,
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'ChangeOwnedEntriesOnly',
+        actions: ['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
+        resources: entryArns,
+        conditions: { StringEquals: owned },
+      }),
+      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; limited to entries tagged managed-by and source=tag.`,
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: 'HandsOffProtectedAndSystemPrincipals',
+        effect: iam.Effect.DENY,
+        actions: [
+          'eks:CreateAccessEntry',
+          'eks:TagResource',
+          'eks:UpdateAccessEntry',
+          'eks:DeleteAccessEntry',
+          'eks:AssociateAccessPolicy',
+          'eks:DisassociateAccessPolicy',
+        ],
+        resources: [...clusterArns, ...entryArns],
+        // Lazy: system roles registered after this call (migration) are denied as well.
+        // ArnLike, path-insensitive: the code matches protected principals by kind and name
+        // whatever the path (principalHandsOff), and so must the deny.
+        conditions: {
+          ArnLike: {
+            'eks:principalArn': Lazy.list({
+              produce: () => [...config.protectedPrincipalArns.flatMap(anyPathArnPatterns), ...systemRoleArns().flatMap(anyPathArnPatterns)],
+            }),
+          },
+        },
+      }),
+    },
   ];
-  for (const s of statements) fn.role.addToPrincipalPolicy(s);
-
-  const wildcard = (resource: string, reason: string) =>
-    Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-  wildcard('arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*', 'iam:GetRole by name: any role of the account may carry the eks-access tags, under any path. Read-only.');
-  wildcard('arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*', 'iam:GetUser by name: any user of the account may carry the eks-access tags, under any path. Read-only.');
-  for (const c of config.clusters) {
-    wildcard(
-      `arn:<AWS::Partition>:eks:${c.region}:<AWS::AccountId>:access-entry/${c.name}/*`,
-      `Access entry ARNs end in a UUID assigned by EKS at creation; scoped to managed cluster ${c.name}, writes further limited by the managed-by resource tag and the policy ARN list.`,
-    );
-  }
+  for (const statement of statements) addExplainedStatement(fn.role, statement);
 }
 
 /**

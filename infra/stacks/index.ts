@@ -1,12 +1,13 @@
 /**
  * The whole app's stacks from one validated configuration, and the policy-as-code checks
- * (style.md item 10). `infra/app.ts` is the thin entry; tests build the same app.
+ * (docs/architecture.md, "How it is tested"). `infra/app.ts` is the thin entry; tests build the
+ * same app.
  */
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Config } from '#kernel/config';
 import { IAM_EVENTS_REGION, IamEventForwarderStack } from './forwarder.ts';
-import { migrationRoleNames } from '../constructs/migration.ts';
+import { migrationRoleNames } from '../constructs/migration/index.ts';
 import { EksAccessPilotStack } from './main.ts';
 import { RegionalMigrationStack } from './migration.ts';
 
@@ -59,8 +60,9 @@ function defineRegionalMigrations(app: App, config: Config, main: EksAccessPilot
       env: { account },
       description: `eks-access-pilot: aws-auth to access entries migration for the managed clusters in ${region}`,
     });
-    // The roles are the system's own (design.md §3.3). No reference crosses regions in
-    // CloudFormation, so the ARNs are built from the fixed names, in the same account.
+    // The roles are the system's own (docs/architecture.md, "Safety invariants", invariant 3).
+    // No reference crosses regions in CloudFormation, so the ARNs are built from the fixed
+    // names, in the same account.
     for (const name of migrationRoleNames(region)) {
       main.provisioning.addSystemRoleArn(main.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name }));
     }

@@ -6,7 +6,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '#kernel/config';
-import { AuthModeMigration } from '../constructs/migration.ts';
+import { AuthModeMigration } from '../constructs/migration/index.ts';
 import { AlarmTopic } from '../constructs/operations.ts';
 import { TagProvisioning } from '../constructs/tag-provisioning.ts';
 
@@ -26,8 +26,9 @@ export class EksAccessPilotStack extends Stack {
     this.alarms = new AlarmTopic(this, 'Alarms', { exportName: `${this.stackName}-AlarmTopicArn` });
     this.provisioning = new TagProvisioning(this, 'TagProvisioning', { config: props.config, alarms: this.alarms });
     this.migration = new AuthModeMigration(this, 'Migration', { config: props.config, alarms: this.alarms });
-    // The migration's roles are the system's own (design.md §3.3): the reconcile never gives
-    // them entries or touches theirs, even when a tag on them says otherwise.
+    // The migration's roles are the system's own (docs/architecture.md, "Safety invariants",
+    // invariant 3): the reconcile never gives them entries or touches theirs, even when a tag
+    // on them says otherwise.
     for (const role of this.migration.roles) this.provisioning.addSystemRoleArn(role.roleArn);
   }
 }

@@ -13,7 +13,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '#kernel/config';
-import { AuthModeMigration } from '../constructs/migration.ts';
+import { AuthModeMigration } from '../constructs/migration/index.ts';
 import { AlarmTopic } from '../constructs/operations.ts';
 
 export interface RegionalMigrationStackProps extends StackProps {

@@ -9,7 +9,7 @@ import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY } from '#kernel/ownership';
 import { repoEntry } from '#infra/constructs/function';
-import { AuthModeMigration, MIGRATION_ASL_FILE, type MigrationTask } from '#infra/constructs/migration';
+import { AuthModeMigration, MIGRATION_ASL_FILE, type MigrationTask } from '#infra/constructs/migration/index';
 import { AlarmTopic } from '#infra/constructs/operations';
 import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import type { EksAccessPilotStack } from '#infra/stacks/main';

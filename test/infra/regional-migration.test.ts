@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseRuntimeConfig } from '#kernel/config';
 import { planCluster } from '#access/domain/entries';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, PRINCIPAL_ID_KEY } from '#kernel/ownership';
-import { migrationRoleNames } from '#infra/constructs/migration';
+import { migrationRoleNames } from '#infra/constructs/migration/index';
 import { MIGRATION_STATE_MACHINE_NAME } from '#workflows/manifest';
 import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 
