@@ -8,9 +8,9 @@
  * Exit codes: 0 report printed (also for a CONFIG_MAP cluster, which has no access entries);
  * 1 the cluster cannot be read (not found, no permission, …); 2 usage error.
  */
-import { DescribeClusterCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import { eksClient } from '#platform/clients';
 import { accessEntries } from '#platform/access-entries';
+import { ClusterNotFoundError, describeCluster } from '#platform/clusters';
 import type { EntrySnapshot } from '#workflows/contract';
 import { MigrationInputSchema } from '#migration/domain/input';
 import { formatIssues } from '#kernel/config';
@@ -32,9 +32,9 @@ export interface AccessReport {
 
 async function report(name: string, region: string, creatorArns: string[]): Promise<AccessReport> {
   const client = eksClient(region);
-  const { cluster } = await client.send(new DescribeClusterCommand({ name }));
-  const mode = cluster?.accessConfig?.authenticationMode ?? 'CONFIG_MAP';
-  const bootstrapped = cluster?.accessConfig?.bootstrapClusterCreatorAdminPermissions;
+  const cluster = await describeCluster(client, name);
+  const mode = cluster.authenticationMode;
+  const bootstrapped = cluster.bootstrapClusterCreatorAdminPermissions;
   const notes: string[] = [];
   let snapshots: EntrySnapshot[] = [];
   if (mode === 'CONFIG_MAP') {
@@ -109,7 +109,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   try {
     r = await report(name, region, a.creators);
   } catch (e) {
-    if (e instanceof ResourceNotFoundException) io.err(`no cluster ${name} in ${region} (${errorText(e)})`);
+    if (e instanceof ClusterNotFoundError) io.err(`no cluster ${name} in ${region} (${errorText(e)})`);
     else io.err(`cannot read the access entries of ${name} (${region}): ${errorText(e)}`);
     return EXIT.failed;
   }

@@ -5,17 +5,12 @@
  * ListStateMachines return `nextToken` until the last page, and the other arguments must stay
  * unchanged between pages.
  */
-import {
-  GetExecutionHistoryCommand,
-  ListStateMachinesCommand,
-  SFNClient,
-  type HistoryEvent,
-} from '@aws-sdk/client-sfn';
+import { SFNClient, paginateGetExecutionHistory, paginateListStateMachines, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { RETRY } from '#platform/clients';
 import { MIGRATION_STATE_MACHINE_NAME } from '#workflows/manifest';
 
 
-/** The stack names its state machine (infra/constructs/migration.ts); a different name is never guessed at. */
+/** The stack names its state machine (infra/constructs/migration/state-machine.ts); a different name is never guessed at. */
 const NAME_HINT = MIGRATION_STATE_MACHINE_NAME;
 export const STATE_MACHINE_ENV = 'EAP_STATE_MACHINE_ARN';
 
@@ -77,14 +72,11 @@ export async function resolveStateMachine(
   if (!region) throw new CliError(`no state machine: pass --state-machine ARN, set ${STATE_MACHINE_ENV}, or pass --region to look it up by name`);
   const client = sfnClient(region);
   const found: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new ListStateMachinesCommand({ nextToken, maxResults: 1000 }));
+  for await (const page of paginateListStateMachines({ client, pageSize: 1000 }, {})) {
     for (const sm of page.stateMachines ?? []) {
       if (sm.stateMachineArn && sm.name === MIGRATION_STATE_MACHINE_NAME) found.push(sm.stateMachineArn);
     }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   if (found.length === 1) return parseStateMachineArn(found[0]!);
   if (found.length === 0) {
     throw new CliError(
@@ -109,23 +101,18 @@ export async function resolveExecution(ref: string, opts: { stateMachine?: strin
 /** Every event of an execution, oldest first (all pages, 1000 per call: the API's maximum). */
 export async function executionHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000, includeExecutionData: true }));
+  for await (const page of paginateGetExecutionHistory({ client, pageSize: 1000 }, { executionArn, includeExecutionData: true })) {
     events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return events;
 }
 
 /** The name of the latest state entered (newest first, stops at the first page that has one). */
 export async function latestState(client: SFNClient, executionArn: string): Promise<string | undefined> {
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 100, reverseOrder: true, includeExecutionData: false }));
+  const pages = paginateGetExecutionHistory({ client, pageSize: 100 }, { executionArn, reverseOrder: true, includeExecutionData: false });
+  for await (const page of pages) {
     const entered = (page.events ?? []).find((e) => e.type?.endsWith('StateEntered'));
     if (entered) return entered.stateEnteredEventDetails?.name;
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return undefined;
 }

@@ -140,7 +140,7 @@ describe('eks-access-pilot access-report', () => {
     const { code, stderr } = await report('--cluster', 'nope', '--region', REGION);
 
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^no cluster nope in eu-west-1 \(ResourceNotFoundException: /);
+    expect(stderr).toMatch(/^no cluster nope in eu-west-1 \(ClusterNotFoundError: cluster nope \(eu-west-1\) does not exist\)/);
   });
 
   it.each([
