@@ -5,6 +5,5 @@ import { register } from 'tsx/esm/api';
 import { fileURLToPath } from 'node:url';
 
 register();
-const { main } = await import(fileURLToPath(new URL('./main.ts', import.meta.url)));
-const io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-process.exitCode = await main(process.argv.slice(2), io);
+const { runCli } = await import(fileURLToPath(new URL('./main.ts', import.meta.url)));
+await runCli();

@@ -78,15 +78,24 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   return command.run(rest, io);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/**
+ * The process edge: runs `main` with the process's streams and sets the exit code; an unexpected
+ * error becomes one `error:` line and exit 1, never a stack trace. `npm run cli` and the installed
+ * `eks-access-pilot` (cli/bin.js) both start here.
+ */
+export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
   const io: CommandIO = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
-  main(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = EXIT.failed;
-    },
-  );
+  // `eks-access-pilot plan … | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  try {
+    process.exitCode = await main(argv, io);
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT.failed;
+  }
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runCli();
