@@ -1,5 +1,5 @@
 /**
- * The one Logger and Metrics of the system (style.md 4), and the one way to wrap a handler.
+ * The one Logger and Metrics of the system (docs/architecture.md, "Conventions"), and the one way to wrap a handler.
  * Log lines are short lowercase messages with structured fields; events are never logged whole.
  */
 import middy from '@middy/core';

@@ -25,7 +25,7 @@ export interface KnownAccessKey {
 
 /**
  * The role the migration workflow's Lambdas run as, by default: the sandbox's own access key
- * signs as a session of it, so the Kubernetes API sees "the workflow" (design.md §4).
+ * signs as a session of it, so the Kubernetes API sees "the workflow" (docs/architecture.md, "The migration workflow").
  */
 export const WORKFLOW_ROLE_NAME = 'eks-access-pilot-MigrationRole';
 

@@ -2,7 +2,7 @@
  * A sandbox seed: the IAM principals, EKS clusters (with their aws-auth ConfigMap), S3 buckets
  * and known access keys a sandbox starts with, as a JSON file
  * (sandbox/seed/default.json). Validated with a schema that names the field, like the rest of
- * the system's inputs (design.md §3.8).
+ * the system's inputs (docs/architecture.md, "Safety invariants" 8).
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';

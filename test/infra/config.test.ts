@@ -1,4 +1,4 @@
-// A wrong `eksAccessPilot` context stops synth with the field named (design.md §5, §3.8).
+// A wrong `eksAccessPilot` context stops synth with the field named (docs/architecture.md, "Configuration" and "Safety invariants" 8).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

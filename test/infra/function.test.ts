@@ -1,4 +1,4 @@
-// The house construct for functions (style.md item 8).
+// The house construct for functions (docs/architecture.md, "Conventions").
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';

@@ -1,4 +1,4 @@
-// Policy as code (style.md item 10): cdk-nag's AwsSolutions and Serverless packs run on the
+// Policy as code (docs/architecture.md, "Conventions"): cdk-nag's AwsSolutions and Serverless packs run on the
 // whole app; synth fails on any finding that is not acknowledged with a reason.
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

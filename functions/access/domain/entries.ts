@@ -1,5 +1,5 @@
 /**
- * Access entries as this system sees them: which ones it may touch (design.md §3.1, §3.3)
+ * Access entries as this system sees them: which ones it may touch (docs/architecture.md, "Safety invariants" 1 and 3)
  * and what must change on one cluster for one principal (§3.4: read, compute the
  * difference, write only that). Pure.
  */

@@ -2,7 +2,7 @@
  * What an IAM CloudTrail event, delivered by EventBridge, asks the provisioner to do.
  * Pure: plain input, no SDK.
  *
- * An event is only a hint (design.md §1): delivery is best effort, unordered and at least
+ * An event is only a hint (docs/architecture.md, "Where the work happens"): delivery is best effort, unordered and at least
  * once, `TagRole` carries only the changed keys and `DeleteRole` only the name. So the
  * answer is never "grant X" but "re-read this principal's current tags and converge" — or
  * "ignore", when the event provably cannot have changed anything we manage.
@@ -160,8 +160,8 @@ function isHandled(name: string): name is HandledEventName {
 }
 
 /**
- * Service-linked roles are owned by an AWS service and are never given access (design.md §3
- * "Hands off"). Their path is `/aws-service-role/<service>/`, but only create responses
+ * Service-linked roles are owned by an AWS service and are never given access (docs/architecture.md, "Safety invariants" 3,
+ * hands off). Their path is `/aws-service-role/<service>/`, but only create responses
  * carry the path; Tag/Untag/DeleteRole events carry only the name, so the name prefix AWS
  * gives them (`AWSServiceRoleFor…`) is checked as well.
  */
@@ -257,7 +257,7 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
     return { action: 'ignore', principal, reason: `${principal.name} is a service-linked role, which is never given access`, eventName };
   }
 
-  // IAM tag keys are case-insensitive (design.md §2): `EKS-Access` overwrites `eks-access`.
+  // IAM tag keys are case-insensitive (docs/architecture.md, "The tag contract"): `EKS-Access` overwrites `eks-access`.
   if (changedKeys && !changedKeys.some((k) => isOwnTagKey(k, options.tagPrefix))) {
     return {
       action: 'ignore',

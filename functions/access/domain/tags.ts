@@ -1,5 +1,5 @@
 /**
- * The tag contract (design.md §2) and the access it describes. Pure: plain inputs, no SDK.
+ * The tag contract (docs/architecture.md, "The tag contract") and the access it describes. Pure: plain inputs, no SDK.
  *
  * A principal's tags become, for every managed cluster, either a grant (an access policy
  * with a scope, and Kubernetes groups) or nothing. Any invalid value — an unknown level,

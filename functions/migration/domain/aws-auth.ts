@@ -1,6 +1,6 @@
 /**
- * Reads the `aws-auth` ConfigMap the way the AWS IAM Authenticator does (design.md §3.6,
- * §3.8), so the conversion plan describes the access people really have today. Pure.
+ * Reads the `aws-auth` ConfigMap the way the AWS IAM Authenticator does (docs/architecture.md,
+ * "Safety invariants" 6 and 8), so the conversion plan describes the access people really have today. Pure.
  *
  * What the authenticator does (kubernetes-sigs/aws-iam-authenticator
  * `pkg/mapper/configmap/configmap.go` ParseMap/saveMap, `pkg/config/mapper.go`):

@@ -1,6 +1,6 @@
 /**
  * The conversion plan: what each `aws-auth` row becomes as an EKS access entry
- * (design.md §3.6, §4). Pure and deterministic: the same document and resolver give the
+ * (docs/architecture.md, "Safety invariants" 6 and "The migration workflow"). Pure and deterministic: the same document and resolver give the
  * same plan, rows in document order (mapRoles, mapUsers, mapAccounts).
  *
  * A row is converted only if it grants access under aws-auth today and EKS accepts the

@@ -1,6 +1,6 @@
 /**
  * Access entries in the migration: the tags that mark an entry as created by one execution
- * (design.md §3.1, §3.7), and the comparison of a planned entry with one that exists. Pure.
+ * (docs/architecture.md, "Safety invariants" 1 and 7), and the comparison of a planned entry with one that exists. Pure.
  */
 import { sameSet } from '#kernel/access-entry';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#kernel/ownership';

@@ -1,5 +1,5 @@
 /**
- * The pure parts of the rollback (design.md §3.7): the canonical form and hash of aws-auth data,
+ * The pure parts of the rollback (docs/architecture.md, "Safety invariants" 7): the canonical form and hash of aws-auth data,
  * merging the backed-up aws-auth back into the current one, working out which step failed from
  * the execution's state, and the `Error`/`Cause` on-call reads. Pure.
  */

@@ -1,5 +1,5 @@
 /**
- * Task "Back up aws-auth and access entries" (design.md §3.5): the ConfigMap as read (data,
+ * Task "Back up aws-auth and access entries" (docs/architecture.md, "Safety invariants" 5): the ConfigMap as read (data,
  * resourceVersion, sha256 of the canonical data) and every access entry with its policies, written
  * once to `backups/<cluster>/<execution>/backup.json` with `IfNoneMatch: '*'`. Returns only the
  * reference: the document may be larger than the 256 KiB a state can carry.

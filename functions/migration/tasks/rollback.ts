@@ -1,5 +1,5 @@
 /**
- * Task "Roll back" (design.md §3.7): undoes exactly what this execution did, then hands the Fail
+ * Task "Roll back" (docs/architecture.md, "Safety invariants" 7): undoes exactly what this execution did, then hands the Fail
  * state its Error and Cause.
  *  - Works out which step failed from the step results present in the state (failedStep).
  *  - Deletes the access entries tagged with THIS execution (never any other entry) — unless the

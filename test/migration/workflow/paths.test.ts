@@ -2,7 +2,6 @@
 // of AWS and Kubernetes. Each test asserts the path taken and the state of the world afterwards.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadJson } from '#test/helpers/events';
-import type { StateMachine } from 'aws-local-stepfunctions';
 import {
   BUCKET,
   CLUSTER,
@@ -12,10 +11,11 @@ import {
   arnOf,
   buildMachine,
   tenRowAwsAuth,
+  type PreparedStateMachine,
   type WorldOptions,
 } from './world.ts';
 
-let machine: StateMachine;
+let machine: PreparedStateMachine;
 let world: MigrationWorld;
 
 beforeAll(() => {

@@ -2,13 +2,12 @@
 // names the step and whose Cause says what was undone, with aws-auth equal to the backup
 // (merged) and the access entries equal to those before plus those EKS created.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StateMachine } from 'aws-local-stepfunctions';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
 import { mergeAwsAuth } from '#migration/domain/rollback';
 import { configMapText } from '#migration/tasks/plan';
-import { BUCKET, CLUSTER, MigrationWorld, REGION, arnOf, buildMachine, namedError, tenRowAwsAuth, type Injection } from './world.ts';
+import { BUCKET, CLUSTER, MigrationWorld, REGION, arnOf, buildMachine, namedError, tenRowAwsAuth, type Injection, type PreparedStateMachine } from './world.ts';
 
-let machine: StateMachine;
+let machine: PreparedStateMachine;
 let world: MigrationWorld;
 
 beforeAll(() => {

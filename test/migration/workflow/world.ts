@@ -1,26 +1,22 @@
 /**
- * The migration workflow, offline: the real ASL run by aws-local-stepfunctions, every Task bound
- * to the real handler code, and the handlers' SDK clients served by the one model of AWS
- * (sandbox/model: IAM and EKS through sandbox/mock-binding.ts; S3 and the Kubernetes aws-auth
- * ConfigMap through the models added for the migration).
+ * The migration workflow, offline: the real ASL run by the sandbox's Step Functions model
+ * (sandbox/stepfunctions/model.ts, the one offline runner: the sandbox server and the e2e tests
+ * run it too), every Lambda function ARN bound to the real handler factory of
+ * functions/migration/tasks/*.ts with this world's ports, and the handlers' SDK clients served by
+ * the one model of AWS (sandbox/model: IAM and EKS through sandbox/mock-binding.ts; S3 and the
+ * Kubernetes aws-auth ConfigMap through the models added for the migration).
  *
- * The bridges behave like the services Step Functions calls:
- *  - a Lambda Task fails with the thrown error's `name` as Error and Lambda's JSON
- *    (`{"errorType","errorMessage","trace"}`) as Cause;
- *  - an `aws-sdk:eks:*` Task takes and returns PascalCase fields and fails with
- *    `Eks.<ExceptionName>` (Step Functions developer guide, "AWS SDK service integrations");
- *  - `lambda:invoke.waitForTaskToken` runs the request handler, then waits for the test's answer
- *    (SendTaskSuccess output, SendTaskFailure, or nothing: the Task's timeout fires).
+ * What Step Functions does around the tasks is the model's: Lambda's error shape, the
+ * `aws-sdk:eks:*` parameter and error conversion (sandbox/stepfunctions/sdk.ts), task tokens,
+ * timeouts and the execution history. The world adds what a test needs on top:
+ *  - a failure injected before or after one state's task, by wrapping the handler or the SDK
+ *    integration that state calls;
+ *  - the approver: after "Wait for approval" delivered its request, the world answers with
+ *    SendTaskSuccess or SendTaskFailure on the request's token, or never (the Task's timeout fires);
+ *  - the outcome read back through the API: DescribeExecution, and the path from the
+ *    `…StateEntered` events of GetExecutionHistory.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import {
-  DescribeUpdateCommand,
-  EKSClient,
-  UpdateClusterConfigCommand,
-  type DescribeUpdateCommandInput,
-  type UpdateClusterConfigCommandInput,
-} from '@aws-sdk/client-eks';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   GetObjectCommand,
@@ -31,14 +27,18 @@ import {
   type HeadObjectCommandInput,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
+import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { awsAuthStore } from '#migration/adapters/aws-auth-store';
 import { bindModelToSdkMocks, type ModelMocks } from '#sandbox/mock-binding';
 import { AwsModel, type AwsModelOptions } from '#sandbox/model/index';
 import { KubernetesModel } from '#sandbox/model/kubernetes';
 import { S3Model } from '#sandbox/model/s3';
+import { migrationAslText, migrationDefinition, migrationSubstitutions } from '#sandbox/stepfunctions/migration';
+import { PreparedStateMachine, StepFunctionsModel, type LambdaHandler, type SdkIntegration } from '#sandbox/stepfunctions/model';
+import { eksIntegration, sdkIntegrationError } from '#sandbox/stepfunctions/sdk';
 import { makeBackup } from '#migration/tasks/backup';
 import { makeCreateEntries } from '#migration/tasks/create-entries';
 import { makeDescribeCluster } from '#migration/tasks/describe-cluster';
@@ -51,13 +51,16 @@ import { makeRequestApproval } from '#migration/tasks/request-approval';
 import { makeRollback } from '#migration/tasks/rollback';
 import { validateInput, type ValidateInputEvent } from '#migration/tasks/validate-input';
 import { makeVerify } from '#migration/tasks/verify';
-import { MIGRATION_ASL_PATH, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
+import type { MigrationPlaceholder } from '#workflows/manifest';
+
+export type { PreparedStateMachine };
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
 export const CLUSTER = 'prod';
 export const BUCKET = 'eks-access-pilot-migration-test';
-export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:eks-access-pilot-migration`;
+const STATE_MACHINE_NAME = 'eks-access-pilot-migration';
+export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
 /** The workflow's Lambda role; it signs the EKS token, so the Kubernetes API sees this session. */
 export const MIGRATION_ROLE = 'eks-access-pilot-MigrationRole';
 export const CALLER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/${MIGRATION_ROLE}/eks-access-pilot-backup`;
@@ -146,45 +149,21 @@ export const SETTINGS = { ApprovalTimeoutSeconds: '1', UpdatePollSeconds: '0', M
 
 /** A value for every placeholder, as CDK's definitionSubstitutions would give. */
 export function substitutions(): Record<MigrationPlaceholder, string> {
-  const out = {} as Record<MigrationPlaceholder, string>;
-  for (const [name, sub] of Object.entries(MIGRATION_SUBSTITUTIONS) as Array<[MigrationPlaceholder, (typeof MIGRATION_SUBSTITUTIONS)[MigrationPlaceholder]]>) {
-    if (sub.kind === 'function') out[name] = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:eks-access-pilot-${name.replace(/FunctionArn$/, '')}`;
-    else if (sub.kind === 'bucket') out[name] = BUCKET;
-    else out[name] = SETTINGS[name as keyof typeof SETTINGS];
-  }
-  return out;
+  return migrationSubstitutions({ region: REGION, accountId: ACCOUNT, bucket: BUCKET, settings: SETTINGS });
 }
 
 export function aslText(): string {
-  return readFileSync(fileURLToPath(new URL(`../../../${MIGRATION_ASL_PATH}`, import.meta.url)), 'utf8');
+  return migrationAslText();
 }
 
 /** The ASL with `${…}` replaced the way CloudFormation's DefinitionSubstitutions does. */
 export function substitutedDefinition(values: Record<string, string> = substitutions()): StateMachineDefinition {
-  const text = aslText().replace(/\$\{([A-Za-z0-9]+)\}/g, (m, name: string) => {
-    if (!(name in values)) throw new Error(`no substitution for ${m}`);
-    return values[name]!;
-  });
-  return JSON.parse(text) as StateMachineDefinition;
+  return migrationDefinition(values);
 }
 
-/**
- * aws-local-stepfunctions 3.0.0 resolves a Task's TimeoutSecondsPath against the input after
- * Parameters (the lambda:invoke request), where Step Functions resolves it against the state
- * input. The only adaptation of the ASL for the runner: point it at the same value inside the
- * Payload (`timeoutSeconds` is `$.run.approvalTimeoutSeconds`).
- */
-export function forLocalRunner(definition: StateMachineDefinition): StateMachineDefinition {
-  const wait = definition.States['Wait for approval'] as { TimeoutSecondsPath?: string; Parameters?: { Payload?: Record<string, string> } };
-  if (wait.TimeoutSecondsPath !== '$.run.approvalTimeoutSeconds' || wait.Parameters?.Payload?.['timeoutSeconds.$'] !== '$.run.approvalTimeoutSeconds') {
-    throw new Error('forLocalRunner: "Wait for approval" changed; revisit this adaptation');
-  }
-  wait.TimeoutSecondsPath = '$.Payload.timeoutSeconds';
-  return definition;
-}
-
-export function buildMachine(): StateMachine {
-  return new StateMachine(forLocalRunner(substitutedDefinition()), { validationOptions: { checkPaths: true, checkArn: true } });
+/** The migration state machine, validated once (~200 ms): build it once per test file and pass it to every run. */
+export function buildMachine(): PreparedStateMachine {
+  return new PreparedStateMachine(substitutedDefinition());
 }
 
 // ----- the world -----
@@ -202,13 +181,13 @@ export interface Injection {
 }
 
 export interface RunOutcome {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: ExecutionStatus;
   output?: unknown;
   error?: string;
   cause?: string;
   /** States entered, in order. */
   path: string[];
-  /** How many StateEntered events (state transitions) the run had. */
+  /** How many `…StateEntered` events (state transitions) the run had. */
   transitions: number;
   /** The state data when each state was entered, by name (last time). */
   inputs: Map<string, unknown>;
@@ -227,32 +206,12 @@ export function namedError(name: string, message: string): Error {
   return e;
 }
 
-function lambdaFailure(e: unknown): Error {
-  const err = e instanceof Error ? e : new Error(String(e));
-  return namedError(err.name, JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] }));
-}
-
-function json<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-function pascal(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(pascal);
-  if (v instanceof Date) return v.toISOString();
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v)
-        .filter(([k]) => k !== '$metadata')
-        .map(([k, x]) => [k[0]!.toUpperCase() + k.slice(1), pascal(x)]),
-    );
-  }
-  return v;
-}
-
-function camel(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camel);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0]!.toLowerCase() + k.slice(1), camel(x)]));
-  return v;
+/** The Lambda function each Task state invokes: its Resource, or `FunctionName` for `lambda:invoke`. */
+function functionOf(state: { Type: string; Resource?: string; Parameters?: { FunctionName?: string } }): string | undefined {
+  if (state.Type !== 'Task' || !state.Resource) return undefined;
+  if (state.Resource.startsWith('arn:aws:lambda:')) return state.Resource;
+  if (/^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/.test(state.Resource)) return state.Parameters?.FunctionName;
+  return undefined;
 }
 
 // One stub per process: aws-sdk-client-mock stubs the S3Client class, shared by every world.
@@ -273,6 +232,11 @@ export class MigrationWorld {
   approvalRequests: unknown[] = [];
   /** Simulates a Kubernetes API outage for the aws-auth store. */
   kubernetesDown = false;
+  /** This world's Step Functions: its executions, histories and task tokens. */
+  readonly stepFunctions = new StepFunctionsModel({ accountId: ACCOUNT, region: REGION, waitMs: 0, retryIntervalMs: 0 });
+  private registered: { machine: PreparedStateMachine; arn: string } | undefined;
+  /** A SendTask* call of the approver that the model refused; run() reports it. */
+  private approverError: unknown;
   private readonly eksClients = new Map<string, EKSClient>();
 
   constructor(readonly options: WorldOptions = {}, execution = 'migration-test-1') {
@@ -351,44 +315,48 @@ export class MigrationWorld {
     return this.k8s.configMap('kube-system', 'aws-auth')?.data;
   }
 
-  /** Runs one execution of the machine with every Task bound to the real code. */
-  async run(machine: StateMachine, input: unknown): Promise<RunOutcome> {
-    const execution = machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: this.handlers(),
-        waitTimeOverrides: { 'Wait for API_AND_CONFIG_MAP': 0, 'Wait for API': 0 },
-        retryIntervalOverrides: Object.fromEntries(
-          Object.keys(substitutedDefinition().States).map((s) => [s, 0]),
-        ),
-      },
-      context: {
-        Execution: { Id: `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${this.execution}`, Name: this.execution },
-        StateMachine: { Id: STATE_MACHINE_ARN, Name: 'eks-access-pilot-migration' },
-        Task: { Token: 'AQCEAAAAKgAAAAMAAAAAAAAAAQ-task-token' },
-      },
-    });
+  /**
+   * Runs one execution (named `execution`) of the machine with every Task bound to the real code
+   * and this world's ports, and reads the outcome back through the Step Functions API. The
+   * machine is registered in this world's model on the first run.
+   * @throws Error when the approver's answer was refused (the token no longer waiting).
+   */
+  async run(machine: PreparedStateMachine, input: unknown): Promise<RunOutcome> {
+    const sfn = this.stepFunctions;
+    if (this.registered && this.registered.machine !== machine) throw new Error('a world runs one state machine');
+    this.registered ??= {
+      machine,
+      arn: sfn.createStateMachine({ name: STATE_MACHINE_NAME, definition: machine, lambdas: this.lambdas(machine.definition), sdk: this.sdkIntegration() }),
+    };
+    const { executionArn } = sfn.startExecution({ stateMachineArn: this.registered.arn, name: this.execution, input: JSON.stringify(input) });
+    await sfn.settled(executionArn);
+    if (this.approverError) throw this.approverError;
+
+    const done = sfn.describeExecution({ executionArn });
     const path: string[] = [];
     const inputs = new Map<string, unknown>();
-    let failed: { Error: string; Cause: unknown } | undefined;
-    const consume = (async () => {
-      for await (const ev of execution.eventLogs) {
-        if (ev.type === 'StateEntered') {
-          path.push(ev.state.name);
-          inputs.set(ev.state.name, ev.state.input);
-        }
-        if (ev.type === 'ExecutionFailed') failed = { Error: ev.Error, Cause: ev.Cause };
-      }
-    })();
-    let output: unknown;
-    try {
-      output = await execution.result;
-    } catch {
-      // the failure is read from the event log
+    for (const ev of this.history(executionArn)) {
+      // Every `<Type>StateEntered` event carries the state's name and input (API reference, StateEnteredEventDetails).
+      const entered = ev.stateEnteredEventDetails;
+      if (!entered) continue;
+      path.push(entered.name!);
+      inputs.set(entered.name!, JSON.parse(entered.input ?? 'null'));
     }
-    await consume;
-    const base = { path, transitions: path.length, inputs };
-    if (failed) return { ...base, status: 'FAILED', error: failed.Error, cause: String(failed.Cause) };
-    return { ...base, status: 'SUCCEEDED', output };
+    const base = { status: done.status!, path, transitions: path.length, inputs };
+    if (done.status === 'SUCCEEDED') return { ...base, output: JSON.parse(done.output ?? 'null') };
+    return { ...base, ...(done.error !== undefined ? { error: done.error } : {}), ...(done.cause !== undefined ? { cause: done.cause } : {}) };
+  }
+
+  /** The whole history, page by page (GetExecutionHistory returns at most 1000 events a call). */
+  private history(executionArn: string): HistoryEvent[] {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = this.stepFunctions.getExecutionHistory({ executionArn, maxResults: 1000, nextToken });
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
   }
 
   private bindS3(): void {
@@ -410,68 +378,90 @@ export class MigrationWorld {
     if (i.error) throw i.error;
   }
 
-  private lambda(state: string, fn: (event: never) => Promise<unknown>) {
-    return async (input: unknown) => {
-      try {
-        this.inject(state, 'before');
-        const out = await fn(json(input) as never);
-        this.inject(state, 'after');
-        return json(out) as never;
-      } catch (e) {
-        throw lambdaFailure(e);
-      }
+  /** One state's handler as its Lambda function: the model adds Lambda's JSON and error shape around it. */
+  private lambda(state: string, fn: (event: never) => Promise<unknown>): LambdaHandler {
+    return async (event) => {
+      this.inject(state, 'before');
+      const out = await fn(event);
+      this.inject(state, 'after');
+      return out;
     };
   }
 
-  private sdk(state: string, call: (input: unknown) => Promise<unknown>) {
-    return async (input: unknown) => {
+  /** The `aws-sdk:eks:*` tasks through the sandbox's integration, on this world's EKS client; an injected error is named as EKS's would be. */
+  private sdkIntegration(): SdkIntegration {
+    const eks = eksIntegration((region) => this.ports.eks(region));
+    const inject = (service: string, state: string, when: 'before' | 'after') => {
       try {
-        this.inject(state, 'before');
-        const out = pascal(await call(camel(json(input))));
-        this.inject(state, 'after');
-        return out as never;
+        this.inject(state, when);
       } catch (e) {
-        const err = e as Error;
-        if (err.name.startsWith('Eks.')) throw err;
-        throw namedError(`Eks.${err.name}`, `${err.message} (Service: Eks, Status Code: 400, Request ID: 00000000-0000-0000-0000-000000000000)`);
+        throw sdkIntegrationError(service, e);
       }
+    };
+    return async (service, action, parameters, region, task) => {
+      inject(service, task.state, 'before');
+      const out = await eks(service, action, parameters, region, task);
+      inject(service, task.state, 'after');
+      return out;
     };
   }
 
-  private handlers() {
+  /**
+   * The approver. It answers once the request was delivered (the function returned and the task
+   * is waiting: developer guide, "Wait for a Callback with Task Token"), so after this turn of
+   * the event loop; 'never' leaves the Task to its timeout (States.Timeout).
+   */
+  private answer(taskToken: string): void {
+    const answer = this.approval;
+    if (answer === 'never') return;
+    setImmediate(() => {
+      try {
+        if ('reject' in answer) this.stepFunctions.sendTaskFailure({ taskToken, error: answer.reject.error, cause: answer.reject.cause });
+        else this.stepFunctions.sendTaskSuccess({ taskToken, output: JSON.stringify(answer.approve) });
+      } catch (e) {
+        this.approverError = e;
+      }
+    });
+  }
+
+  /** Each Lambda function ARN of the definition bound to the handler of the state that invokes it. */
+  private lambdas(definition: StateMachineDefinition): Record<string, LambdaHandler> {
+    const handlers = this.handlers();
+    const out: Record<string, LambdaHandler> = {};
+    for (const [state, raw] of Object.entries(definition.States)) {
+      const fn = functionOf(raw as Parameters<typeof functionOf>[0]);
+      if (!fn) continue;
+      const handler = handlers[state];
+      if (!handler) throw new Error(`the world has no handler for state "${state}"`);
+      if (out[fn]) throw new Error(`${fn} is invoked by two states; the world binds one handler per state`);
+      out[fn] = this.lambda(state, handler);
+    }
+    return out;
+  }
+
+  /** The real handler of each Task state that invokes a Lambda function, on this world's ports. */
+  private handlers(): Record<string, (event: never) => Promise<unknown>> {
     const p = this.ports;
-    const eks = p.eks(REGION);
-    const update = (input: unknown) => eks.send(new UpdateClusterConfigCommand(input as UpdateClusterConfigCommandInput));
-    const describe = (input: unknown) => eks.send(new DescribeUpdateCommand(input as DescribeUpdateCommandInput));
     const requestApproval = makeRequestApproval(p);
     return {
-      'Validate input': this.lambda('Validate input', (e: ValidateInputEvent) => validateInput(e)),
-      'Describe cluster': this.lambda('Describe cluster', makeDescribeCluster(p)),
-      'Back up aws-auth and access entries': this.lambda('Back up aws-auth and access entries', makeBackup(p)),
-      'Plan conversion': this.lambda('Plan conversion', makePlan(p)),
-      'Switch to API_AND_CONFIG_MAP': this.sdk('Switch to API_AND_CONFIG_MAP', update),
-      'Check API_AND_CONFIG_MAP update': this.sdk('Check API_AND_CONFIG_MAP update', describe),
-      'Re-list access entries': this.lambda('Re-list access entries', makeRelist(p)),
-      'Create access entries': this.lambda('Create access entries', makeCreateEntries(p)),
-      'Verify access entries': this.lambda('Verify access entries', makeVerify(p)),
-      'Wait for approval': async (input: unknown) => {
-        // lambda:invoke.waitForTaskToken: the Payload goes to the function; the state's result
-        // is what SendTaskSuccess sends, not the function's return value.
-        const payload = (input as { Payload: unknown }).Payload;
-        // An injection here stands for what happens in the world while the approver thinks.
-        this.inject('Wait for approval', 'before');
-        await requestApproval(json(payload));
-        this.approvalRequests.push(payload);
-        const answer = this.approval;
-        if (answer === 'never') return new Promise<never>(() => undefined);
-        if ('reject' in answer) throw namedError(answer.reject.error, answer.reject.cause);
-        return json(answer.approve) as never;
+      'Validate input': (e: ValidateInputEvent) => validateInput(e),
+      'Describe cluster': makeDescribeCluster(p),
+      'Back up aws-auth and access entries': makeBackup(p),
+      'Plan conversion': makePlan(p),
+      'Re-list access entries': makeRelist(p),
+      'Create access entries': makeCreateEntries(p),
+      'Verify access entries': makeVerify(p),
+      // lambda:invoke.waitForTaskToken: the function records the request; the state's result is
+      // what the approver sends with the request's token, not the function's return value.
+      'Wait for approval': async (request: { taskToken: string }) => {
+        const out = await requestApproval(request);
+        this.approvalRequests.push(request);
+        this.answer(request.taskToken);
+        return out;
       },
-      'Re-check before API': this.lambda('Re-check before API', makeRecheck(p)),
-      'Switch to API': this.sdk('Switch to API', update),
-      'Check API update': this.sdk('Check API update', describe),
-      Report: this.lambda('Report', makeReport(p)),
-      'Roll back': this.lambda('Roll back', makeRollback(p)),
+      'Re-check before API': makeRecheck(p),
+      Report: makeReport(p),
+      'Roll back': makeRollback(p),
     };
   }
 }
