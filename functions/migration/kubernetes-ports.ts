@@ -3,9 +3,8 @@
  * the cluster's API with an EKS token, and the caller's identity from STS. Only the tasks that
  * talk to a cluster import this module, so only their bundles carry @kubernetes/client-node.
  */
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stsClient } from '#platform/clients';
 import { awsAuthStore, coreApi } from '#migration/adapters/aws-auth-store';
+import { callerArn } from '#migration/adapters/caller-identity';
 import type { AwsPorts, MigrationPorts } from './ports.ts';
 
 /** `ports` plus the production Kubernetes ports. */
@@ -15,10 +14,6 @@ export function withKubernetes(ports: AwsPorts): MigrationPorts {
     async awsAuth(target) {
       return awsAuthStore(await coreApi(target));
     },
-    async callerArn() {
-      const { Arn } = await stsClient().send(new GetCallerIdentityCommand({}));
-      if (!Arn) throw new Error('STS GetCallerIdentity returned no ARN');
-      return Arn;
-    },
+    callerArn: () => callerArn(),
   };
 }
