@@ -2,8 +2,10 @@
  * Migration cost: state transitions of a full CONFIG_MAP → API run (approval skipped with
  * `approveCutover`, one status check per mode switch so no poll-loop iterations are
  * counted) for an aws-auth of 10, 50 and 200 rows, and the local wall time with waits
- * skipped. Runs the real ASL under aws-local-stepfunctions with every task bound to the
- * real handler code, on the in-process model (test/workflow/world.ts).
+ * skipped. Runs the real ASL through the workflow tests' world (test/migration/workflow/world.ts):
+ * the sandbox's Step Functions model, the one offline runner, with every task bound to the real
+ * handler code on the in-process model; transitions are the `…StateEntered` events of the
+ * execution's history.
  */
 import '#sandbox/polyfills';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';

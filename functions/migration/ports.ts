@@ -1,6 +1,6 @@
 /**
  * What the migration's task handlers talk to, as ports with production defaults. Tests pass the
- * in-process model of AWS and Kubernetes instead (test/workflow/world.ts).
+ * in-process model of AWS and Kubernetes instead (test/migration/workflow/world.ts).
  *
  * The ports come in two halves so that each task's bundle carries only the clients it calls:
  * every task gets the AWS half (`productionPorts`, here); the four tasks that talk to a

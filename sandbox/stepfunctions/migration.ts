@@ -5,16 +5,19 @@
  * production ports — so the handlers reach EKS, IAM, S3, STS and the Kubernetes API of the
  * sandbox over HTTP, exactly as in AWS — and the `aws-sdk:eks:*` tasks served by the sandbox's
  * EKS over HTTP, as Step Functions would call EKS.
+ *
+ * The definition (ASL text, substitutions) is built here once for every offline run of the
+ * workflow: the workflow tests (test/migration/workflow/world.ts) register the same definition
+ * in their own StepFunctionsModel, bound to in-process ports instead of HTTP.
  */
-import * as eksApi from '@aws-sdk/client-eks';
-import { EKSClient } from '@aws-sdk/client-eks';
-import type { NormalizedSchema } from '@smithy/core/schema';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
 import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import type { Sandbox } from '../server/index.ts';
-import { operationOf, type StaticOperation } from '../server/smithy.ts';
-import type { LambdaHandler, SdkIntegration } from './model.ts';
+import type { LambdaHandler } from './model.ts';
+import { eksIntegration } from './sdk.ts';
+
+export { eksIntegration } from './sdk.ts';
 
 const REPO_ROOT = new URL('../../', import.meta.url);
 
@@ -34,64 +37,44 @@ export interface MigrationMachine {
   functions: Record<string, string>;
 }
 
-const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/**
- * Converts between the PascalCase an `aws-sdk:*` task uses and the SDK's member names, guided
- * by the operation's schema: structure members are renamed, map keys (tags) are left alone.
- */
-function convert(schema: NormalizedSchema, value: unknown, direction: 'toSdk' | 'toStates'): unknown {
-  if (value === null || value === undefined) return value;
-  if (value instanceof Date) return value.toISOString();
-  if (schema.isListSchema() && Array.isArray(value)) return value.map((v) => convert(schema.getValueSchema(), v, direction));
-  if (schema.isMapSchema() && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(schema.getValueSchema(), v, direction)]));
-  }
-  if (schema.isStructSchema() && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    const given = value as Record<string, unknown>;
-    for (const [name, member] of schema.structIterator()) {
-      const from = direction === 'toSdk' ? upper(name) : name;
-      if (from in given) out[direction === 'toSdk' ? name : upper(name)] = convert(member, given[from], direction);
-    }
-    return out;
-  }
-  return value;
+/** The migration ASL as written, `${Placeholder}` tokens in place. */
+export function migrationAslText(): string {
+  return readFileSync(new URL(MIGRATION_ASL_PATH, REPO_ROOT), 'utf8');
 }
 
 /**
- * `aws-sdk:eks:<action>` through the sandbox's EKS endpoint. No SDK retries: Step Functions makes
- * one call per attempt and the ASL's Retry decides. Errors are named `Eks.<Exception>` with a
- * cause in the AWS SDK for Java's wording, as Step Functions reports them.
+ * A value for every placeholder, as the CDK stack's definitionSubstitutions gives them: each
+ * function's ARN (`eks-access-pilot-<Name>` for `<Name>FunctionArn`), the bucket, and the
+ * settings (`settings`, else the CDK defaults).
  */
-export function eksIntegration(sandbox: Sandbox): SdkIntegration {
-  const clients = new Map<string, EKSClient>();
-  const credentials = { accessKeyId: sandbox.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sandbox.env.AWS_SECRET_ACCESS_KEY! };
-  return async (service, action, parameters, region) => {
-    if (service !== 'eks') throw Object.assign(new Error(`the sandbox serves aws-sdk:${service} integrations only for eks`), { name: 'States.Runtime' });
-    const Command = (eksApi as unknown as Record<string, new (input: unknown) => unknown>)[`${upper(action)}Command`];
-    const schema = (eksApi as unknown as Record<string, unknown>)[`${upper(action)}$`] as StaticOperation | undefined;
-    if (!Command || !schema) throw Object.assign(new Error(`Eks has no action ${action}`), { name: 'States.Runtime' });
-    const op = operationOf(schema);
-    let client = clients.get(region);
-    if (!client) clients.set(region, (client = new EKSClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 })));
-    try {
-      const output = await client.send(new Command(convert(op.input, parameters, 'toSdk')) as never);
-      return convert(op.output, output, 'toStates');
-    } catch (e) {
-      const err = e as Error & { $metadata?: { httpStatusCode?: number; requestId?: string } };
-      throw Object.assign(new Error(`${err.message} (Service: Eks, Status Code: ${err.$metadata?.httpStatusCode ?? 0}, Request ID: ${err.$metadata?.requestId ?? ''})`), {
-        name: `Eks.${err.name}`,
-      });
-    }
-  };
+export function migrationSubstitutions(o: { region: string; accountId: string; bucket: string; settings?: Partial<Record<MigrationPlaceholder, string>> }): Record<MigrationPlaceholder, string> {
+  const values = {} as Record<MigrationPlaceholder, string>;
+  for (const [placeholder, sub] of Object.entries(MIGRATION_SUBSTITUTIONS) as Array<[MigrationPlaceholder, (typeof MIGRATION_SUBSTITUTIONS)[MigrationPlaceholder]]>) {
+    if (sub.kind === 'function') values[placeholder] = `arn:aws:lambda:${o.region}:${o.accountId}:function:eks-access-pilot-${placeholder.replace(/FunctionArn$/, '')}`;
+    else if (sub.kind === 'bucket') values[placeholder] = o.bucket;
+    else values[placeholder] = o.settings?.[placeholder] ?? sub.default;
+  }
+  return values;
+}
+
+/**
+ * The migration ASL with every `${Name}` replaced by its value, as CloudFormation's
+ * DefinitionSubstitutions does (AWS::StepFunctions::StateMachine, DefinitionSubstitutions).
+ * @throws Error naming a placeholder that has no value.
+ */
+export function migrationDefinition(values: Record<string, string>): StateMachineDefinition {
+  const text = migrationAslText().replace(/\$\{([A-Za-z0-9]+)\}/g, (m, key: string) => {
+    if (!(key in values)) throw new Error(`no substitution for ${m}`);
+    return values[key]!;
+  });
+  return JSON.parse(text) as StateMachineDefinition;
 }
 
 /**
  * Creates the migration state machine in the sandbox and returns its ARN.
  *
  * The handlers' SDK clients are created once per process and read `AWS_ENDPOINT_URL_*` and the
- * credentials from the environment when first used (style.md 3), so `process.env` must point at
+ * credentials from the environment when first used (docs/architecture.md, "Conventions"), so `process.env` must point at
  * this sandbox (`sandbox.env`) first.
  * @throws Error when it does not, or when the ASL has a placeholder this binding does not know.
  */
@@ -111,29 +94,18 @@ export async function createMigrationStateMachine(sandbox: Sandbox, options: Mig
     sandbox.model.s3.createBucket(bucket, { versioned: true });
   }
 
-  const values: Record<string, string> = {};
+  const values = migrationSubstitutions({ region, accountId, bucket, settings: options.settings });
   const functions: Record<string, string> = {};
   const lambdas: Record<string, LambdaHandler> = {};
   for (const [placeholder, sub] of Object.entries(MIGRATION_SUBSTITUTIONS) as Array<[MigrationPlaceholder, (typeof MIGRATION_SUBSTITUTIONS)[MigrationPlaceholder]]>) {
-    if (sub.kind === 'function') {
-      const arn = `arn:aws:lambda:${region}:${accountId}:function:eks-access-pilot-${placeholder.replace(/FunctionArn$/, '')}`;
-      const mod = (await import(new URL(sub.entry, REPO_ROOT).href)) as { handler: LambdaHandler };
-      values[placeholder] = functions[placeholder] = arn;
-      lambdas[arn] = mod.handler;
-    } else if (sub.kind === 'bucket') {
-      values[placeholder] = bucket;
-    } else {
-      values[placeholder] = options.settings?.[placeholder] ?? sub.default;
-    }
+    if (sub.kind !== 'function') continue;
+    const mod = (await import(new URL(sub.entry, REPO_ROOT).href)) as { handler: LambdaHandler };
+    functions[placeholder] = values[placeholder];
+    lambdas[values[placeholder]] = mod.handler;
   }
-  // CloudFormation's DefinitionSubstitutions: every ${Name} replaced by its value.
-  const text = readFileSync(new URL(MIGRATION_ASL_PATH, REPO_ROOT), 'utf8').replace(/\$\{([A-Za-z0-9]+)\}/g, (m, key: string) => {
-    if (!(key in values)) throw new Error(`createMigrationStateMachine: no substitution for ${m}`);
-    return values[key]!;
-  });
   const stateMachineArn = sandbox.stepFunctions.createStateMachine({
     name,
-    definition: JSON.parse(text) as StateMachineDefinition,
+    definition: migrationDefinition(values),
     roleArn: `arn:aws:iam::${accountId}:role/eks-access-pilot/eks-access-pilot-MigrationStateMachineRole`,
     lambdas,
     sdk: eksIntegration(sandbox),

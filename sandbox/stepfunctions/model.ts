@@ -51,16 +51,30 @@ import { decodeToken, encodeToken } from '#sandbox/model/errors';
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
 /**
+ * Which Task state of which execution makes an integration call. Step Functions sends the
+ * service nothing of the kind; it is here for harnesses that act per state (a test that fails
+ * one state's call).
+ */
+export interface TaskRef {
+  state: string;
+  executionArn: string;
+}
+
+/**
  * An `aws-sdk:<service>:<action>` task: PascalCase parameters in, PascalCase output back; a
  * failure throws an error named `<Service>.<Exception>` (developer guide, "AWS SDK service
  * integrations": e.g. `Eks.ResourceInUseException`).
  */
-export type SdkIntegration = (service: string, action: string, parameters: Record<string, unknown>, region: string) => Promise<unknown>;
+export type SdkIntegration = (service: string, action: string, parameters: Record<string, unknown>, region: string, task: TaskRef) => Promise<unknown>;
 
 export interface StateMachineSpec {
   name: string;
-  /** The ASL, with CloudFormation's definitionSubstitutions already applied. */
-  definition: StateMachineDefinition | string;
+  /**
+   * The ASL, with CloudFormation's definitionSubstitutions already applied; or a
+   * PreparedStateMachine, to register an already validated definition again without paying
+   * for the validation.
+   */
+  definition: StateMachineDefinition | string | PreparedStateMachine;
   roleArn?: string;
   /** Handlers by Lambda function ARN. */
   lambdas: Record<string, LambdaHandler>;
@@ -196,6 +210,23 @@ function adaptForRunner(definition: StateMachineDefinition): StateMachineDefinit
   return definition;
 }
 
+/**
+ * A definition adapted for the local runner and validated once (asl-validator with path and ARN
+ * checks, ~200 ms for the migration ASL). The runner keeps no state between runs, so one
+ * prepared machine can be registered in many models: a test file prepares it once and gives
+ * each test its own model.
+ * @throws Error with the validator's messages when the ASL is invalid, or from adaptForRunner.
+ */
+export class PreparedStateMachine {
+  readonly definition: StateMachineDefinition;
+  readonly runner: StateMachine;
+
+  constructor(definition: StateMachineDefinition | string) {
+    this.definition = adaptForRunner(json(typeof definition === 'string' ? (JSON.parse(definition) as StateMachineDefinition) : definition));
+    this.runner = new StateMachine(this.definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  }
+}
+
 export class StepFunctionsModel {
   readonly calls = new Map<string, number>();
   private readonly machines = new Map<string, Machine>();
@@ -216,7 +247,8 @@ export class StepFunctionsModel {
   createStateMachine(spec: StateMachineSpec): string {
     const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:stateMachine:${spec.name}`;
     if (this.machines.has(arn)) throw new StateMachineAlreadyExists({ message: `State Machine Already Exists: '${arn}'`, $metadata: {} });
-    const definition = adaptForRunner(json(typeof spec.definition === 'string' ? (JSON.parse(spec.definition) as StateMachineDefinition) : spec.definition));
+    const prepared = spec.definition instanceof PreparedStateMachine ? spec.definition : new PreparedStateMachine(spec.definition);
+    const { definition, runner } = prepared;
     for (const [name, s] of taskStates(definition.States)) {
       const resource = String(s.Resource);
       const integration = INTEGRATION.exec(resource);
@@ -225,7 +257,6 @@ export class StepFunctionsModel {
         throw new Error(`state "${name}": the sandbox has nothing bound to ${integration?.[2] ? resource : fn || resource}`);
       }
     }
-    const runner = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
     this.machines.set(arn, {
       arn,
       name: spec.name,
@@ -527,7 +558,7 @@ export class StepFunctionsModel {
           const payload = await this.invoke(String(parameters.FunctionName), parameters.Payload);
           output = { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
         } else {
-          output = json(await this.machineOf(e).spec.sdk!(sdkService!, sdkAction!, parameters, region));
+          output = json(await this.machineOf(e).spec.sdk!(sdkService!, sdkAction!, parameters, region, { state, executionArn: e.arn }));
         }
         if (answer) {
           this.taskEvent(e, state, { type: 'TaskSubmitted', timestamp: now(), taskSubmittedEventDetails: { ...id, output: JSON.stringify(output), outputDetails: { truncated: false } } });
