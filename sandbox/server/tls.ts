@@ -5,109 +5,102 @@
  * TLS verification is skipped, and the migration's client never skips it. DescribeCluster returns
  * this CA as `certificateAuthority.data`, exactly as EKS returns its cluster CA.
  *
- * Node can make keys and signatures but not certificates, so this writes the X.509 DER itself
- * (RFC 5280 §4.1): EC P-256 keys, ECDSA with SHA-256, a CA with basicConstraints cA and
- * keyCertSign, a leaf with subjectAltName IP 127.0.0.1 and DNS localhost (Node checks the IP SAN
- * for an IP host, RFC 6125 / tls.checkServerIdentity).
+ * Node makes the keys (EC P-256) and the ECDSA-with-SHA-256 signatures; @peculiar/asn1-x509 (the
+ * RFC 5280 schema under @peculiar/x509) lays out and DER-encodes the certificates. @peculiar/x509's
+ * own generator is not used: it is asynchronous and needs a global Reflect polyfill, and
+ * `makeServerTls` is called synchronously.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  Extension,
+  Extensions,
+  GeneralName,
+  KeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  Name,
+  RelativeDistinguishedName,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+  id_kp_serverAuth,
+} from '@peculiar/asn1-x509';
 
-// ----- DER (X.690) -----
+/** ecdsa-with-SHA256, whose parameters MUST be absent (RFC 5758 §3.2). */
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+/** id-at-commonName (RFC 5280 Appendix A.1). */
+const COMMON_NAME = '2.5.4.3';
 
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-const tlv = (tag: number, ...content: Buffer[]) => {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
-};
-const seq = (...c: Buffer[]) => tlv(0x30, ...c);
-const set = (...c: Buffer[]) => tlv(0x31, ...c);
-const explicit = (n: number, ...c: Buffer[]) => tlv(0xa0 + n, ...c);
-const octets = (b: Buffer) => tlv(0x04, b);
-const bits = (b: Buffer, unused = 0) => tlv(0x03, Buffer.from([unused]), b);
-const bool = (v: boolean) => tlv(0x01, Buffer.from([v ? 0xff : 0x00]));
-const utf8 = (s: string) => tlv(0x0c, Buffer.from(s, 'utf8'));
+const name = (cn: string) =>
+  new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: cn }) })])]);
 
-/** A non-negative INTEGER from big-endian bytes, in DER's minimal form (X.690 §8.3.2). */
-export function integer(b: Buffer): Buffer {
-  // Leading zero bytes are not minimal (a random serial starting with 0x00 made OpenSSL reject
-  // the certificate with "illegal padding" now and then); keep one byte at least.
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const v = b.subarray(i);
-  // INTEGER is two's complement: a leading 1 bit would make it negative.
-  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
-}
+/** An extension's extnValue is the DER of its value, wrapped in an OCTET STRING (RFC 5280 §4.1). */
+const extension = (extnID: string, critical: boolean, value: object) =>
+  new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 
-function oid(dotted: string): Buffer {
-  const [a, b, ...rest] = dotted.split('.').map(Number) as [number, number, ...number[]];
-  const out = [40 * a + b];
-  for (const n of rest) {
-    const chunk: number[] = [];
-    for (let v = n; ; v = Math.floor(v / 128)) {
-      chunk.unshift((v % 128) | (chunk.length ? 0x80 : 0));
-      if (v < 128) break;
-    }
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-/** UTCTime (years 1950–2049), RFC 5280 §4.1.2.5.1: YYMMDDHHMMSSZ. */
-function utcTime(d: Date): Buffer {
-  const iso = d.toISOString();
-  return tlv(0x17, Buffer.from(`${iso.slice(2, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`));
-}
-
-const name = (cn: string) => seq(set(seq(oid('2.5.4.3'), utf8(cn))));
-const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
-const extension = (id: string, critical: boolean, value: Buffer) => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
-
-function keyId(key: KeyObject): Buffer {
-  return createHash('sha1').update(key.export({ type: 'spki', format: 'der' })).digest();
+interface Party {
+  cn: string;
+  spki: SubjectPublicKeyInfo;
+  /** SHA-1 of the subjectPublicKey BIT STRING: method (1) of RFC 5280 §4.2.1.2. */
+  keyId: ArrayBuffer;
 }
 
-function certificate(o: {
-  subject: string;
-  issuer: string;
-  publicKey: KeyObject;
-  issuerPublicKey: KeyObject;
-  signingKey: KeyObject;
-  ca: boolean;
-  notBefore: Date;
-  notAfter: Date;
-}): string {
-  const extensions = [
-    extension('2.5.29.19', true, seq(...(o.ca ? [bool(true)] : []))),
-    // keyCertSign|cRLSign for the CA (bits 5, 6); digitalSignature for the server (bit 0).
-    extension('2.5.29.15', true, o.ca ? bits(Buffer.from([0x06]), 1) : bits(Buffer.from([0x80]), 7)),
-    extension('2.5.29.14', false, octets(keyId(o.publicKey))),
-    extension('2.5.29.35', false, seq(tlv(0x80, keyId(o.issuerPublicKey)))),
-  ];
-  if (!o.ca) {
-    // GeneralName iPAddress [7] and dNSName [2], implicitly tagged.
-    extensions.push(extension('2.5.29.17', false, seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost')))));
-    // extKeyUsage serverAuth.
-    extensions.push(extension('2.5.29.37', false, seq(oid('1.3.6.1.5.5.7.3.1'))));
-  }
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(randomBytes(16)),
-    ECDSA_SHA256,
-    name(o.issuer),
-    seq(utcTime(o.notBefore), utcTime(o.notAfter)),
-    name(o.subject),
-    o.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, seq(...extensions)),
-  );
-  const signature = sign('sha256', tbs, o.signingKey);
-  const der = seq(tbs, ECDSA_SHA256, bits(signature));
-  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+function party(cn: string, publicKey: KeyObject): Party {
+  const spki = AsnConvert.parse(publicKey.export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
+  const digest = createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest();
+  return { cn, spki, keyId: new Uint8Array(digest).buffer };
+}
+
+/**
+ * A random serial. RFC 5280 §4.1.2.2 wants a positive INTEGER of at most 20 octets, and
+ * asn1-x509 writes these octets as the INTEGER's content as they are: a first octet of 0x00 would
+ * not be minimal DER (X.690 §8.3.2, which OpenSSL rejects as "illegal padding") and one of 0x80 or
+ * more would be negative (which Go rejects), so the first octet is kept within 0x01–0x7f.
+ */
+function serialNumber(): ArrayBuffer {
+  const serial = new Uint8Array(randomBytes(16));
+  serial[0] = 0x01 + (serial[0]! % 0x7f);
+  return serial.buffer;
+}
+
+function certificate(subject: Party, issuer: Party, signingKey: KeyObject, validity: Validity, extensions: Extension[]): string {
+  const signature = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: serialNumber(),
+    signature,
+    issuer: name(issuer.cn),
+    validity,
+    subject: name(subject.cn),
+    subjectPublicKeyInfo: subject.spki,
+    extensions: new Extensions([
+      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(subject.keyId)),
+      extension(id_ce_authorityKeyIdentifier, false, new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(issuer.keyId) })),
+      ...extensions,
+    ]),
+  });
+  // Node's ECDSA signature is the DER Ecdsa-Sig-Value that signatureValue carries (RFC 5758 §3.2).
+  const signatureValue = sign('sha256', new Uint8Array(AsnConvert.serialize(tbsCertificate)), signingKey);
+  const der = AsnConvert.serialize(new Certificate({ tbsCertificate, signatureAlgorithm: signature, signatureValue: new Uint8Array(signatureValue).buffer }));
+  // Parsing it back with OpenSSL both checks the DER and gives the PEM.
+  return new X509Certificate(new Uint8Array(der)).toString();
 }
 
 export interface ServerTls {
@@ -120,11 +113,27 @@ export interface ServerTls {
 
 /** A new CA and a server certificate for 127.0.0.1 signed by it, valid from an hour ago for a year. */
 export function makeServerTls(now = new Date()): ServerTls {
-  const ca = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const server = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const notBefore = new Date(now.getTime() - 3600_000);
-  const notAfter = new Date(now.getTime() + 365 * 86400_000);
-  const caPem = certificate({ subject: 'sandbox-kubernetes-ca', issuer: 'sandbox-kubernetes-ca', publicKey: ca.publicKey, issuerPublicKey: ca.publicKey, signingKey: ca.privateKey, ca: true, notBefore, notAfter });
-  const leafPem = certificate({ subject: 'kube-apiserver', issuer: 'sandbox-kubernetes-ca', publicKey: server.publicKey, issuerPublicKey: ca.publicKey, signingKey: ca.privateKey, ca: false, notBefore, notAfter });
-  return { caPem, certPem: leafPem + caPem, keyPem: server.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+  const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const serverKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ca = party('sandbox-kubernetes-ca', caKeys.publicKey);
+  const server = party('kube-apiserver', serverKeys.publicKey);
+  // Validity picks UTCTime before 2050 and GeneralizedTime from then on (RFC 5280 §4.1.2.5).
+  const validity = new Validity({ notBefore: new Date(now.getTime() - 3600_000), notAfter: new Date(now.getTime() + 365 * 86400_000) });
+
+  const caPem = certificate(ca, ca, caKeys.privateKey, validity, [
+    // A CA: basicConstraints cA, critical, and keyCertSign (RFC 5280 §4.2.1.9, §4.2.1.3).
+    extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: true })),
+    extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
+  ]);
+  const leafPem = certificate(server, ca, caKeys.privateKey, validity, [
+    extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: false })),
+    // ECDHE with an ECDSA key only signs, so digitalSignature is the one key usage a TLS server needs
+    // (RFC 5480 §3; keyEncipherment is for RSA key transport).
+    extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
+    extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([id_kp_serverAuth])),
+    // Clients match an IP host against an iPAddress SAN only, never the CN (RFC 6125 §3.1.3.2, Node's
+    // tls.checkServerIdentity, Go's crypto/x509); localhost is there for clients that dial by name.
+    extension(id_ce_subjectAltName, false, new SubjectAlternativeName([new GeneralName({ iPAddress: '127.0.0.1' }), new GeneralName({ dNSName: 'localhost' })])),
+  ]);
+  return { caPem, certPem: leafPem + caPem, keyPem: serverKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
 }
