@@ -13,11 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
-import { parseConfig, type RuntimeConfig } from '#kernel/config';
-import { localContext } from '#platform/local-context';
 import { EventBridge } from './eventbridge.ts';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
-import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
+import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunctions/migration';
 
 const SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
 const CLUSTER = 'demo';
@@ -30,31 +28,29 @@ const say = (line: string) => out(`   ${line}`);
 async function main(): Promise<void> {
   const started = performance.now();
   const seed = loadSeed(SEED);
-  const sandbox = await startSandbox({ seed });
-  const region = sandbox.env.AWS_REGION!;
-  const account = sandbox.model.accountId;
-  const runtime: RuntimeConfig = {
-    config: parseConfig({
-      homeRegion: region,
-      clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
-      allowedGroups: ['pod-readers'],
-      protectedPrincipalArns: [`arn:aws:iam::${account}:role/admin/BreakGlassAdmin`],
-    }),
-    systemRoleArns: [`arn:aws:iam::${account}:role/eks-access-pilot/eks-access-pilot-MigrationRole`],
+  // The app's configuration for this account: the sandbox synthesizes the CDK app with it and
+  // enforces the resulting IAM policies on every call the functions and the state machine make.
+  const account = seed.accountId ?? '111122223333';
+  const region = 'eu-west-1';
+  const config = {
+    homeRegion: region,
+    clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
+    allowedGroups: ['pod-readers'],
+    protectedPrincipalArns: [`arn:aws:iam::${account}:role/admin/BreakGlassAdmin`],
   };
-  // Everything below (handlers, CLI) creates its SDK clients on first use from these variables.
-  // The functions' JSON logs and metrics would drown the story; the tests read them instead.
-  Object.assign(process.env, sandbox.env, {
-    EAP_CONFIG: JSON.stringify(runtime),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  const sandbox = await startSandbox({ seed, region, iam: { config } });
+  // The CLI below runs as the operator (the sandbox's own key); the functions run as their roles.
+  // Their JSON logs and metrics would drown the story; the tests read them instead.
+  Object.assign(process.env, sandbox.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
   const { main: cli } = await import('../cli/main.ts');
-  const { handler: provisioner } = await import('#access/provisioner/handler');
+  const lambda = sandbox.lambda!;
+  const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
+  // Before the first migration the operator maps the workflow's role in aws-auth (README, Operator section).
+  mapWorkflowRole(sandbox, region, CLUSTER);
   const machine = await createMigrationStateMachine(sandbox);
   // What an operator exports from the stack's outputs (RUNBOOK.md).
   process.env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
-  const bus = new EventBridge((event) => provisioner(event, localContext('eks-access-pilot-provisioner', { region: 'us-east-1', requestId: event.id })));
+  const bus = new EventBridge((event) => lambda.invoke(provisioner, event));
   bus.connect(sandbox.model.iam);
   const sfn = new SFNClient({ region });
   const s3 = new S3Client({ region });
@@ -72,7 +68,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 400; i++) {
       const status = JSON.parse(await run('migrate', 'status', executionArn, '--json')) as { status: string; waitingForApproval?: boolean };
       if (until(status.status, Boolean(status.waitingForApproval))) return status;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`execution ${executionArn} did not settle`);
   };
@@ -81,6 +77,7 @@ async function main(): Promise<void> {
     out('eks-access-pilot demo — an embedded AWS on 127.0.0.1, no credentials, no network');
     say(`sandbox ${sandbox.url}; account ${account}; clusters: ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`);
     say(`state machine ${machine.stateMachineArn}`);
+    say(`IAM enforced: every call is checked against the synthesized app's policies (${sandbox.iam!.app.roles.size} roles); each function runs as its own role`);
     const awsAuth = sandbox.model.kubernetes(region, CLUSTER).configMap('kube-system', 'aws-auth');
     say(`cluster ${CLUSTER} authenticates with aws-auth (${Object.keys(awsAuth?.data ?? {}).join(', ')}): node group, Fargate, a break-glass admin, a team with a custom group`);
 

@@ -22,6 +22,13 @@ import { s3Service } from './services/s3.ts';
 import { stepFunctionsService } from './services/stepfunctions.ts';
 import { stsService } from './services/sts.ts';
 import { makeServerTls } from './tls.ts';
+import type { ConfigInput } from '#kernel/config';
+import { refusalResponse } from '#sandbox/iam/denied';
+import { synthesizeDeployedApp } from '#sandbox/iam/deployed';
+import { IamEnforcer } from '#sandbox/iam/enforcer';
+import type { DeployedApp } from '#sandbox/iam/deployed';
+import { LambdaRuntime } from '#sandbox/lambda/runtime';
+import { MIGRATION_SUBSTITUTIONS, type Substitution } from '#workflows/manifest';
 
 export type { Faults, ThrottleFault } from './faults.ts';
 export type { SandboxSeed } from './seed.ts';
@@ -36,7 +43,7 @@ export interface SandboxOptions {
   seed?: SandboxSeed | string;
   /** 0 (default): a free port chosen by the OS. */
   port?: number;
-  /** AWS_REGION in `env`, and the EKS region of requests that carry no credential scope. */
+  /** AWS_REGION and AWS_DEFAULT_REGION in `env`, and the EKS region of requests that carry no credential scope. */
   region?: string;
   faults?: Faults;
   /** More services served on the same port. */
@@ -49,6 +56,12 @@ export interface SandboxOptions {
   callerArn?: string;
   /** Step Functions timing: Wait states and Retry intervals shortened to these many ms (default 0 and 0). */
   stepFunctions?: { waitMs?: number; retryIntervalMs?: number };
+  /**
+   * IAM enforcement (on by default): the app is synthesized with this configuration (raw, as in
+   * cdk.json), and every AWS call signed with credentials the sandbox issued for one of its roles
+   * is checked against that role's policies. `false` turns it off for a test that needs that.
+   */
+  iam?: { config: ConfigInput } | false;
 }
 
 export interface Sandbox {
@@ -63,6 +76,10 @@ export interface Sandbox {
   kubernetesUrl: string;
   /** The PEM of the CA that signed the Kubernetes API's certificate (DescribeCluster's `certificateAuthority.data`, decoded). */
   kubernetesCaPem: string;
+  /** IAM enforcement: issue a role's credentials, read the decisions (undefined when turned off). */
+  iam: IamEnforcer | undefined;
+  /** The deployed app's Lambda functions, each run as its own role (undefined when IAM is off). */
+  lambda: LambdaRuntime | undefined;
   /** The fault knobs, settable while the server runs. */
   faults: FaultInjector;
   /** Requests per service and operation (throttled and failed ones included). */
@@ -111,6 +128,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     waitMs: options.stepFunctions?.waitMs ?? 0,
     retryIntervalMs: options.stepFunctions?.retryIntervalMs ?? 0,
   });
+  const iam = options.iam === false ? undefined : new IamEnforcer(model, synthesizeDeployedApp(options.iam?.config ?? defaultConfig(model, region), { accountId: model.accountId }));
+  // CloudFormation creates the app's roles: they exist in IAM like any other role.
+  for (const role of iam?.app.roles.values() ?? []) {
+    try {
+      model.iam.createRole({ RoleName: role.name, Path: role.path, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' });
+    } catch {
+      // already seeded
+    }
+  }
+  // The sandbox's own key is the operator's: an administrator outside the app.
+  iam?.registerAdministrator(DUMMY_ACCESS_KEY_ID, `arn:aws:iam::${model.accountId}:role/Administrator`);
   const router = new Router(faults)
     .add(eksService(model.eks, region))
     .add(iamService(model.iam))
@@ -119,6 +147,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     .add(stepFunctionsService(stepFunctions))
     .add(kubernetesService(model));
   for (const s of options.services?.(model) ?? []) router.add(s);
+  if (iam) {
+    router.setGate(async (req, handler, call) => {
+      const checked = await iam.verify(req);
+      if (!checked.identity) return refusalResponse(req, handler.signingName, checked.refusal ?? 'BadSignature', checked.message ?? '');
+      const decision = await iam.authorize(checked.identity, {
+        service: handler.signingName,
+        operation: call.operation,
+        input: call.input,
+        region: req.region ?? region,
+        accountId: model.accountId,
+        partition: 'aws',
+      });
+      return decision.allowed ? undefined : refusalResponse(req, handler.signingName, 'AccessDenied', decision.message);
+    });
+  }
 
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     handle(router, req, res).catch((e: unknown) => {
@@ -134,31 +177,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const caData = Buffer.from(tls.caPem, 'utf8').toString('base64');
   model.eks.serveApiAt((r, name) => ({ endpoint: `${kubernetesUrl}${kubernetesPath(r, name)}`, caData }));
 
-  return {
-    url,
-    env: {
+  const env: Record<string, string> = {
       AWS_ENDPOINT_URL_EKS: url,
       AWS_ENDPOINT_URL_IAM: url,
       AWS_ENDPOINT_URL_S3: url,
       AWS_ENDPOINT_URL_STS: url,
       AWS_ENDPOINT_URL_SFN: url,
       AWS_REGION: region,
+      // aws-cli v1 (botocore) reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
+      AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY_ID,
       AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_ACCESS_KEY,
       // Keep the SDK off the instance metadata service and quiet about Node 20.
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+  };
+  const lambda = iam ? defineFunctions(new LambdaRuntime(iam, env, model.accountId), iam.app) : undefined;
+  return {
+    url,
+    env,
     model,
     stepFunctions,
     kubernetesUrl,
     kubernetesCaPem: tls.caPem,
     faults,
+    iam,
+    lambda,
     calls: () => router.calls(),
     throttled: () => router.throttled(),
     resetCounts: () => router.resetCounts(),
     stop: async () => {
-      await Promise.all([close(server), close(tlsServer)]);
+      await Promise.all([close(server), close(tlsServer), lambda?.stop()]);
     },
   };
 }
@@ -184,4 +233,39 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
   const length = req.method === 'HEAD' && response.headers['content-length'] !== undefined ? response.headers['content-length'] : Buffer.byteLength(response.body);
   res.writeHead(response.status, { ...response.headers, 'content-length': length });
   res.end(response.body);
+}
+
+/** The configuration a sandbox enforces when the caller gives none: every seeded cluster is managed. */
+function defaultConfig(model: AwsModel, region: string): ConfigInput {
+  const names = model.eks.listClusters(region).clusters ?? [];
+  return { homeRegion: region, clusters: names.length ? names.map((name) => ({ name, region })) : [{ name: 'sandbox', region }] };
+}
+
+/**
+ * Every function of the deployed app, with the handler module it is bundled from: the tag side's
+ * functions by their construct (infra/constructs/tag-provisioning.ts), the migration's tasks by
+ * the state machine's definition substitutions (workflows/manifest.ts names each task's entry).
+ */
+function defineFunctions(runtime: LambdaRuntime, app: DeployedApp): LambdaRuntime {
+  const entries = new Map<string, string>();
+  for (const { substitutions } of app.stateMachines.values()) {
+    for (const [placeholder, value] of Object.entries(substitutions)) {
+      const sub = (MIGRATION_SUBSTITUTIONS as Record<string, Substitution>)[placeholder];
+      if (sub?.kind === 'function') entries.set(value, sub.entry);
+    }
+  }
+  for (const fn of app.functions) {
+    const tag = /TagProvisioning(Provisioner|Resync)Function/.exec(fn.logicalId)?.[1];
+    const entry = tag ? `functions/access/${tag.toLowerCase()}/handler.ts` : entries.get(fn.arn);
+    if (!entry) continue;
+    const region = fn.arn.split(':')[3]!;
+    runtime.define({ name: fn.name, entry, roleName: fn.roleName, environment: withoutNodeOptions(fn.environment), region });
+  }
+  return runtime;
+}
+
+/** NODE_OPTIONS (`--enable-source-maps` in the app) would restart nothing in a worker; the sandbox already has source maps. */
+function withoutNodeOptions(env: Record<string, string>): Record<string, string> {
+  const { NODE_OPTIONS: _ignored, ...rest } = env;
+  return rest;
 }

@@ -66,12 +66,25 @@ export function credentialScope(headers: IncomingHttpHeaders, query: URLSearchPa
   return { region, service };
 }
 
+/**
+ * Decides, before a call is served, whether AWS would refuse it (authentication, IAM): the
+ * refusal to send, or undefined to serve it.
+ */
+export type Gate = (req: SandboxRequest, handler: ServiceHandler, call: ResolvedCall) => Promise<SandboxResponse | undefined>;
+
 export class Router {
   private readonly handlers: ServiceHandler[] = [];
+  private gate: Gate | undefined;
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly throttledCounts = new Map<string, Map<string, number>>();
 
   constructor(private readonly faults: FaultInjector) {}
+
+  /** Checks every signed AWS call before it is served (sandbox/iam: SigV4 and IAM policies). */
+  setGate(gate: Gate | undefined): this {
+    this.gate = gate;
+    return this;
+  }
 
   add(handler: ServiceHandler): this {
     this.handlers.push(handler);
@@ -109,6 +122,10 @@ export class Router {
     const call = handler.resolve(req);
     if (!('operation' in call)) return call;
     bump(this.counts, handler.service, call.operation);
+    if (this.gate && req.signingService !== undefined) {
+      const refused = await this.gate(req, handler, call);
+      if (refused) return refused;
+    }
     const latency = this.faults.latencyMs();
     if (latency > 0) await sleep(latency);
     if (this.faults.throttles(handler.service, call.operation)) {

@@ -13,6 +13,7 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
 import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
+import { EKSClient } from '@aws-sdk/client-eks';
 import type { Sandbox } from '../server/index.ts';
 import type { LambdaHandler } from './model.ts';
 import { eksIntegration } from './sdk.ts';
@@ -79,6 +80,7 @@ export function migrationDefinition(values: Record<string, string>): StateMachin
  * @throws Error when it does not, or when the ASL has a placeholder this binding does not know.
  */
 export async function createMigrationStateMachine(sandbox: Sandbox, options: MigrationMachineOptions = {}): Promise<MigrationMachine> {
+  if (sandbox.iam && sandbox.lambda) return deployMigrationStateMachine(sandbox, options);
   for (const k of ['AWS_ENDPOINT_URL_EKS', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_STS', 'AWS_ACCESS_KEY_ID']) {
     if (process.env[k] !== sandbox.env[k]) {
       throw new Error(`createMigrationStateMachine: ${k} is ${process.env[k] ?? 'unset'}, not the sandbox's ${sandbox.env[k]}: set process.env from sandbox.env first`);
@@ -111,4 +113,75 @@ export async function createMigrationStateMachine(sandbox: Sandbox, options: Mig
     sdk: eksIntegration(sandbox),
   });
   return { stateMachineArn, bucket, functions };
+}
+
+/**
+ * Under IAM enforcement: the state machine exactly as the synthesized app deploys it — its
+ * definition substitutions (function ARNs, bucket, settings; `options.settings` may shorten the
+ * settings), each task run by the sandbox's Lambda runtime as its own role, and the SDK
+ * integrations called as the state machine's role.
+ */
+async function deployMigrationStateMachine(sandbox: Sandbox, options: MigrationMachineOptions): Promise<MigrationMachine> {
+  const iam = sandbox.iam!;
+  const runtime = sandbox.lambda!;
+  const name = options.name ?? MIGRATION_STATE_MACHINE_NAME;
+  const deployed = iam.app.stateMachines.get(MIGRATION_STATE_MACHINE_NAME);
+  if (!deployed) throw new Error(`the deployed app has no state machine ${MIGRATION_STATE_MACHINE_NAME}`);
+  const values = { ...deployed.substitutions, ...options.settings } as Record<MigrationPlaceholder, string>;
+  const bucket = values.BackupBucket;
+  try {
+    sandbox.model.s3.keys(bucket);
+  } catch {
+    sandbox.model.s3.createBucket(bucket, { versioned: true });
+  }
+  const functions: Record<string, string> = {};
+  const lambdas: Record<string, LambdaHandler> = {};
+  for (const [placeholder, sub] of Object.entries(MIGRATION_SUBSTITUTIONS) as Array<[MigrationPlaceholder, (typeof MIGRATION_SUBSTITUTIONS)[MigrationPlaceholder]]>) {
+    if (sub.kind !== 'function') continue;
+    const arn = values[placeholder];
+    functions[placeholder] = arn;
+    const fn = arn.split(':').at(-1)!;
+    lambdas[arn] = (event: never) => runtime.invoke(fn, event);
+  }
+  const role = iam.app.roles.get(deployed.roleName)!;
+  const creds = iam.issueRoleCredentials(role.name, 'states');
+  const clients = new Map<string, EKSClient>();
+  const asStateMachine = (region: string): EKSClient => {
+    let c = clients.get(region);
+    if (!c) {
+      const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken };
+      clients.set(region, (c = new EKSClient({ region, endpoint: sandbox.url, credentials, maxAttempts: 1 })));
+    }
+    return c;
+  };
+  const stateMachineArn = sandbox.stepFunctions.createStateMachine({
+    name,
+    definition: migrationDefinition(values),
+    roleArn: role.arn,
+    lambdas,
+    sdk: eksIntegration(asStateMachine),
+  });
+  return { stateMachineArn, bucket, functions };
+}
+
+/** The group the README's RBAC gives read/update on aws-auth (functions/migration/tasks/describe-cluster.ts). */
+const WORKFLOW_GROUP = 'eks-access-pilot-aws-auth';
+
+/**
+ * Does what the README asks of an operator before the first migration of a CONFIG_MAP cluster:
+ * maps the deployed workflow's Kubernetes role in aws-auth (path-less, as aws-auth matches
+ * roles) to the group the README's RBAC lets read and update aws-auth. Returns the role ARN.
+ */
+export function mapWorkflowRole(sandbox: Sandbox, region: string, cluster: string): string {
+  const iam = sandbox.iam;
+  if (!iam) throw new Error('mapWorkflowRole: the sandbox runs without IAM enforcement, so there is no deployed workflow role');
+  const role = [...iam.app.roles.values()].find((r) => r.logicalId.startsWith('MigrationKubernetesRole') && r.stack.startsWith('EksAccessPilot'));
+  if (!role) throw new Error('the deployed app has no migration Kubernetes role');
+  const k8s = sandbox.model.kubernetes(region, cluster);
+  const current = k8s.configMap('kube-system', 'aws-auth')?.data ?? {};
+  const arn = `arn:${iam.app.partition}:iam::${iam.app.accountId}:role/${role.name}`;
+  if ((current.mapRoles ?? '').includes(arn)) return arn;
+  const row = `- rolearn: ${arn}\n  username: eks-access-pilot-migration\n  groups:\n    - ${WORKFLOW_GROUP}\n`;
+  k8s.seedConfigMap('kube-system', 'aws-auth', { ...current, mapRoles: `${(current.mapRoles ?? '').replace(/\n?$/, '\n')}${row}` });
+  return arn;
 }

@@ -142,6 +142,20 @@ export class MigrationStateMachine {
       }),
     );
     role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ModeSwitchCreatesEntries',
+        // The SAR's API-operations table lists UpdateClusterConfig as also authorized as
+        // eks:CreateAccessEntry: turning the access-entry API on makes EKS create the node-group,
+        // Fargate and creator entries for the caller. Without it the switch to API_AND_CONFIG_MAP
+        // is refused (the sandbox, which enforces this app's policies, showed it). No condition
+        // key of CreateAccessEntry describes that implicit create, so the grant is limited to the
+        // managed clusters; the ASL makes no other call that could use it. Listed as unverified in
+        // docs/architecture.md, "Sources and unverified rules".
+        actions: ['eks:CreateAccessEntry'],
+        resources: [...clusterArns],
+      }),
+    );
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'PollModeSwitch', actions: ['eks:DescribeUpdate'], resources: [...clusterArns] }),
     );
   }

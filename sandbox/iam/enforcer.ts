@@ -1,0 +1,201 @@
+/**
+ * IAM in the sandbox: who signed a request (SigV4, verified with the secret the sandbox issued for
+ * that key), and whether the deployed app's policies let that identity make the call. The
+ * policies are the synthesized app's (./deployed.ts); the evaluation is
+ * @cloud-copilot/iam-simulate's (identity and resource policies, every condition operator, explicit
+ * deny before allow: IAM User Guide, "Policy evaluation logic"). That package is AGPL-3.0: it is a
+ * devDependency used by the sandbox and the tests only, never bundled into a deployed function
+ * (the build bundles functions/ only, and the lint walls keep functions/ from importing sandbox/).
+ */
+import { randomBytes } from 'node:crypto';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { allowedContextKeysForRequest, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { AwsModel } from '#sandbox/model/index';
+import type { SandboxRequest } from '#sandbox/server/router';
+import type { DeployedApp, PolicyDocument } from './deployed.ts';
+import { authorizationRequests, type AuthorizationRequest, type CallSummary } from './requests.ts';
+
+export interface IssuedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** The session ARN the calls are made as: `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  arn: string;
+}
+
+export interface Identity {
+  /** The ARN in messages and in aws:PrincipalArn's session form. */
+  arn: string;
+  /** The role's own ARN (with path), what aws:PrincipalArn holds for a role session. */
+  principalArn: string;
+  /** Identity policies; undefined for an administrator (the operator). */
+  policies?: Array<{ name: string; policy: PolicyDocument }>;
+}
+
+export type Decision = { allowed: true } | { allowed: false; action: string; resource: string; message: string };
+
+export interface CheckedSignature {
+  identity?: Identity;
+  refusal?: 'UnknownKey' | 'BadSignature';
+  message?: string;
+}
+
+/** The signed headers and values of an `Authorization: AWS4-HMAC-SHA256 …` header. */
+function parseAuthorization(header: string | undefined): { accessKeyId: string; date: string; region: string; service: string; signedHeaders: string[]; signature: string } | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]+)$/.exec(header ?? '');
+  if (!m) return undefined;
+  return { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';'), signature: m[6]! };
+}
+
+export class IamEnforcer {
+  private readonly identities = new Map<string, Identity>();
+  private readonly allowedKeys = new Map<string, Promise<string[]>>();
+  /** Every (role, action) pair decided, allowed or not: what the suite exercised under enforcement. */
+  readonly decisions = new Map<string, { allowed: number; denied: number }>();
+
+  constructor(
+    private readonly model: AwsModel,
+    readonly app: DeployedApp,
+  ) {}
+
+  /** Credentials for a session of a deployed role, as STS AssumeRole would issue them. */
+  issueRoleCredentials(roleName: string, sessionName: string): IssuedCredentials {
+    const role = this.app.roles.get(roleName);
+    if (!role) throw new Error(`no role ${roleName} in the deployed app (roles: ${[...this.app.roles.keys()].join(', ')})`);
+    const arn = `arn:${this.app.partition}:sts::${this.app.accountId}:assumed-role/${role.name}/${sessionName}`;
+    const creds = this.issue(arn);
+    this.identities.set(creds.accessKeyId, { arn, principalArn: role.arn, policies: role.policies.map((p) => ({ name: p.name, policy: p.document })) });
+    return creds;
+  }
+
+  /** Credentials of an administrator outside the app (the operator at a terminal). */
+  registerAdministrator(accessKeyId: string, arn: string): void {
+    this.identities.set(accessKeyId, { arn, principalArn: arn });
+  }
+
+  private issue(arn: string): IssuedCredentials {
+    const creds = {
+      // Temporary credentials of an assumed role start with ASIA (IAM User Guide, "IAM identifiers").
+      accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(48).toString('base64'),
+      arn,
+    };
+    this.model.addAccessKey(creds);
+    return creds;
+  }
+
+  /**
+   * The identity that signed `req`: the Authorization header's signature re-computed with the
+   * secret the sandbox holds for its access key (SigV4, "Create a signed request"). Presigned
+   * URLs and unsigned requests are not AWS service calls here (the Kubernetes API checks its own
+   * tokens).
+   */
+  async verify(req: SandboxRequest): Promise<CheckedSignature> {
+    const auth = parseAuthorization(typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined);
+    if (!auth) return { refusal: 'BadSignature', message: 'Authorization header requires a SigV4 signature (AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…).' };
+    const key = this.model.accessKey(auth.accessKeyId);
+    const identity = this.identities.get(auth.accessKeyId);
+    if (!key || !identity) return { refusal: 'UnknownKey', message: 'The security token included in the request is invalid.' };
+    const amzDate = String(req.headers['x-amz-date'] ?? '');
+    const at = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+    if (!at) return { refusal: 'BadSignature', message: 'X-Amz-Date is missing or malformed.' };
+    const headers: Record<string, string> = {};
+    for (const h of auth.signedHeaders) {
+      const v = req.headers[h];
+      if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(',') : String(v);
+    }
+    const query: Record<string, string | string[]> = {};
+    for (const k of new Set(req.query.keys())) {
+      const all = req.query.getAll(k);
+      query[k] = all.length === 1 ? all[0]! : all;
+    }
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+      region: auth.region,
+      service: auth.service,
+      sha256: Sha256,
+      // The path as sent (percent-encoded); every service but S3 encodes it once more for the
+      // canonical request (SigV4, "Create a canonical request": "each path segment must be URI-encoded twice … except for Amazon S3").
+      uriEscapePath: auth.service !== 's3',
+    });
+    const request = new HttpRequest({ method: req.method, protocol: 'https:', hostname: String(req.headers.host ?? ''), path: req.rawPath, query, headers, body: req.body });
+    const signed = await signer.sign(request, { signingDate: new Date(Date.UTC(+at[1]!, +at[2]! - 1, +at[3]!, +at[4]!, +at[5]!, +at[6]!)), signableHeaders: new Set(auth.signedHeaders) });
+    const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization ?? ''))?.[1];
+    if (expected !== auth.signature) {
+      return { refusal: 'BadSignature', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.' };
+    }
+    return { identity };
+  }
+
+  /** Whether `identity` may make the call; the first request IAM refuses decides. */
+  async authorize(identity: Identity, call: CallSummary): Promise<Decision> {
+    const requests = authorizationRequests(call, this.model);
+    for (const r of requests) {
+      const d = await this.decide(identity, r, call);
+      if (!d.allowed) return d;
+    }
+    return { allowed: true };
+  }
+
+  private async contextKeys(r: AuthorizationRequest): Promise<string[]> {
+    const [service, action] = r.action.split(':') as [string, string];
+    const k = `${r.action} ${r.resource}`;
+    let keys = this.allowedKeys.get(k);
+    if (!keys) this.allowedKeys.set(k, (keys = allowedContextKeysForRequest(service, action, r.resource, false, undefined)));
+    return keys;
+  }
+
+  private async decide(identity: Identity, r: AuthorizationRequest, call: CallSummary): Promise<Decision> {
+    const record = (allowed: boolean) => {
+      const key = `${identity.principalArn} ${r.action}`;
+      const d = this.decisions.get(key) ?? { allowed: 0, denied: 0 };
+      if (allowed) d.allowed++;
+      else d.denied++;
+      this.decisions.set(key, d);
+    };
+    if (!identity.policies) {
+      record(true);
+      return { allowed: true };
+    }
+    const allowedKeys = new Set((await this.contextKeys(r)).map((k) => k.toLowerCase()));
+    const isAllowed = (key: string) => {
+      const lower = key.toLowerCase();
+      if (allowedKeys.has(lower)) return true;
+      const slash = lower.indexOf('/');
+      return slash > 0 && [...allowedKeys].some((a) => a.startsWith(`${lower.slice(0, slash)}/`));
+    };
+    const context: Record<string, string | string[]> = {
+      'aws:PrincipalArn': identity.principalArn,
+      'aws:PrincipalAccount': this.app.accountId,
+      'aws:PrincipalType': 'AssumedRole',
+      'aws:userid': identity.arn,
+      'aws:CurrentTime': new Date().toISOString(),
+      'aws:EpochTime': String(Math.floor(Date.now() / 1000)),
+      'aws:SecureTransport': 'true',
+      'aws:RequestedRegion': call.region,
+    };
+    for (const [k, v] of Object.entries(r.context)) if (isAllowed(k)) context[k] = v;
+    const simulation: Simulation = {
+      request: { principal: identity.arn, action: r.action, resource: { resource: r.resource, accountId: this.app.accountId }, contextVariables: context },
+      identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(r.action.startsWith('s3:') ? { resourcePolicy: this.app.resourcePolicies.get(r.resource.split('/')[0]!) } : {}),
+    };
+    const result = await runSimulation(simulation, {});
+    if (result.resultType === 'error') {
+      throw new Error(`the sandbox could not evaluate ${r.action} on ${r.resource} for ${identity.arn}: ${JSON.stringify(result.errors)}`);
+    }
+    const allowed = result.overallResult === 'Allowed';
+    record(allowed);
+    if (allowed) return { allowed: true };
+    // "User: <arn> is not authorized to perform: <action> on resource: <arn> because no
+    // identity-based policy allows the <action> action" / "… with an explicit deny in an
+    // identity-based policy" (IAM User Guide, "Access denied error messages").
+    const why = result.overallResult === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${r.action} action`;
+    return { allowed: false, action: r.action, resource: r.resource, message: `User: ${identity.arn} is not authorized to perform: ${r.action} on resource: ${r.resource} ${why}` };
+  }
+}
