@@ -1,6 +1,6 @@
 /**
- * `npm run sandbox`: the sandbox as a long-running server, seeded from a file, with the
- * provisioner running in-process behind the sandbox's EventBridge — tag a role through the IAM
+ * `npm run sandbox`: the sandbox as a long-running server, seeded from a file, enforcing the
+ * synthesized app's IAM policies, with the provisioner running as its own role behind the sandbox's EventBridge — tag a role through the IAM
  * endpoint and its access entry appears. Prints the `export …` lines that point the AWS SDK,
  * the CLI or a locally run handler at it. Stops on Ctrl-C and prints the calls it served.
  *
@@ -8,11 +8,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseConfig, type RuntimeConfig } from '#kernel/config';
-import { localContext } from '#platform/local-context';
 import { EventBridge } from './eventbridge.ts';
 import { loadSeed, startSandbox } from '#sandbox/server/index';
-import { createMigrationStateMachine } from '#sandbox/stepfunctions/migration';
+import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunctions/migration';
 
 const DEFAULT_SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
 
@@ -30,33 +28,34 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number, got ${values.port}`);
 
-  const sandbox = await startSandbox({ seed, port });
-  // Every seeded cluster is managed; the seeded BreakGlassAdmin role, if any, is protected.
-  const config = parseConfig({
-    homeRegion: sandbox.env.AWS_REGION,
+  // Every seeded cluster is managed; the seeded BreakGlassAdmin role, if any, is protected. The
+  // sandbox synthesizes the app with this configuration and enforces its IAM policies.
+  const region = 'eu-west-1';
+  const config = {
+    homeRegion: region,
     clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
     allowedGroups: ['pod-readers'],
     protectedPrincipalArns: seed.iam.roles
       .filter((r) => r.name === 'BreakGlassAdmin')
-      .map((r) => `arn:aws:iam::${sandbox.model.accountId}:role${r.path ?? '/'}${r.name}`),
-  });
-  const runtime: RuntimeConfig = { config, systemRoleArns: [] };
-  const env: Record<string, string> = { ...sandbox.env, EAP_CONFIG: JSON.stringify(runtime) };
-  // The provisioner's SDK clients read these on first use; set them before importing it.
-  Object.assign(process.env, env);
-  const { handler } = await import('#access/provisioner/handler');
-  // The migration state machine, its tasks bound to the real handlers (after process.env is set).
+      .map((r) => `arn:aws:iam::${seed.accountId ?? '111122223333'}:role${r.path ?? '/'}${r.name}`),
+  };
+  const sandbox = await startSandbox({ seed, port, region, iam: { config } });
+  const env: Record<string, string> = { ...sandbox.env };
+  const lambda = sandbox.lambda!;
+  // As the README asks of an operator before a first migration: the workflow's role mapped in aws-auth.
+  for (const c of seed.clusters.filter((x) => x.authenticationMode === 'CONFIG_MAP')) mapWorkflowRole(sandbox, c.region, c.name);
   const machine = await createMigrationStateMachine(sandbox);
   env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
-  const bus = new EventBridge((event) =>
-    handler(event, localContext('eks-access-pilot-provisioner', { region: 'us-east-1', account: sandbox.model.accountId, requestId: event.id })),
-  );
+  // The provisioner runs as its own role in the sandbox's Lambda runtime, behind the rule pattern.
+  const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
+  const bus = new EventBridge((event) => lambda.invoke(provisioner, event));
   bus.connect(sandbox.model.iam);
 
   process.stdout.write(
     [
       `# eks-access-pilot sandbox on ${sandbox.url}: clusters ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`,
       '# IAM calls reach the provisioner through the rule pattern; its logs follow below.',
+      `# IAM enforced: each function runs as its role in the synthesized app (${sandbox.iam!.app.roles.size} roles); these exports are the operator's.`,
       `# The migration state machine: ${machine.stateMachineArn} (try: npm run -s cli -- migrate start --cluster demo --region ${sandbox.env.AWS_REGION} --target API --dry-run)`,
       '# Export these in another shell:',
       ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),

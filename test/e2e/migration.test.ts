@@ -19,7 +19,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { startSandbox, type Sandbox, type SandboxSeed } from '#sandbox/server/index';
-import { createMigrationStateMachine, type MigrationMachine } from '#sandbox/stepfunctions/migration';
+import { createMigrationStateMachine, mapWorkflowRole, type MigrationMachine } from '#sandbox/stepfunctions/migration';
 import { captureStdout, type CapturedOutput } from '#test/helpers/lambda';
 
 const ACCOUNT = '111122223333';
@@ -80,11 +80,15 @@ let machine: MigrationMachine;
 let sfn: SFNClient;
 let s3: S3Client;
 let out: CapturedOutput;
+/** The deployed workflow role the operator mapped in aws-auth (README): converted like any other row. */
+let workflowRole: string;
 
 beforeAll(async () => {
+  // IAM is enforced: the tasks run in the sandbox's Lambda runtime as their deployed roles, the
+  // mode switches as the state machine's role; this test's own clients are the operator's.
   sandbox = await startSandbox({ seed: SEED, region: REGION });
-  // The handlers' module-level SDK clients read these when first used.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
+  for (const c of CLUSTERS) workflowRole = mapWorkflowRole(sandbox, REGION, c);
   machine = await createMigrationStateMachine(sandbox, { settings: { UpdatePollSeconds: '0', MaxUpdatePolls: '10', ApprovalTimeoutSeconds: '60' } });
   sfn = new SFNClient({ region: REGION });
   s3 = new S3Client({ region: REGION });
@@ -140,7 +144,7 @@ const stateNames = (events: HistoryEvent[]) => events.filter((e) => e.type?.ends
 
 /** What EKS creates itself on the switch, and what the workflow converts from aws-auth. */
 const EKS_CREATED = [ARN.nodes, ARN.fargate, ARN.creator];
-const CONVERTED = [ARN.admin, ARN.team, ARN.migration, ARN.alice];
+const converted = () => [ARN.admin, ARN.team, ARN.migration, ARN.alice, workflowRole];
 
 describe('migration workflow through StartExecution against the HTTP sandbox', () => {
   it('HappyPath: moves a CONFIG_MAP cluster to API with one tagged entry per aws-auth row, leaving aws-auth as it was', async () => {
@@ -153,10 +157,10 @@ describe('migration workflow through StartExecution against the HTTP sandbox', (
 
     // assert
     expect(done).toMatchObject({ status: 'SUCCEEDED', name: 'happy-1', stateMachineArn: machine.stateMachineArn });
-    expect(JSON.parse(done.output!)).toMatchObject({ authenticationMode: 'API', entriesCreated: 4, blockers: 0 });
+    expect(JSON.parse(done.output!)).toMatchObject({ authenticationMode: 'API', entriesCreated: 5, blockers: 0 });
     expect(mode('happy')).toBe('API');
-    expect(entries('happy')).toEqual([...EKS_CREATED, ...CONVERTED].sort());
-    for (const p of CONVERTED) expect(entry('happy', p).tags).toEqual({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'migration/happy-1' });
+    expect(entries('happy')).toEqual([...EKS_CREATED, ...converted()].sort());
+    for (const p of converted()) expect(entry('happy', p).tags).toEqual({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'migration/happy-1' });
     expect(entry('happy', ARN.team)).toMatchObject({ type: 'STANDARD', username: 'team-a:{{SessionName}}', kubernetesGroups: ['pod-readers'] });
     expect(sandbox.model.eks.listAssociatedAccessPolicies(REGION, { clusterName: 'happy', principalArn: ARN.admin }).associatedAccessPolicies).toEqual([
       expect.objectContaining({ policyArn: CLUSTER_ADMIN, accessScope: { type: 'cluster', namespaces: [] } }),
