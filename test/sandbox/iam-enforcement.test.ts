@@ -11,7 +11,8 @@ import {
   EKSClient,
   ListAccessEntriesCommand,
 } from '@aws-sdk/client-eks';
-import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3ServiceException } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { rejectionOf } from './world.ts';
 
