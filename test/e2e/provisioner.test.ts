@@ -22,7 +22,7 @@ import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { EventBridge } from '#sandbox/eventbridge';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { ACCOUNT, testRuntime } from '#test/helpers/config';
-import { captureStdout, lambdaContext, type CapturedOutput } from '#test/helpers/lambda';
+import { captureStdout, type CapturedOutput } from '#test/helpers/lambda';
 
 const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
 const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
@@ -47,13 +47,13 @@ beforeAll(async () => {
         { name: 'analytics', region: 'us-east-1', authenticationMode: 'CONFIG_MAP', version: '1.31', platformVersion: 'eks.12' },
       ],
     },
+    // IAM enforced: the app synthesized with this configuration, the provisioner run as its role.
+    iam: { config: testRuntime().config },
   });
-  // The handler builds its SDK clients at import and they read AWS_ENDPOINT_URL_* on first
-  // use: the environment must point at the sandbox before the import.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
-  vi.stubEnv('EAP_CONFIG', JSON.stringify(testRuntime()));
-  const { handler } = await import('#access/provisioner/handler');
-  bus = new EventBridge((event) => handler(event, lambdaContext('provisioner')), { retryDelayMs: 5 });
+  const lambda = sandbox.lambda!;
+  const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
+  bus = new EventBridge((event) => lambda.invoke(provisioner, event), { retryDelayMs: 5 });
   bus.connect(sandbox.model.iam);
   iam = new IAMClient({ region: 'us-east-1', retryMode: 'adaptive', maxAttempts: 8 });
 });
