@@ -6,13 +6,23 @@
  */
 import * as z from './zod-mini.ts';
 import { EksAccessPilotError } from './errors.ts';
+import { PARTITIONS, accessPolicyArn, accessPolicyArnPrefix, isSupportedRegion, partitionOf, partitionOfArn, type Partition } from './partition.ts';
 
-export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
+/**
+ * The access policy ARN prefix of the aws partition, where the default home region is. Other
+ * partitions have their own (`accessPolicyArnPrefix`); the default levels follow `homeRegion`.
+ */
+export const POLICY_ARN_PREFIX = accessPolicyArnPrefix('aws');
 
 const clusterName = z
   .string()
   .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _, at most 100)'));
-const region = z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'));
+const region = z
+  .string()
+  .check(
+    z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+    z.refine(isSupportedRegion, `must be a region of a supported partition (${PARTITIONS.join(', ')})`),
+  );
 const levelName = z
   .string()
   .check(
@@ -26,79 +36,111 @@ const iamPrincipalArn = z
   .string()
   .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'));
 
-export const DEFAULT_LEVELS = [
-  { name: 'view', policyArn: `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy` },
-  { name: 'edit', policyArn: `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy` },
-  { name: 'admin', policyArn: `${POLICY_ARN_PREFIX}AmazonEKSAdminPolicy` },
-  { name: 'cluster-admin', policyArn: `${POLICY_ARN_PREFIX}AmazonEKSClusterAdminPolicy` },
-];
+/** The levels a configuration without `levels` gets, with the policy ARNs of its partition. */
+export function defaultLevels(partition: Partition): Array<{ name: string; policyArn: string }> {
+  return [
+    { name: 'view', policyArn: accessPolicyArn(partition, 'AmazonEKSViewPolicy') },
+    { name: 'edit', policyArn: accessPolicyArn(partition, 'AmazonEKSEditPolicy') },
+    { name: 'admin', policyArn: accessPolicyArn(partition, 'AmazonEKSAdminPolicy') },
+    { name: 'cluster-admin', policyArn: accessPolicyArn(partition, 'AmazonEKSClusterAdminPolicy') },
+  ];
+}
 
-export const ConfigSchema = z
-  .strictObject({
-    /** Region of the stack and its functions; IAM events are forwarded here from us-east-1. */
-    homeRegion: z._default(region, 'us-east-1'),
-    /** The clusters this system manages; no other cluster is ever read or written. */
-    clusters: z
-      .array(
-        z.strictObject({
-          name: clusterName,
-          region,
-          /**
-           * Let access tags manage the cluster while it is in API_AND_CONFIG_MAP mode. Off by
-           * default: there an access entry overrides the principal's aws-auth mapping, which
-           * this system cannot see (see `clusterUnmanagedReason`).
-           */
-          manageInApiAndConfigMap: z.optional(z.boolean()),
-        }),
-      )
-      .check(z.minLength(1, 'list at least one managed cluster')),
-    /** Access levels, lowest first. The order is what the ceiling compares. */
-    levels: z._default(z.array(z.strictObject({ name: levelName, policyArn })).check(z.minLength(1)), DEFAULT_LEVELS),
-    /** Highest level a tag may grant; anything above is rejected and counted. */
-    ceiling: z._default(levelName, 'edit'),
-    /** Kubernetes groups a tag may request (`<prefix>-groups`); none by default. */
-    allowedGroups: z._default(
-      z.array(z.string().check(z.minLength(1), z.maxLength(63), z.refine((g) => !g.startsWith('system:'), 'system: groups cannot be granted'))),
-      [],
-    ),
-    /** Break-glass and other principals whose entries are never touched. */
-    protectedPrincipalArns: z._default(z.array(iamPrincipalArn), []),
-    /** EventBridge schedule expression of the full resync. */
-    resyncSchedule: z._default(
-      z.string().check(z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')),
-      'rate(30 minutes)',
-    ),
-    /** Tag key prefix: `<prefix>`, `<prefix>/<cluster>`, `<prefix>-namespaces`, `<prefix>-groups`. */
-    tagPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')), 'eks-access'),
-    /** Parallel cluster reconciles per principal. */
-    clusterConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 8),
-  })
-  .check(
-    z.superRefine((c, ctx) => {
-      const names = c.levels.map((l) => l.name);
-      names.forEach((n, i) => {
-        if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['levels', i, 'name'], message: `duplicate level "${n}"` });
-      });
-      if (!names.includes(c.ceiling)) {
-        ctx.addIssue({ code: 'custom', path: ['ceiling'], message: `"${c.ceiling}" is not one of the levels (${names.join(', ')})` });
+const ConfigFields = z.strictObject({
+  /** Region of the stack and its functions; IAM events are forwarded here from us-east-1. */
+  homeRegion: z._default(region, 'us-east-1'),
+  /** The clusters this system manages; no other cluster is ever read or written. */
+  clusters: z
+    .array(
+      z.strictObject({
+        name: clusterName,
+        region,
+        /**
+         * Let access tags manage the cluster while it is in API_AND_CONFIG_MAP mode. Off by
+         * default: there an access entry overrides the principal's aws-auth mapping, which
+         * this system cannot see (see `clusterUnmanagedReason`).
+         */
+        manageInApiAndConfigMap: z.optional(z.boolean()),
+      }),
+    )
+    .check(z.minLength(1, 'list at least one managed cluster')),
+  /**
+   * Access levels, lowest first. The order is what the ceiling compares. Default:
+   * `defaultLevels` of homeRegion's partition, filled in below (an empty list stands for "not
+   * given": a given list has at least one level).
+   */
+  levels: z._default(z.array(z.strictObject({ name: levelName, policyArn })).check(z.minLength(1)), []),
+  /** Highest level a tag may grant; anything above is rejected and counted. */
+  ceiling: z._default(levelName, 'edit'),
+  /** Kubernetes groups a tag may request (`<prefix>-groups`); none by default. */
+  allowedGroups: z._default(
+    z.array(z.string().check(z.minLength(1), z.maxLength(63), z.refine((g) => !g.startsWith('system:'), 'system: groups cannot be granted'))),
+    [],
+  ),
+  /** Break-glass and other principals whose entries are never touched. */
+  protectedPrincipalArns: z._default(z.array(iamPrincipalArn), []),
+  /** EventBridge schedule expression of the full resync. */
+  resyncSchedule: z._default(
+    z.string().check(z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')),
+    'rate(30 minutes)',
+  ),
+  /** Tag key prefix: `<prefix>`, `<prefix>/<cluster>`, `<prefix>-namespaces`, `<prefix>-groups`. */
+  tagPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')), 'eks-access'),
+  /** Parallel cluster reconciles per principal. */
+  clusterConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 8),
+});
+
+// Checks run even after a field's own check failed (zod reports every issue at once), so the
+// partition rules below skip a region that already has its issue instead of throwing.
+export const ConfigSchema = ConfigFields.check(
+  z.overwrite((c) => (c.levels.length || !isSupportedRegion(c.homeRegion) ? c : { ...c, levels: defaultLevels(partitionOf(c.homeRegion)) })),
+  z.superRefine((c, ctx) => {
+    const names = c.levels.map((l) => l.name);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['levels', i, 'name'], message: `duplicate level "${n}"` });
+    });
+    // No levels only when homeRegion has its own issue (no default could be chosen).
+    if (names.length && !names.includes(c.ceiling)) {
+      ctx.addIssue({ code: 'custom', path: ['ceiling'], message: `"${c.ceiling}" is not one of the levels (${names.join(', ')})` });
+    }
+    const seen = new Set<string>();
+    c.clusters.forEach((cl, i) => {
+      const key = `${cl.region}/${cl.name}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['clusters', i], message: `duplicate cluster ${key}` });
+      seen.add(key);
+    });
+    const byName = new Map<string, string>();
+    c.clusters.forEach((cl, i) => {
+      const other = byName.get(cl.name);
+      if (other && other !== cl.region) {
+        // Per-cluster override tags are keyed by name only, so a name must be unambiguous.
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster name "${cl.name}" is used in two regions; override tags could not tell them apart` });
       }
-      const seen = new Set<string>();
-      c.clusters.forEach((cl, i) => {
-        const key = `${cl.region}/${cl.name}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['clusters', i], message: `duplicate cluster ${key}` });
-        seen.add(key);
-      });
-      const byName = new Map<string, string>();
-      c.clusters.forEach((cl, i) => {
-        const other = byName.get(cl.name);
-        if (other && other !== cl.region) {
-          // Per-cluster override tags are keyed by name only, so a name must be unambiguous.
-          ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster name "${cl.name}" is used in two regions; override tags could not tell them apart` });
-        }
-        byName.set(cl.name, cl.region);
-      });
-    }),
-  );
+      byName.set(cl.name, cl.region);
+    });
+    // One deployment lives in one partition: an AWS account, and so every role, credential
+    // and cluster it can use, is scoped to one (AWS General Reference, "Amazon Resource Names
+    // (ARNs)"). A region or ARN of another partition could never be reached; say so by field.
+    if (!isSupportedRegion(c.homeRegion)) return;
+    const home = partitionOf(c.homeRegion);
+    const elsewhere = (what: string, partition: string | undefined) =>
+      `${what} is ${partition ? `in partition ${partition}` : 'not in a supported partition'}, homeRegion "${c.homeRegion}" in ${home}: one deployment works within its own partition`;
+    c.clusters.forEach((cl, i) => {
+      const p = isSupportedRegion(cl.region) ? partitionOf(cl.region) : home;
+      if (p !== home) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'region'], message: elsewhere(`"${cl.region}"`, p) });
+    });
+    c.levels.forEach((l, i) => {
+      const p = partitionOfArn(l.policyArn);
+      if (p !== home) {
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'policyArn'], message: `${elsewhere(l.policyArn, p)} (use ${accessPolicyArnPrefix(home)}…)` });
+      }
+    });
+    c.protectedPrincipalArns.forEach((arn, i) => {
+      const p = partitionOfArn(arn);
+      if (p !== home) ctx.addIssue({ code: 'custom', path: ['protectedPrincipalArns', i], message: elsewhere(arn, p) });
+    });
+  }),
+);
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

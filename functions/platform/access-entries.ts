@@ -54,9 +54,10 @@ export interface NewAccessEntry {
 export interface DescribeOptions {
   /**
    * Whether to read the entry's associated policies (only ever for STANDARD entries: EKS refuses
-   * ListAssociatedAccessPolicies on other types, "This operation can only be performed on Access
-   * Entries with a type of STANDARD", quoted in aws-controllers-k8s/community#2144; node and
-   * Fargate entries take no access policies). Default: every STANDARD entry.
+   * ListAssociatedAccessPolicies on other types with InvalidParameterException, "This operation
+   * can only be performed on Access Entries with a type of "STANDARD"." (HTTP 400, seen in
+   * aws-controllers-k8s/community#2144); node and Fargate entries take no access policies).
+   * Default: every STANDARD entry.
    */
   policies?: (entry: AccessEntry) => boolean;
 }
@@ -71,7 +72,15 @@ export interface AccessEntries {
   readAll(options?: DescribeOptions): Promise<AccessEntry[]>;
   /** Creates the entry (no policies). EntryExistsError when one exists. */
   create(entry: NewAccessEntry): Promise<void>;
-  /** Replaces the entry's Kubernetes groups. */
+  /**
+   * Sets the entry's Kubernetes groups (all of them: an empty list clears them) and leaves it
+   * EKS's default username. UpdateAccessEntry does not keep what a request leaves out, it resets
+   * it to the default (hashicorp/terraform-provider-aws#36480): the groups are always sent, and
+   * the username is left out on purpose, because the only entries updated are the tag side's own,
+   * created without a username (access/domain/entries.ts), for which the default is the value to
+   * keep. Sending the default back instead would turn it into a custom username, a string EKS no
+   * longer derives from the principal. Not for entries that carry a custom username.
+   */
   updateGroups(principalArn: string, kubernetesGroups: readonly string[]): Promise<void>;
   /** Associates a policy; associating one already associated replaces its scope. */
   associate(principalArn: string, policy: AssociatedPolicy): Promise<void>;
@@ -168,6 +177,7 @@ export function accessEntries(client: EKSClient, clusterName: string): AccessEnt
     },
 
     async updateGroups(principalArn, kubernetesGroups) {
+      // Every field to keep is sent (see the interface): `[]` too, never `undefined`.
       await client.send(new UpdateAccessEntryCommand({ clusterName, principalArn, kubernetesGroups: [...kubernetesGroups] }));
     },
 

@@ -10,6 +10,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { iamRegion, partitionOf, type Partition } from '#kernel/partition';
 
 /** The retry configuration every client of the system uses. */
 export const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
@@ -26,12 +27,22 @@ export function eksClient(region: string): EKSClient {
   return client;
 }
 
-let iam: IAMClient | undefined;
+const iamClients = new Map<Partition, IAMClient>();
 
-/** IAM is a global service; its endpoint is in us-east-1 (aws partition). */
-export function iamClient(): IAMClient {
-  iam ??= new IAMClient({ region: 'us-east-1', ...RETRY });
-  return iam;
+/**
+ * IAM is a global service with one endpoint per partition: the client for the partition of
+ * `region` (default: the function's own), signed in that partition's IAM region (us-east-1,
+ * cn-north-1 or us-gov-west-1; kernel/partition.ts). Credentials of one partition are refused in
+ * another, so a function in a China or GovCloud region must not call us-east-1.
+ */
+export function iamClient(region: string = process.env.AWS_REGION ?? 'us-east-1'): IAMClient {
+  const partition = partitionOf(region);
+  let client = iamClients.get(partition);
+  if (!client) {
+    client = new IAMClient({ region: iamRegion(partition), ...RETRY });
+    iamClients.set(partition, client);
+  }
+  return client;
 }
 
 let s3: S3Client | undefined;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { partitionOf } from '#kernel/partition';
 
 export interface LocalContextOptions {
   region?: string;
@@ -20,7 +21,7 @@ export function localContext(functionName: string, options: LocalContextOptions 
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${functionName}`,
+    invokedFunctionArn: `arn:${partitionOf(region)}:lambda:${region}:${account}:function:${functionName}`,
     memoryLimitInMB: '512',
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,

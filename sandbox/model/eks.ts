@@ -42,10 +42,27 @@ import type {
   UpdateClusterConfigRequest,
   UpdateClusterConfigResponse,
 } from '@aws-sdk/client-eks';
+import { partition as sdkPartition } from '@aws-sdk/core/client';
 import { count, decodeToken, eksErrors, encodeToken } from './errors.ts';
 import { DEFAULT_ACCOUNT_ID } from './iam.ts';
 
-export const POLICY_ARN_PREFIX = 'arn:aws:eks::aws:cluster-access-policy/';
+/**
+ * The partition of a region (`aws`, `aws-cn`, `aws-us-gov`, …) and the DNS suffix of its
+ * endpoints, from the SDK's own partition data (the endpoint rule sets' `aws.partition`), not
+ * from the product's kernel: the model is the outside reference the product is tested against.
+ */
+function partitionOf(region: string): { name: string; dnsSuffix: string } {
+  const { name, dnsSuffix } = sdkPartition(region);
+  return { name, dnsSuffix };
+}
+
+/**
+ * What every access policy ARN of the region's partition starts with: the Service Authorization
+ * Reference gives EKS access policies as `arn:${Partition}:eks::aws:cluster-access-policy/${AccessPolicyName}`.
+ */
+function policyArnPrefix(region: string): string {
+  return `arn:${partitionOf(region).name}:eks::aws:cluster-access-policy/`;
+}
 
 /**
  * Access policies `ListAccessPolicies` returns, from the EKS user guide's access policy
@@ -204,9 +221,15 @@ export class EksModel {
     }
     const k = clusterKey(seed.region, seed.name);
     if (this.clusters.has(k)) throw eksErrors.resourceInUse(`Cluster already exists with name: ${seed.name}`, seed.name);
+    const partition = partitionOf(seed.region).name;
+    for (const arn of [...(seed.nodeRoleArns ?? []), ...(seed.fargateRoleArns ?? []), ...(seed.creatorArn ? [seed.creatorArn] : [])]) {
+      // A seeding mistake, not an API answer: EKS made these entries from roles that exist.
+      if (!parsePrincipalArn(arn, partition)) throw new Error(`EksModel.addCluster: ${arn} is not an IAM role or user ARN of partition ${partition}`);
+    }
     const record: ClusterRecord = {
       seed: structuredClone(seed),
-      arn: `arn:aws:eks:${seed.region}:${this.accountId}:cluster/${seed.name}`,
+      // Service Authorization Reference, EKS resource types: arn:${Partition}:eks:${Region}:${Account}:cluster/${ClusterName}.
+      arn: `arn:${partition}:eks:${seed.region}:${this.accountId}:cluster/${seed.name}`,
       createdAt: this.options.now(),
       mode: seed.authenticationMode,
       bootstrap,
@@ -368,7 +391,7 @@ export class EksModel {
       if (!ACCESS_ENTRY_TYPES.includes(type)) {
         throw eksErrors.invalidParameter(`The type ${input.type} is not valid. Valid values are [${ACCESS_ENTRY_TYPES.join(', ')}]`, c.seed.name);
       }
-      const principal = parsePrincipal(input.principalArn, c.seed.name);
+      const principal = requirePrincipal(input.principalArn, c);
       if (type !== 'STANDARD' && (principal.kind !== 'role' || principal.account !== this.accountId)) {
         // creating-access-entries.adoc: non-STANDARD types need a role in the cluster's account.
         throw eksErrors.invalidParameter(`Access entries of type ${type} require an IAM role in the cluster's account.`, c.seed.name);
@@ -385,7 +408,10 @@ export class EksModel {
       }
       validateGroups(groups, c.seed.name);
       if (input.username !== undefined) validateUsername(input.username, c.seed.name);
-      const tags = validateEksTags(input.tags ?? {});
+      // CreateAccessEntry's errors (API reference, and the SDK's model) have no
+      // BadRequestException: a tag it cannot take is an invalid parameter ("The specified
+      // parameter is invalid").
+      const tags = validateEksTags(input.tags ?? {}, (message) => eksErrors.invalidParameter(message, c.seed.name));
       const entry = this.newEntry(c, principal, type, groups, input.username, tags);
       return { accessEntry: toAccessEntry(c, entry) };
     });
@@ -408,18 +434,29 @@ export class EksModel {
     });
   }
 
-  /** Replaces groups and/or username. Only STANDARD entries take either. */
+  /**
+   * Sets groups and username: a field the request leaves out is not kept but reset to what EKS
+   * gives an entry without it — no groups, the default username. "When changing either the
+   * user_name or kubernetes_groups attribute values, this value gets updated while the value for
+   * the other attribute gets reverted to default" (hashicorp/terraform-provider-aws#36480; the
+   * fix, #36484, sends both on every update: "omitting certain fields will not keep them as-is,
+   * but replace it with the default that AWS has"). Only STANDARD entries take either; a
+   * reserved username prefix is refused first (aws-ia/terraform-aws-eks-blueprints#2004: an
+   * EC2_LINUX entry updated with username system:node:… got "The username must not begin with
+   * system:").
+   */
   updateAccessEntry(region: string, input: UpdateAccessEntryRequest): UpdateAccessEntryResponse {
     return this.call('UpdateAccessEntry', () => {
       const c = this.entryCluster(region, input.clusterName);
       const e = this.entry(c, input.principalArn);
+      if (input.kubernetesGroups !== undefined) validateGroups(input.kubernetesGroups, c.seed.name);
+      if (input.username !== undefined) validateUsername(input.username, c.seed.name);
       if (e.type !== 'STANDARD' && (input.kubernetesGroups !== undefined || input.username !== undefined)) {
         throw eksErrors.invalidParameter(`kubernetesGroups and username can't be set on an access entry of type ${e.type}.`, c.seed.name);
       }
-      if (input.kubernetesGroups !== undefined) validateGroups(input.kubernetesGroups, c.seed.name);
-      if (input.username !== undefined) validateUsername(input.username, c.seed.name);
-      if (input.kubernetesGroups !== undefined) e.kubernetesGroups = [...input.kubernetesGroups];
-      if (input.username !== undefined) e.username = input.username;
+      const principal = parsePrincipalArn(e.principalArn, partitionOf(c.seed.region).name)!;
+      e.kubernetesGroups = input.kubernetesGroups !== undefined ? [...input.kubernetesGroups] : defaultGroups(e.type);
+      e.username = input.username ?? defaultUsername(e.type, principal);
       e.modifiedAt = this.options.now();
       return { accessEntry: toAccessEntry(c, e) };
     });
@@ -445,7 +482,9 @@ export class EksModel {
     return this.call('AssociateAccessPolicy', () => {
       const c = this.entryCluster(region, input.clusterName);
       const e = this.entry(c, input.principalArn);
-      const policy = ACCESS_POLICIES.find((p) => POLICY_ARN_PREFIX + p.name === input.policyArn);
+      // Access policy ARNs are those of the cluster's partition (policyArnPrefix).
+      const prefix = policyArnPrefix(c.seed.region);
+      const policy = ACCESS_POLICIES.find((p) => prefix + p.name === input.policyArn);
       if (!policy) throw eksErrors.resourceNotFound('The specified policyArn could not be found.', c.seed.name);
       if (policy.serviceLinkedOnly) {
         throw eksErrors.invalidParameter('The specified policyArn can only be associated with service-linked roles', c.seed.name);
@@ -457,9 +496,9 @@ export class EksModel {
       }
       const scope = validateScope(input.accessScope, c.seed.name);
       const now = this.options.now();
-      const existing = e.associations.get(POLICY_ARN_PREFIX + policy.name);
+      const existing = e.associations.get(prefix + policy.name);
       const association: Association = {
-        policyArn: POLICY_ARN_PREFIX + policy.name,
+        policyArn: prefix + policy.name,
         accessScope: scope,
         associatedAt: existing?.associatedAt ?? now,
         modifiedAt: now,
@@ -487,6 +526,12 @@ export class EksModel {
     return this.call('ListAssociatedAccessPolicies', () => {
       const c = this.entryCluster(region, input.clusterName);
       const e = this.entry(c, input.principalArn);
+      if (e.type !== 'STANDARD') {
+        // Refused for every other type, with InvalidParameterException (HTTP 400) although the
+        // operation's model does not list it: aws-controllers-k8s/community#2144, the ACK
+        // controller reading an EC2_LINUX entry's policies (sdkFind → ListAssociatedAccessPolicies).
+        throw eksErrors.invalidParameter('This operation can only be performed on Access Entries with a type of "STANDARD".', c.seed.name);
+      }
       const { items, nextToken } = paginate([...e.associations.values()], input.nextToken, input.maxResults, 100, c.seed.name);
       return {
         clusterName: c.seed.name,
@@ -497,9 +542,9 @@ export class EksModel {
     });
   }
 
-  listAccessPolicies(_region: string, input: ListAccessPoliciesRequest = {}): ListAccessPoliciesResponse {
+  listAccessPolicies(region: string, input: ListAccessPoliciesRequest = {}): ListAccessPoliciesResponse {
     return this.call('ListAccessPolicies', () => {
-      const all: AccessPolicy[] = ACCESS_POLICIES.map((p) => ({ name: p.name, arn: POLICY_ARN_PREFIX + p.name }));
+      const all: AccessPolicy[] = ACCESS_POLICIES.map((p) => ({ name: p.name, arn: policyArnPrefix(region) + p.name }));
       const { items, nextToken } = paginate(all, input.nextToken, input.maxResults, 100);
       return { accessPolicies: items, ...(nextToken ? { nextToken } : {}) };
     });
@@ -510,7 +555,7 @@ export class EksModel {
   tagResource(region: string, input: TagResourceRequest): Record<string, never> {
     return this.call('TagResource', () => {
       const target = this.taggable(region, input.resourceArn);
-      const merged = { ...target.tags, ...validateEksTags(input.tags ?? {}) };
+      const merged = { ...target.tags, ...validateEksTags(input.tags ?? {}, eksErrors.badRequest) };
       if (Object.keys(merged).length > 50) throw eksErrors.badRequest('Resources can have at most 50 tags.');
       target.tags = merged;
       return {};
@@ -591,8 +636,10 @@ export class EksModel {
       username: username ?? defaultUsername(type, principal),
       // EKS attaches system:nodes to node-type entries itself; Terraform users see it as drift
       // when they send [] (terraform-aws-modules/terraform-aws-eks#2896).
-      kubernetesGroups: NODE_TYPES.has(type) ? ['system:nodes'] : [...groups],
-      arn: `arn:aws:eks:${c.seed.region}:${this.accountId}:access-entry/${c.seed.name}/${principal.kind}/${principal.account}/${principal.name}/${randomUUID()}`,
+      kubernetesGroups: NODE_TYPES.has(type) ? defaultGroups(type) : [...groups],
+      // Service Authorization Reference, EKS resource types: arn:${Partition}:eks:${Region}:${Account}:access-entry/
+      // ${ClusterName}/${IamIdentityType}/${IamIdentityAccountID}/${IamIdentityName}/${UUID}.
+      arn: `arn:${partitionOf(c.seed.region).name}:eks:${c.seed.region}:${this.accountId}:access-entry/${c.seed.name}/${principal.kind}/${principal.account}/${principal.name}/${randomUUID()}`,
       createdAt: now,
       modifiedAt: now,
       tags,
@@ -612,8 +659,9 @@ export class EksModel {
    */
   private createServiceEntries(c: ClusterRecord): void {
     const make = (arn: string, type: AccessEntryType) => {
-      if (c.entries.has(arn)) return undefined;
-      const principal = parsePrincipal(arn, c.seed.name);
+      // Seeded ARNs were checked by addCluster.
+      const principal = parsePrincipalArn(arn, partitionOf(c.seed.region).name);
+      if (c.entries.has(arn) || !principal) return undefined;
       return this.newEntry(c, principal, type, [], undefined, {});
     };
     for (const arn of c.seed.nodeRoleArns ?? []) make(arn, 'EC2_LINUX');
@@ -622,7 +670,7 @@ export class EksModel {
       const e = make(c.seed.creatorArn, 'STANDARD');
       if (e) {
         const now = this.options.now();
-        const policyArn = `${POLICY_ARN_PREFIX}AmazonEKSClusterAdminPolicy`;
+        const policyArn = `${policyArnPrefix(c.seed.region)}AmazonEKSClusterAdminPolicy`;
         e.associations.set(policyArn, { policyArn, accessScope: { type: 'cluster', namespaces: [] }, associatedAt: now, modifiedAt: now });
       }
     }
@@ -664,7 +712,7 @@ export class EksModel {
       ...(this.apiServer
         ? (({ endpoint, caData }) => ({ endpoint, certificateAuthority: { data: caData } }))(this.apiServer(c.seed.region, c.seed.name))
         : {
-            endpoint: `https://${c.seed.name.toUpperCase()}.gr7.${c.seed.region}.eks.amazonaws.com`,
+            endpoint: `https://${c.seed.name.toUpperCase()}.gr7.${c.seed.region}.eks.${partitionOf(c.seed.region).dnsSuffix}`,
             certificateAuthority: { data: Buffer.from(`sandbox CA for ${c.seed.name}`).toString('base64') },
           }),
       accessConfig: { authenticationMode: c.mode, bootstrapClusterCreatorAdminPermissions: c.bootstrap },
@@ -687,12 +735,18 @@ export class EksModel {
 
 const NODE_TYPES = new Set<AccessEntryType>(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
 
+/** The groups EKS gives an entry of the type when none are set (see newEntry). */
+function defaultGroups(type: AccessEntryType): string[] {
+  return NODE_TYPES.has(type) ? ['system:nodes'] : [];
+}
+
 function clusterKey(region: string, name: string): string {
   return `${region}/${name}`;
 }
 
 interface ParsedPrincipal {
   arn: string;
+  partition: string;
   account: string;
   kind: 'role' | 'user';
   /** Name without the path. */
@@ -700,30 +754,40 @@ interface ParsedPrincipal {
   path: string;
 }
 
-function parsePrincipal(arn: string | undefined, clusterName: string): ParsedPrincipal {
-  const m = /^arn:aws:iam::(\d{12}):(role|user)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn ?? '');
-  if (!m) {
-    // STS session ARNs (assumed-role) and anything else that is not an IAM role or user.
-    throw eksErrors.invalidParameter('The specified principalArn is invalid: invalid principal.', clusterName);
-  }
-  const [, account, kind, path, name] = m as unknown as [string, string, 'role' | 'user', string, string];
-  if (kind === 'role' && path.startsWith('/aws-service-role/')) {
+/** An IAM role or user ARN of the partition; undefined for anything else (STS session ARNs among them). */
+function parsePrincipalArn(arn: string | undefined, partition: string): ParsedPrincipal | undefined {
+  const m = /^arn:([^:]+):iam::(\d{12}):(role|user)(\/(?:[^/]+\/)*)([^/]+)$/.exec(arn ?? '');
+  if (!m || m[1] !== partition) return undefined;
+  const [, , account, kind, path, name] = m as unknown as [string, string, string, 'role' | 'user', string, string];
+  return { arn: arn!, partition, account, kind, name, path };
+}
+
+/**
+ * The principal of a CreateAccessEntry: an IAM role or user of the cluster's partition (an
+ * account, and so its principals, is scoped to one partition: AWS General Reference, "Amazon
+ * Resource Names (ARNs)"), and not a service-linked role.
+ */
+function requirePrincipal(arn: string | undefined, c: ClusterRecord): ParsedPrincipal {
+  const principal = parsePrincipalArn(arn, partitionOf(c.seed.region).name);
+  if (!principal) throw eksErrors.invalidParameter('The specified principalArn is invalid: invalid principal.', c.seed.name);
+  if (principal.kind === 'role' && principal.path.startsWith('/aws-service-role/')) {
     // creating-access-entries.adoc: access entries do not support service-linked roles.
-    throw eksErrors.invalidParameter('Access entries do not support service-linked roles.', clusterName);
+    throw eksErrors.invalidParameter('Access entries do not support service-linked roles.', c.seed.name);
   }
-  return { arn: arn!, account, kind, name, path };
+  return principal;
 }
 
 /**
  * Usernames EKS sets when none is given (creating-access-entries.adoc, set-custom-username.adoc):
  * a user's ARN; a role's STS ARN with the path removed and `{{SessionName}}` appended; node
  * types get node identities. EC2 and HYPERPOD_LINUX are not in that table: EC2 is modelled like
- * EC2_LINUX and HYPERPOD_LINUX like the session-named node types (unverified).
+ * EC2_LINUX and HYPERPOD_LINUX like the session-named node types (unverified). The guide shows the
+ * aws partition; a role's session ARN is in the role's own partition (`arn:aws-cn:sts::…`).
  */
 function defaultUsername(type: AccessEntryType, p: ParsedPrincipal): string {
   switch (type) {
     case 'STANDARD':
-      return p.kind === 'user' ? p.arn : `arn:aws:sts::${p.account}:assumed-role/${p.name}/{{SessionName}}`;
+      return p.kind === 'user' ? p.arn : `arn:${p.partition}:sts::${p.account}:assumed-role/${p.name}/{{SessionName}}`;
     case 'EC2_LINUX':
     case 'EC2_WINDOWS':
     case 'EC2':
@@ -744,13 +808,13 @@ function validateGroups(groups: string[], clusterName: string): void {
 /**
  * Custom username rules (creating-access-entries.adoc): no reserved prefixes, and a colon must
  * come before {{SessionName}}/{{SessionNameRaw}}. Rejecting other `{{…}}` templates follows the
- * design brief (§4) and is not confirmed from AWS material. Messages are the model's own.
+ * design brief (§4) and is not confirmed from AWS material. The reserved-prefix message is
+ * EKS's ("InvalidParameterException: The username must not begin with system:", an
+ * UpdateAccessEntry in aws-ia/terraform-aws-eks-blueprints#2004); the others are the model's own.
  */
 function validateUsername(username: string, clusterName: string): void {
   for (const prefix of ['system:', 'eks:', 'aws:', 'amazon:', 'iam:']) {
-    if (username.startsWith(prefix)) {
-      throw eksErrors.invalidParameter(`The username ${username} is invalid, it cannot start with ${prefix}`, clusterName);
-    }
+    if (username.startsWith(prefix)) throw eksErrors.invalidParameter(`The username must not begin with ${prefix}`, clusterName);
   }
   for (const m of username.matchAll(/\{\{([^}]*)\}\}/g)) {
     const template = m[1];
@@ -777,16 +841,29 @@ function validateScope(scope: AccessScope | undefined, clusterName: string): Acc
 }
 
 // EKS resource tags: at most 50, keys 1–128 characters, values up to 256, no aws: prefix
-// (AccessEntry.tags constraints in the EKS API reference).
-function validateEksTags(tags: Record<string, string>): Record<string, string> {
+// (AccessEntry.tags constraints in the EKS API reference). `refuse` is the error of the calling
+// operation: TagResource's model has BadRequestException, CreateAccessEntry's does not.
+function validateEksTags(tags: Record<string, string>, refuse: (message: string) => Error): Record<string, string> {
   const keys = Object.keys(tags);
-  if (keys.length > 50) throw eksErrors.badRequest('Resources can have at most 50 tags.');
+  if (keys.length > 50) throw refuse('Resources can have at most 50 tags.');
   for (const k of keys) {
     const v = tags[k] ?? '';
-    if (k.length < 1 || k.length > 128 || v.length > 256) throw eksErrors.badRequest(`Tag ${k} exceeds the allowed length.`);
-    if (k.toLowerCase().startsWith('aws:')) throw eksErrors.badRequest('Tag keys cannot start with aws:');
+    if (k.length < 1 || k.length > 128 || v.length > 256) throw refuse(`Tag ${k} exceeds the allowed length.`);
+    if (k.toLowerCase().startsWith('aws:')) throw refuse('Tag keys cannot start with aws:');
   }
   return { ...tags };
+}
+
+/**
+ * EKS's answer to a request parameter it cannot take (out of range, malformed):
+ * InvalidParameterException on any operation, whether or not the operation's model lists it —
+ * DescribeCluster, whose model does not, answered "InvalidParameterException: The parameter name
+ * should not be greater than 100 characters." (radius-project/samples#1702); a maxResults out of
+ * range gave "InvalidParameterException: maxResults needs to be 1" (turbot/steampipe-plugin-aws#1100).
+ * test/sandbox/eks-errors.test.ts allows it on every operation for that reason only.
+ */
+function parameterError(message: string, clusterName?: string): Error {
+  return eksErrors.invalidParameter(message, clusterName);
 }
 
 function paginate<T>(
@@ -798,12 +875,12 @@ function paginate<T>(
 ): { items: T[]; nextToken?: string } {
   const max = maxResults ?? limit;
   if (!Number.isInteger(max) || max < 1 || max > limit) {
-    throw eksErrors.invalidParameter(`maxResults must be between 1 and ${limit}`, clusterName);
+    throw parameterError(`maxResults needs to be 1-${limit}`, clusterName);
   }
   let start = 0;
   if (token !== undefined) {
     const decoded = decodeToken(token);
-    if (decoded === undefined) throw eksErrors.invalidParameter('The nextToken is invalid.', clusterName);
+    if (decoded === undefined) throw parameterError('The nextToken is invalid.', clusterName);
     start = decoded;
   }
   const items = all.slice(start, start + max);

@@ -22,8 +22,40 @@ describe('parseConfig', () => {
     [{ clusters, colour: 'blue' }, 'colour'],
     [{ clusters: [...clusters, { name: 'prod', region: 'us-east-1' }] }, 'eksAccessPilot.clusters[1].name: cluster name "prod" is used in two regions'],
     [{ clusters: [{ name: 'prod', region: 'eu-west-1', manageInApiAndConfigMap: 'yes' }] }, 'eksAccessPilot.clusters[0].manageInApiAndConfigMap: '],
+    [{ clusters: [{ name: 'prod', region: 'cn-north-1' }] }, 'eksAccessPilot.clusters[0].region: "cn-north-1" is in partition aws-cn, homeRegion "us-east-1" in aws'],
+    [{ clusters: [{ name: 'prod', region: 'us-iso-east-1' }] }, 'eksAccessPilot.clusters[0].region: must be a region of a supported partition (aws, aws-cn, aws-us-gov)'],
+    [{ homeRegion: 'us-isob-east-1', clusters }, 'eksAccessPilot.homeRegion: must be a region of a supported partition'],
+    [
+      { homeRegion: 'cn-north-1', clusters: [{ name: 'prod', region: 'cn-northwest-1' }], levels: [{ name: 'view', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy' }], ceiling: 'view' },
+      'eksAccessPilot.levels[0].policyArn: arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy is in partition aws, homeRegion "cn-north-1" in aws-cn: one deployment works within its own partition (use arn:aws-cn:eks::aws:cluster-access-policy/…)',
+    ],
+    [
+      { homeRegion: 'us-gov-west-1', clusters: [{ name: 'prod', region: 'us-gov-east-1' }], protectedPrincipalArns: ['arn:aws:iam::111122223333:role/BreakGlass'] },
+      'eksAccessPilot.protectedPrincipalArns[0]: arn:aws:iam::111122223333:role/BreakGlass is in partition aws, homeRegion "us-gov-west-1" in aws-us-gov',
+    ],
   ])('rejects %j naming the field', (input, message) => {
     expect(() => parseConfig(input)).toThrow(message);
+  });
+
+  it.each([
+    ['us-east-1', 'eu-west-1', 'aws'],
+    ['cn-northwest-1', 'cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'us-gov-east-1', 'aws-us-gov'],
+  ])('defaults the levels to the access policies of the home region %s (%s cluster), partition %s', (homeRegion, region, partition) => {
+    const c = parseConfig({ homeRegion, clusters: [{ name: 'prod', region }] });
+    expect(c.levels).toEqual(
+      ['view', 'edit', 'admin', 'cluster-admin'].map((name, i) => ({
+        name,
+        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${['AmazonEKSViewPolicy', 'AmazonEKSEditPolicy', 'AmazonEKSAdminPolicy', 'AmazonEKSClusterAdminPolicy'][i]}`,
+      })),
+    );
+    // The functions parse the configuration again at cold start: the filled-in levels survive.
+    expect(parseRuntimeConfig(JSON.stringify({ config: c })).config.levels).toEqual(c.levels);
+  });
+
+  it('takes levels of the home partition as given', () => {
+    const levels = [{ name: 'view', policyArn: 'arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy' }];
+    expect(parseConfig({ homeRegion: 'cn-north-1', clusters: [{ name: 'prod', region: 'cn-north-1' }], levels, ceiling: 'view' }).levels).toEqual(levels);
   });
 
   it('lists the grantable levels from the lowest up to the ceiling', () => {

@@ -13,9 +13,12 @@ import {
   ListAssociatedAccessPoliciesCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateAccessEntryCommand,
 } from '@aws-sdk/client-eks';
 import { GetAccountAuthorizationDetailsCommand, GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { EntryExistsError, accessEntries } from '#platform/access-entries';
+import { iamClient } from '#platform/clients';
+import { localContext } from '#platform/local-context';
 import { ClusterNotFoundError, describeCluster } from '#platform/clusters';
 import { iamReader } from '#platform/iam-principals';
 
@@ -106,6 +109,18 @@ describe('accessEntries (platform)', () => {
 
     expect(eks.commandCalls(CreateAccessEntryCommand, { principalArn: role('nodes') })[0]?.args[0].input).toEqual({ clusterName: 'prod', principalArn: role('nodes'), type: 'EC2_LINUX', tags: { t: 'v' } });
   });
+
+  it('sends every group on UpdateAccessEntry, an empty list too, and no username (EKS resets what is left out to its default)', async () => {
+    eks.on(UpdateAccessEntryCommand).resolves(meta);
+
+    await entries.updateGroups(role('a'), ['readers', 'auditors']);
+    await entries.updateGroups(role('a'), []);
+
+    expect(eks.commandCalls(UpdateAccessEntryCommand).map((c) => c.args[0].input)).toEqual([
+      { clusterName: 'prod', principalArn: role('a'), kubernetesGroups: ['readers', 'auditors'] },
+      { clusterName: 'prod', principalArn: role('a'), kubernetesGroups: [] },
+    ]);
+  });
 });
 
 describe('describeCluster (platform)', () => {
@@ -153,5 +168,23 @@ describe('iamReader (platform)', () => {
     iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'no such role', $metadata: {} }));
 
     expect(await iamReader(client).getPrincipal({ kind: 'role', name: 'gone' })).toBeNull();
+  });
+});
+
+describe('clients and the local context follow the partition (platform)', () => {
+  it.each([
+    ['eu-west-1', 'us-east-1'],
+    ['cn-northwest-1', 'cn-north-1'],
+    ['us-gov-east-1', 'us-gov-west-1'],
+  ])("calls IAM from %s in its partition's IAM region %s, one client per partition", async (region, signingRegion) => {
+    const client = iamClient(region);
+
+    expect(await client.config.region()).toBe(signingRegion);
+    expect(iamClient(signingRegion)).toBe(client);
+  });
+
+  it("gives a local Lambda context a function ARN of the region's partition", () => {
+    expect(localContext('fn', { region: 'cn-north-1', account: ACCOUNT }).invokedFunctionArn).toBe(`arn:aws-cn:lambda:cn-north-1:${ACCOUNT}:function:fn`);
+    expect(localContext('fn', { region: 'us-gov-west-1', account: ACCOUNT }).invokedFunctionArn).toBe(`arn:aws-us-gov:lambda:us-gov-west-1:${ACCOUNT}:function:fn`);
   });
 });

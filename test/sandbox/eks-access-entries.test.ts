@@ -173,6 +173,41 @@ describe('EksModel access entries: list, update, delete', () => {
     );
   });
 
+  it('refuses a tag it cannot take on CreateAccessEntry with InvalidParameterException (its model has no BadRequestException)', async () => {
+    const arn = await w.createRole('dev');
+    const err = await rejectionOf(create(arn, { tags: { 'aws:owner': 'x' } }));
+    expect(err).toBeInstanceOf(InvalidParameterException);
+    expect(err.message).toBe('Tag keys cannot start with aws:');
+  });
+
+  it('resets what UpdateAccessEntry leaves out: omitted groups become none, an omitted username the default (terraform-provider-aws#36480)', async () => {
+    const arn = await w.createRole('dev');
+    const update = (input: { kubernetesGroups?: string[]; username?: string }) =>
+      w.eks.send(new UpdateAccessEntryCommand({ clusterName: CLUSTER, principalArn: arn, ...input }));
+    await create(arn, { kubernetesGroups: ['readers'], username: 'dev:{{SessionName}}' });
+
+    const groupsOnly = (await update({ kubernetesGroups: ['writers'] })).accessEntry;
+    expect(groupsOnly).toMatchObject({ kubernetesGroups: ['writers'], username: `arn:aws:sts::${ACCOUNT}:assumed-role/dev/{{SessionName}}` });
+
+    const usernameOnly = (await update({ username: 'dev:{{SessionName}}' })).accessEntry;
+    expect(usernameOnly).toMatchObject({ kubernetesGroups: [], username: 'dev:{{SessionName}}' });
+
+    const both = (await update({ kubernetesGroups: ['writers'], username: 'dev:{{SessionName}}' })).accessEntry;
+    expect(both).toMatchObject({ kubernetesGroups: ['writers'], username: 'dev:{{SessionName}}' });
+  });
+
+  it('keeps a node entry as EKS made it on an empty update, and refuses a system: username first (terraform-aws-eks-blueprints#2004)', async () => {
+    const node = await w.createRole('node');
+    await create(node, { type: 'EC2_LINUX' });
+    const { accessEntry } = await w.eks.send(new UpdateAccessEntryCommand({ clusterName: CLUSTER, principalArn: node }));
+    expect(accessEntry).toMatchObject({ kubernetesGroups: ['system:nodes'], username: 'system:node:{{EC2PrivateDNSName}}' });
+    const err = await rejectionOf(
+      w.eks.send(new UpdateAccessEntryCommand({ clusterName: CLUSTER, principalArn: node, kubernetesGroups: [], username: 'system:node:{{EC2PrivateDNSName}}' })),
+    );
+    expect(err).toBeInstanceOf(InvalidParameterException);
+    expect(err.message).toBe('The username must not begin with system:');
+  });
+
   it('updates groups and username of a STANDARD entry, and refuses both on node entries', async () => {
     const arn = await w.createRole('dev');
     await create(arn, { kubernetesGroups: ['readers'] });
@@ -236,6 +271,18 @@ describe('EksModel access policies', () => {
     const node = await w.createRole('node');
     await create(node, { type: 'EC2_LINUX' });
     expect(await rejectionOf(assoc(policy('AmazonEKSViewPolicy'), { type: 'cluster' }, node))).toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('refuses ListAssociatedAccessPolicies on a non-STANDARD entry (aws-controllers-k8s/community#2144)', async () => {
+    const node = await w.createRole('node');
+    const fargate = await w.createRole('fargate');
+    await create(node, { type: 'EC2_LINUX' });
+    await create(fargate, { type: 'FARGATE_LINUX' });
+    for (const principalArn of [node, fargate]) {
+      const err = await rejectionOf(w.eks.send(new ListAssociatedAccessPoliciesCommand({ clusterName: CLUSTER, principalArn })));
+      expect(err).toBeInstanceOf(InvalidParameterException);
+      expect(err.message).toBe('This operation can only be performed on Access Entries with a type of "STANDARD".');
+    }
   });
 
   it('disassociates one policy and leaves the others', async () => {

@@ -27,6 +27,8 @@ export type HandledEventName = (typeof HANDLED_EVENT_NAMES)[number];
 
 const DETAIL_TYPE = 'AWS API Call via CloudTrail';
 const SOURCE = 'aws.iam';
+// CloudTrail's name for IAM, not a host: the same in the China Regions (EventBridge events
+// reference, "Amazon Identity and Access Management events", docs.amazonaws.cn).
 const EVENT_SOURCE = 'iam.amazonaws.com';
 
 export interface IamEventPattern {

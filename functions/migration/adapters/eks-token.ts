@@ -10,6 +10,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { stsHost } from '#kernel/partition';
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
 export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
@@ -31,7 +32,9 @@ export async function eksToken({ clusterName, region, credentials, signingDate }
     service: 'sts',
     sha256: Sha256,
   });
-  const hostname = `sts.${region}.amazonaws.com`;
+  // The regional STS host of the cluster's partition (sts.<region>.amazonaws.com.cn in China):
+  // the authenticator accepts no other host (kernel/partition.ts).
+  const hostname = stsHost(region);
   const request = new HttpRequest({
     method: 'GET',
     protocol: 'https:',

@@ -16,6 +16,7 @@
  * * eksctl `pkg/actions/accessentry/migrator.go` (`eksctl utils migrate-to-access-entry`).
  */
 import type { AssociatedPolicy } from '#kernel/access-entry';
+import { accessPolicyArn, partitionOfArn, type Partition } from '#kernel/partition';
 import type { AwsAuthDocument, AwsAuthError, AwsAuthRow } from './aws-auth.ts';
 
 export type EntryType = 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS' | 'FARGATE_LINUX';
@@ -57,6 +58,12 @@ export interface PlanOptions {
    * or undefined when the principal does not exist. Absent offline: ARNs are kept as written.
    */
   resolveArn?: (pathlessArn: string) => string | undefined;
+  /**
+   * The cluster's partition (kernel/partition.ts `partitionOf(region)`): the ARNs the plan
+   * writes (access policies, the account of a mapAccounts row) are in it. Absent offline: the
+   * partition of the document's first IAM ARN, else aws.
+   */
+  partition?: Partition;
 }
 
 export const NODE_USERNAME = 'system:node:{{EC2PrivateDNSName}}';
@@ -84,8 +91,17 @@ function splitArn(arn: string): ParsedArn | undefined {
   return { partition: parts[1]!, service: parts[2]!, account: parts[4]!, resource: parts.slice(5).join(':') };
 }
 
-function clusterAdminPolicyArn(partition: string): string {
-  return `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
+function clusterAdminPolicyArn(partition: Partition): string {
+  return accessPolicyArn(partition, 'AmazonEKSClusterAdminPolicy');
+}
+
+function planPartition(doc: AwsAuthDocument, options: PlanOptions): Partition {
+  if (options.partition) return options.partition;
+  for (const row of doc.rows) {
+    const p = partitionOfArn(row.arn);
+    if (p) return p;
+  }
+  return 'aws';
 }
 
 /** One reason a row is not converted; `works` says whether the row grants access today. */
@@ -253,7 +269,7 @@ function nodeLike(row: AwsAuthRow, kind: 'role' | 'user' | undefined, required: 
   return flags;
 }
 
-function classify(row: AwsAuthRow, kind: 'role' | 'user' | undefined, partition: string): Classified {
+function classify(row: AwsAuthRow, kind: 'role' | 'user' | undefined, partition: Partition): Classified {
   if (row.username === NODE_USERNAME) {
     // eksctl's migrator recognises node rows by this username and picks EC2_WINDOWS when
     // eks:kube-proxy-windows is among the groups. Node entries take no username, groups or
@@ -312,13 +328,13 @@ function classify(row: AwsAuthRow, kind: 'role' | 'user' | undefined, partition:
   return { action: 'create', entry, flags, notes };
 }
 
-function planRow(row: AwsAuthRow, options: PlanOptions): { row: PlanRow; blocker?: string } {
+function planRow(row: AwsAuthRow, options: PlanOptions, partition: Partition): { row: PlanRow; blocker?: string } {
   const arn = splitArn(row.arn);
   const { flags: idFlags, kind } = arnFlags(row, arn);
   const pathFlagged = idFlags.some((f) => !f.works);
   const dupFlags = duplicateFlags(row);
   const resolution = resolvePrincipal(row, kind, pathFlagged || dupFlags.some((f) => !f.works), options);
-  const classified = classify(row, kind, arn?.partition ?? 'aws');
+  const classified = classify(row, kind, partition);
 
   const flags = [...idFlags, ...dupFlags, ...resolution.flags, ...classified.flags];
   const action: RowAction = flags.length > 0 ? 'flag' : classified.action;
@@ -345,9 +361,10 @@ export function planConversion(doc: AwsAuthDocument, options: PlanOptions = {}):
   }
   const rows: PlanRow[] = [];
   const blockers: string[] = [];
+  const partition = planPartition(doc, options);
   const ordered = [...doc.rows.filter((r) => r.list === 'mapRoles'), ...doc.rows.filter((r) => r.list === 'mapUsers')];
   for (const row of ordered) {
-    const planned = planRow(row, options);
+    const planned = planRow(row, options, partition);
     rows.push(planned.row);
     if (planned.blocker) blockers.push(planned.blocker);
   }
@@ -357,7 +374,7 @@ export function planConversion(doc: AwsAuthDocument, options: PlanOptions = {}):
     const note = `mapAccounts admits every IAM principal of account ${account.accountId}; access entries have no account-wide equivalent: create an entry per principal that needs access`;
     rows.push({
       source: account.source,
-      principalArn: `arn:aws:iam::${account.accountId}:root`,
+      principalArn: `arn:${partition}:iam::${account.accountId}:root`,
       action: 'flag',
       entry: { type: 'STANDARD' },
       notes: [note],

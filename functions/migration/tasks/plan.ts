@@ -27,6 +27,7 @@ import {
 } from '#workflows/contract';
 import { ObjectExistsError, documentStore } from '#migration/adapters/documents';
 import pLimit from 'p-limit';
+import { partitionOf } from '#kernel/partition';
 import { parsePrincipalArn } from '#kernel/principal';
 import { iamReader } from '#platform/iam-principals';
 import { instrument, logger } from '#platform/powertools';
@@ -69,7 +70,10 @@ export function makePlan(ports: AwsPorts) {
     const doc = parseAwsAuth(configMapText(saved.awsAuth.data, saved.awsAuth.resourceVersion));
     const accountId = cluster.arn.split(':')[4] ?? '';
     const resolved = doc.valid ? await resolveArns(doc, ports.iam(), accountId) : new Map<string, string | undefined>();
-    const conversion = planConversion(doc, { resolveArn: (arn) => (resolved.has(arn) ? resolved.get(arn) : arn) });
+    const conversion = planConversion(doc, {
+      resolveArn: (arn) => (resolved.has(arn) ? resolved.get(arn) : arn),
+      partition: partitionOf(run.region),
+    });
     const { rows, summary } = annotatePlan(conversion, saved.accessEntries);
 
     const key = documentKey('plans', run.clusterName, run.executionName, 'plan.json');

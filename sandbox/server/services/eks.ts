@@ -57,6 +57,23 @@ const OPERATIONS: Array<[StaticOperation, Serve]> = [
 const ROUTES: RestRoute<Serve>[] = OPERATIONS.map(([schema, serve]) => restRoute(operationOf(schema), serve));
 const ERRORS = errorShapes(eksApi as unknown as Record<string, unknown>);
 
+/** The operations this service serves, by name. */
+export const EKS_OPERATIONS: readonly string[] = ROUTES.map((r) => r.op.name);
+
+// The operations whose model lists BadRequestException ("the request contains a semantic
+// error"): the tag operations. test/sandbox/eks-errors.test.ts checks that every operation's
+// answer here is one its model (or EKS's parameter validation) allows.
+const BAD_REQUEST_OPERATIONS = new Set(['TagResource', 'UntagResource', 'ListTagsForResource']);
+
+/**
+ * The error an operation answers for a request it cannot read (a body that is not JSON): the
+ * tag operations' BadRequestException, and elsewhere InvalidParameterException, what EKS answers
+ * for a parameter it cannot take on any operation (sandbox/model/eks.ts, `parameterError`).
+ */
+export function requestErrorCode(operation: string): 'BadRequestException' | 'InvalidParameterException' {
+  return BAD_REQUEST_OPERATIONS.has(operation) ? 'BadRequestException' : 'InvalidParameterException';
+}
+
 export function eksService(model: EksModel, defaultRegion: string): ServiceHandler {
   const error = (name: string, fields: Record<string, unknown>, requestId: string, fault?: 'client' | 'server', status?: number) =>
     restJsonError(name, fields, requestId, ERRORS.get(name), fault, status);
@@ -77,7 +94,7 @@ export function eksService(model: EksModel, defaultRegion: string): ServiceHandl
         input = decodeRestJsonInput(route.op, req, labels);
       } catch (e) {
         // A body that is not JSON: EKS answers with a client error before any rule runs.
-        return error('BadRequestException', { message: `Could not parse request body: ${(e as Error).message}` }, req.requestId);
+        return error(requestErrorCode(route.op.name), { message: `Could not parse request body: ${(e as Error).message}` }, req.requestId);
       }
       const region = req.region ?? defaultRegion;
       return {
@@ -100,6 +117,8 @@ export function eksService(model: EksModel, defaultRegion: string): ServiceHandl
 
     throttled(req, call) {
       // ThrottlingException is in EKS's model with @httpError(429); the SDK retries it as throttling.
+      // Any operation may be throttled: the API reference's Common Errors, which apply to every
+      // action, list ThrottlingException.
       return error('ThrottlingException', { message: 'Rate exceeded', clusterName: clusterOf(call.input) }, req.requestId);
     },
 

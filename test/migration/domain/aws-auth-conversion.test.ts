@@ -601,3 +601,25 @@ describe('planConversion invariants', () => {
     );
   });
 });
+
+describe('planConversion in each partition', () => {
+  const masters = (partition: string) =>
+    cm({ mapRoles: `- rolearn: arn:${partition}:iam::${A}:role/admin\n  username: admin\n  groups:\n    - system:masters`, mapAccounts: `- "${A}"` });
+
+  it.each(['aws', 'aws-cn', 'aws-us-gov'] as const)(
+    'writes the access policy and account ARNs of the cluster partition %s (kernel/partition.ts)',
+    (partition) => {
+      const plan = planConversion(parseAwsAuth(masters(partition)), { partition });
+
+      expect(plan.rows[0]!.entry.accessPolicies).toEqual([{ policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`, accessScope: { type: 'cluster' } }]);
+      expect(plan.rows[1]!.principalArn).toBe(`arn:${partition}:iam::${A}:root`);
+    },
+  );
+
+  it("takes the document's partition when none is given (the offline plan)", () => {
+    const plan = planConversion(parseAwsAuth(masters('aws-cn')));
+
+    expect(plan.rows[0]!.entry.accessPolicies![0]!.policyArn).toBe('arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy');
+    expect(plan.rows[1]!.principalArn).toBe(`arn:aws-cn:iam::${A}:root`);
+  });
+});

@@ -19,6 +19,7 @@ interface Rule {
 }
 interface AnyState {
   Type: string;
+  Resource?: string;
   Retry?: Rule[];
   Catch?: Rule[];
 }
@@ -42,7 +43,19 @@ function ourErrorNames(): Set<string> {
 // Step Functions' own names and those of the Lambda integration (developer guide, "Handling
 // errors in Step Functions workflows").
 const STATES_ERRORS = new Set(['States.ALL', 'States.Timeout', 'States.TaskFailed']);
-const LAMBDA_ERRORS = new Set(['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException']);
+/**
+ * The Lambda service exceptions the Step Functions developer guide tells a workflow to retry
+ * ("Handle Lambda service exceptions", bp-lambda-serviceexception.html: "Retry": [{ "ErrorEquals":
+ * ["Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException",
+ * "Lambda.AWSLambdaException", "Lambda.SdkClientException"], … }]).
+ */
+const LAMBDA_SERVICE_ERRORS = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+// The same page: "When Lambda hits the maximum number of invocations, the error is Lambda.TooManyRequestsException".
+const LAMBDA_ERRORS = new Set([...LAMBDA_SERVICE_ERRORS, 'Lambda.TooManyRequestsException']);
+
+/** A Task that invokes a Lambda function: a function ARN placeholder or the lambda:invoke integration. */
+const invokesLambda = (s: AnyState) =>
+  s.Type === 'Task' && (/^\$\{\w+FunctionArn\}$/.test(s.Resource ?? '') || /^arn:[^:]+:states:::lambda:invoke/.test(s.Resource ?? ''));
 
 describe('workflows/auth-mode-migration.asl.json', () => {
   it('passes asl-validator as written (placeholders in place) and once substituted', () => {
@@ -72,6 +85,15 @@ describe('workflows/auth-mode-migration.asl.json', () => {
     expect(unknown).toEqual([]);
     expect(ours).toContain('AccessEntryConflictError');
     expect(ours).toContain('ChangedSinceBackupError');
+  });
+
+  it('retries every Lambda task on all four Lambda service exceptions the developer guide lists', () => {
+    const lambdaTasks = Object.entries(states()).filter(([, s]) => invokesLambda(s));
+    expect(lambdaTasks.length).toBeGreaterThan(0);
+    for (const [name, s] of lambdaTasks) {
+      const retried = (s.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(LAMBDA_SERVICE_ERRORS));
+    }
   });
 
   it('puts States.ALL only alone and last in a Catch or Retry list', () => {
