@@ -25,6 +25,14 @@ export interface IssuedCredentials {
   arn: string;
 }
 
+/** One authorization the sandbox decided: who, what, and the answer (kept while a journal is open). */
+export interface JournalEntry {
+  identity: Identity;
+  request: AuthorizationRequest;
+  call: CallSummary;
+  allowed: boolean;
+}
+
 export interface Identity {
   /** The ARN in messages and in aws:PrincipalArn's session form. */
   arn: string;
@@ -54,11 +62,17 @@ export class IamEnforcer {
   private readonly allowedKeys = new Map<string, Promise<string[]>>();
   /** Every (role, action) pair decided, allowed or not: what the suite exercised under enforcement. */
   readonly decisions = new Map<string, { allowed: number; denied: number }>();
+  /** Every decision since `openJournal()`, for re-evaluating the same requests with other policies. */
+  journal: JournalEntry[] | undefined;
 
   constructor(
     private readonly model: AwsModel,
     readonly app: DeployedApp,
   ) {}
+
+  openJournal(): void {
+    this.journal = [];
+  }
 
   /** Credentials for a session of a deployed role, as STS AssumeRole would issue them. */
   issueRoleCredentials(roleName: string, sessionName: string): IssuedCredentials {
@@ -68,6 +82,11 @@ export class IamEnforcer {
     const creds = this.issue(arn);
     this.identities.set(creds.accessKeyId, { arn, principalArn: role.arn, policies: role.policies.map((p) => ({ name: p.name, policy: p.document })) });
     return creds;
+  }
+
+  /** The identity behind credentials the sandbox issued. */
+  identityOf(accessKeyId: string): Identity | undefined {
+    return this.identities.get(accessKeyId);
   }
 
   /** Credentials of an administrator outside the app (the operator at a terminal). */
@@ -160,6 +179,24 @@ export class IamEnforcer {
       record(true);
       return { allowed: true };
     }
+    const result = await this.evaluate(identity, identity.policies, r, call);
+    const allowed = result === 'Allowed';
+    record(allowed);
+    this.journal?.push({ identity, request: r, call, allowed });
+    if (allowed) return { allowed: true };
+    // "User: <arn> is not authorized to perform: <action> on resource: <arn> because no
+    // identity-based policy allows the <action> action" / "… with an explicit deny in an
+    // identity-based policy" (IAM User Guide, "Access denied error messages").
+    const why = result === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${r.action} action`;
+    return { allowed: false, action: r.action, resource: r.resource, message: `User: ${identity.arn} is not authorized to perform: ${r.action} on resource: ${r.resource} ${why}` };
+  }
+
+  /**
+   * IAM's answer for one request of `identity` under `policies` (its own, or a variant: the
+   * mutation test removes one statement at a time). The context is limited to the keys the SAR
+   * lists for the action and resource, plus the global keys every request carries.
+   */
+  async evaluate(identity: Identity, policies: Array<{ name: string; policy: PolicyDocument }>, r: AuthorizationRequest, call: CallSummary): Promise<'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied'> {
     const allowedKeys = new Set((await this.contextKeys(r)).map((k) => k.toLowerCase()));
     const isAllowed = (key: string) => {
       const lower = key.toLowerCase();
@@ -180,7 +217,7 @@ export class IamEnforcer {
     for (const [k, v] of Object.entries(r.context)) if (isAllowed(k)) context[k] = v;
     const simulation: Simulation = {
       request: { principal: identity.arn, action: r.action, resource: { resource: r.resource, accountId: this.app.accountId }, contextVariables: context },
-      identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy })),
+      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(r.action.startsWith('s3:') ? { resourcePolicy: this.app.resourcePolicies.get(r.resource.split('/')[0]!) } : {}),
@@ -189,13 +226,6 @@ export class IamEnforcer {
     if (result.resultType === 'error') {
       throw new Error(`the sandbox could not evaluate ${r.action} on ${r.resource} for ${identity.arn}: ${JSON.stringify(result.errors)}`);
     }
-    const allowed = result.overallResult === 'Allowed';
-    record(allowed);
-    if (allowed) return { allowed: true };
-    // "User: <arn> is not authorized to perform: <action> on resource: <arn> because no
-    // identity-based policy allows the <action> action" / "… with an explicit deny in an
-    // identity-based policy" (IAM User Guide, "Access denied error messages").
-    const why = result.overallResult === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${r.action} action`;
-    return { allowed: false, action: r.action, resource: r.resource, message: `User: ${identity.arn} is not authorized to perform: ${r.action} on resource: ${r.resource} ${why}` };
+    return result.overallResult as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
   }
 }

@@ -237,7 +237,13 @@ const STS: Record<string, Builder> = {
   GetCallerIdentity: () => [],
 };
 
-const BY_SERVICE: Record<string, Record<string, Builder>> = { eks: EKS, iam: IAM, s3: S3, states: STATES, sts: STS };
+// ----- Lambda (SAR, "… AWS Lambda"): Step Functions invokes a task's function as the state machine's role -----
+
+const LAMBDA: Record<string, Builder> = {
+  Invoke: (c) => [{ action: 'lambda:InvokeFunction', resource: str(c.input.FunctionName) ?? '', context: {} }],
+};
+
+const BY_SERVICE: Record<string, Record<string, Builder>> = { eks: EKS, iam: IAM, s3: S3, states: STATES, sts: STS, lambda: LAMBDA };
 
 /** The authorization requests of one call; throws for an operation the sandbox does not map. */
 export function authorizationRequests(c: CallSummary, model: AwsModel): AuthorizationRequest[] {

@@ -141,10 +141,17 @@ async function deployMigrationStateMachine(sandbox: Sandbox, options: MigrationM
     const arn = values[placeholder];
     functions[placeholder] = arn;
     const fn = arn.split(':').at(-1)!;
-    lambdas[arn] = (event: never) => runtime.invoke(fn, event);
+    lambdas[arn] = async (event: never) => {
+      // Step Functions invokes the function with the state machine's role (lambda:InvokeFunction);
+      // a refusal fails the task with Lambda.AWSLambdaException, as the service reports it.
+      const decision = await iam.authorize(stateMachine, { service: 'lambda', operation: 'Invoke', input: { FunctionName: arn }, region: arn.split(':')[3]!, accountId: iam.app.accountId, partition: iam.app.partition });
+      if (!decision.allowed) throw Object.assign(new Error(decision.message), { name: 'Lambda.AWSLambdaException' });
+      return runtime.invoke(fn, event);
+    };
   }
   const role = iam.app.roles.get(deployed.roleName)!;
   const creds = iam.issueRoleCredentials(role.name, 'states');
+  const stateMachine = iam.identityOf(creds.accessKeyId)!;
   const clients = new Map<string, EKSClient>();
   const asStateMachine = (region: string): EKSClient => {
     let c = clients.get(region);
