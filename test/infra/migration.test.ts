@@ -137,7 +137,7 @@ describe('the state machine role', () => {
     expect(elsewhere).toEqual([]);
   });
 
-  it('switches the authentication mode, and only that, on the managed clusters of the home region', () => {
+  it('switches the authentication mode (with the entries EKS creates on the switch), and only that, on the managed clusters of the home region', () => {
     const update = statement(built.main, roleId(smRole()), 'SwitchAuthenticationMode');
     expect(update.Action).toBe('eks:UpdateClusterConfig');
     expect(update.Condition).toEqual({ StringEquals: { 'eks:authenticationMode': ['API_AND_CONFIG_MAP', 'API'] } });
@@ -152,7 +152,7 @@ describe('the state machine role', () => {
       expect(arns).not.toContain('*');
     }
     const eks = roleStatements(built.main, roleId(smRole())).flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('eks:'));
-    expect(eks.sort()).toEqual(['eks:DescribeUpdate', 'eks:UpdateClusterConfig']);
+    expect(eks.sort()).toEqual(['eks:CreateAccessEntry', 'eks:DescribeUpdate', 'eks:UpdateClusterConfig']);
   });
 });
 

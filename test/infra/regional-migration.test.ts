@@ -62,7 +62,7 @@ describe('stacks for clusters in two regions', () => {
   it('lets the state machine switch modes and poll only on that region\'s managed clusters', () => {
     const smRole = Object.keys(roleNames(regional)).find((id) => id.startsWith('MigrationStateMachineRole'))!;
     const eks = roleStatements(regional, smRole).filter((s) => JSON.stringify(s.Action).includes('eks:'));
-    expect(eks.map((s) => s.Action).sort()).toEqual(['eks:DescribeUpdate', 'eks:UpdateClusterConfig']);
+    expect(eks.map((s) => s.Action).sort()).toEqual(['eks:CreateAccessEntry', 'eks:DescribeUpdate', 'eks:UpdateClusterConfig']);
     for (const s of eks) {
       expect(deployed(s.Resource)).toBe(`arn:aws:eks:us-east-1:${ACCOUNT}:cluster/analytics`);
     }
