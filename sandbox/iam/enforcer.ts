@@ -139,6 +139,9 @@ export class IamEnforcer {
       // The path as sent (percent-encoded); every service but S3 encodes it once more for the
       // canonical request (SigV4, "Create a canonical request": "each path segment must be URI-encoded twice … except for Amazon S3").
       uriEscapePath: auth.service !== 's3',
+      // Only the headers the client listed are signed: botocore signs x-amz-content-sha256 for S3
+      // only, so the signer must not add it on its own (it reads the header when it was sent).
+      applyChecksum: false,
     });
     const request = new HttpRequest({ method: req.method, protocol: 'https:', hostname: String(req.headers.host ?? ''), path: req.rawPath, query, headers, body: req.body });
     const signed = await signer.sign(request, { signingDate: new Date(Date.UTC(+at[1]!, +at[2]! - 1, +at[3]!, +at[4]!, +at[5]!, +at[6]!)), signableHeaders: new Set(auth.signedHeaders) });

@@ -212,6 +212,8 @@ const S3: Record<string, Builder> = {
   ListObjectVersions: (c) => [{ action: 's3:ListBucketVersions', resource: bucketArn(c), context: only('s3:prefix', str(c.input.Prefix)) }],
   ListBuckets: onAccount('s3:ListAllMyBuckets'),
   CreateBucket: (c) => [{ action: 's3:CreateBucket', resource: bucketArn(c), context: {} }],
+  // Deleting a specific version needs s3:DeleteObjectVersion (S3 API reference, DeleteObject, "Permissions").
+  DeleteObject: (c) => [{ action: str(c.input.VersionId) ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource: objectArn(c), context: {} }],
 };
 
 // ----- Step Functions (SAR, "… AWS Step Functions") -----

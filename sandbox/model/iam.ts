@@ -17,8 +17,12 @@ import type {
   GetRoleResponse,
   GetUserRequest,
   GetUserResponse,
+  ListRolesRequest,
+  ListRolesResponse,
   ListRoleTagsRequest,
   ListRoleTagsResponse,
+  ListUsersRequest,
+  ListUsersResponse,
   ListUserTagsRequest,
   ListUserTagsResponse,
   Role,
@@ -68,6 +72,8 @@ interface Principal {
 const MAX_TAGS = 50;
 const NAME_PATTERN = /^[\w+=,.@-]+$/;
 const PATH_PATTERN = /^(\/|\/[\u0021-\u007e]+\/)$/;
+// ListRoles/ListUsers `PathPrefix` (pathPrefixType in the IAM service model): 1–512 characters.
+const PATH_PREFIX_PATTERN = /^\/[\u0021-\u007f]*$/;
 const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u;
 const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const TAG_KEY_PATTERN_TEXT = '[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+';
@@ -172,6 +178,21 @@ export class IamModel {
     return this.call('ListRoleTags', input, () => pageTags(this.role(input.RoleName), input.Marker, input.MaxItems));
   }
 
+  /**
+   * IAM API reference, ListRoles: the roles whose path starts with `PathPrefix` (default `/`),
+   * paged by Marker/MaxItems (default 100, at most 1,000) with IsTruncated. A listing returns a
+   * subset of each role: no PermissionsBoundary, RoleLastUsed or Tags ("IAM resource-listing
+   * operations return a subset of the available attributes"). Order: by name, case-insensitively
+   * (inferred: the reference promises none).
+   */
+  listRoles(input: ListRolesRequest): ListRolesResponse {
+    return this.call('ListRoles', input, () => {
+      const prefix = validatePathPrefix(input.PathPrefix);
+      const { items, marker } = page(sorted(this.roles).filter((p) => p.path.startsWith(prefix)), input.Marker, input.MaxItems);
+      return { Roles: items.map((p) => withoutTags(toRole(p))), IsTruncated: marker !== undefined, ...(marker !== undefined ? { Marker: marker } : {}) };
+    });
+  }
+
   // ----- users -----
 
   createUser(input: CreateUserRequest): CreateUserResponse {
@@ -228,6 +249,18 @@ export class IamModel {
     return this.call('ListUserTags', input, () => pageTags(this.user(input.UserName), input.Marker, input.MaxItems));
   }
 
+  /**
+   * IAM API reference, ListUsers: as ListRoles, for users; a listed user has no
+   * PermissionsBoundary or Tags.
+   */
+  listUsers(input: ListUsersRequest): ListUsersResponse {
+    return this.call('ListUsers', input, () => {
+      const prefix = validatePathPrefix(input.PathPrefix);
+      const { items, marker } = page(sorted(this.users).filter((p) => p.path.startsWith(prefix)), input.Marker, input.MaxItems);
+      return { Users: items.map((p) => withoutTags(toUser(p))), IsTruncated: marker !== undefined, ...(marker !== undefined ? { Marker: marker } : {}) };
+    });
+  }
+
   // ----- account -----
 
   /**
@@ -274,6 +307,14 @@ export class IamModel {
   /** The current unique ID (AROA…/AIDA…) of the principal with this ARN. */
   principalId(arn: string): string | undefined {
     return this.findByArn(arn)?.id;
+  }
+
+  /**
+   * The current RoleId of the role with this name, whatever its path: an STS assumed-role ARN
+   * names the role without its path (`assumed-role/<name>/<session>`), and names are unique.
+   */
+  roleIdByName(name: string): string | undefined {
+    return this.roles.get(key(name))?.id;
   }
 
   // ----- internals -----
@@ -351,6 +392,14 @@ function validateName(name: string | undefined, field: string, max: number): str
     throw iamErrors.validation(constraintMessage(name, field, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+'));
   }
   return name;
+}
+
+function validatePathPrefix(prefix: string | undefined): string {
+  const p = prefix ?? '/';
+  if (p.length > 512 || !PATH_PREFIX_PATTERN.test(p)) {
+    throw iamErrors.validation(constraintMessage(p, 'pathPrefix', 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*'));
+  }
+  return p;
 }
 
 function validatePath(path: string | undefined): string {
@@ -475,6 +524,12 @@ function sorted(map: Map<string, Principal>): Principal[] {
 // role; the model does the same so callers handle the absent case.
 function tagsField(p: Principal): { Tags?: Tag[] } {
   return p.tags.length ? { Tags: p.tags.map((t) => ({ ...t })) } : {};
+}
+
+function withoutTags<T extends { Tags?: Tag[] }>(entity: T): T {
+  const listed = { ...entity };
+  delete listed.Tags;
+  return listed;
 }
 
 function toRole(p: Principal): Role {

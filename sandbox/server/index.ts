@@ -62,6 +62,8 @@ export interface SandboxOptions {
    * is checked against that role's policies. `false` turns it off for a test that needs that.
    */
   iam?: { config: ConfigInput } | false;
+  /** The operator's key pair (default: the sandbox's own); a test that signs with fixed credentials names them here. */
+  operator?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface Sandbox {
@@ -90,9 +92,12 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-// SigV4 needs some credentials; the sandbox does not check signatures.
-const DUMMY_ACCESS_KEY_ID = 'AKIASANDBOXEXAMPLE01';
-const DUMMY_SECRET_ACCESS_KEY = 'sandbox/secret/not-checked';
+/**
+ * The operator's access key: an administrator outside the app, what the printed exports and the
+ * CLI sign with. The sandbox verifies its signatures like any other key's.
+ */
+const OPERATOR_ACCESS_KEY_ID = 'AKIASANDBOXEXAMPLE01';
+const OPERATOR_SECRET_ACCESS_KEY = 'sandbox/operator/secret';
 
 /** Closes a server, ending the keep-alive connections SDK clients hold (else close() waits for them). */
 function close(server: Server): Promise<void> {
@@ -114,12 +119,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const model = options.model ?? new AwsModel(options.modelOptions);
   if (options.seed !== undefined) applySeed(model, typeof options.seed === 'string' ? loadSeed(options.seed) : options.seed);
   const region = options.region ?? 'eu-west-1';
+  const operator = options.operator ?? { accessKeyId: OPERATOR_ACCESS_KEY_ID, secretAccessKey: OPERATOR_SECRET_ACCESS_KEY };
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
   // The sandbox's own key is a known identity: STS answers for it and EKS tokens signed with it verify.
   model.addAccessKey({
-    accessKeyId: DUMMY_ACCESS_KEY_ID,
-    secretAccessKey: DUMMY_SECRET_ACCESS_KEY,
+    accessKeyId: operator.accessKeyId,
+    secretAccessKey: operator.secretAccessKey,
     arn: options.callerArn ?? `arn:aws:sts::${model.accountId}:assumed-role/${WORKFLOW_ROLE_NAME}/sandbox`,
   });
   const stepFunctions = new StepFunctionsModel({
@@ -138,7 +144,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
   // The sandbox's own key is the operator's: an administrator outside the app.
-  iam?.registerAdministrator(DUMMY_ACCESS_KEY_ID, `arn:aws:iam::${model.accountId}:role/Administrator`);
+  iam?.registerAdministrator(operator.accessKeyId, `arn:aws:iam::${model.accountId}:role/Administrator`);
   const router = new Router(faults)
     .add(eksService(model.eks, region))
     .add(iamService(model.iam))
@@ -151,14 +157,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     router.setGate(async (req, handler, call) => {
       const checked = await iam.verify(req);
       if (!checked.identity) return refusalResponse(req, handler.signingName, checked.refusal ?? 'BadSignature', checked.message ?? '');
-      const decision = await iam.authorize(checked.identity, {
-        service: handler.signingName,
-        operation: call.operation,
-        input: call.input,
-        region: req.region ?? region,
-        accountId: model.accountId,
-        partition: 'aws',
-      });
+      let decision;
+      try {
+        decision = await iam.authorize(checked.identity, {
+          service: handler.signingName,
+          operation: call.operation,
+          input: call.input,
+          region: req.region ?? region,
+          accountId: model.accountId,
+          partition: iam.app.partition,
+        });
+      } catch (e) {
+        // An operation the sandbox serves but cannot authorize: refused, never let through, and
+        // never a 5xx the SDK would retry.
+        return refusalResponse(req, handler.signingName, 'AccessDenied', (e as Error).message);
+      }
       return decision.allowed ? undefined : refusalResponse(req, handler.signingName, 'AccessDenied', decision.message);
     });
   }
@@ -186,8 +199,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_REGION: region,
       // aws-cli v1 (botocore) reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
       AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_ACCESS_KEY,
+      AWS_ACCESS_KEY_ID: operator.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
       // Keep the SDK off the instance metadata service and quiet about Node 20.
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -35,17 +35,20 @@ import {
   StateMachineAlreadyExists,
   StateMachineDoesNotExist,
   TaskTimedOut,
+  ValidationException,
   type DescribeExecutionOutput,
+  type DescribeStateMachineOutput,
   type ExecutionListItem,
   type ExecutionStatus,
   type GetExecutionHistoryOutput,
   type HistoryEvent,
   type HistoryEventType,
   type ListExecutionsOutput,
+  type ListStateMachinesOutput,
 } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { decodeToken, encodeToken } from '#sandbox/model/errors';
+import { constraintMessage } from '#sandbox/model/errors';
 
 /** A Lambda function's handler: the event as JSON, a Lambda context. */
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -95,6 +98,8 @@ interface Machine {
   name: string;
   roleArn: string;
   definition: StateMachineDefinition;
+  /** The definition as given, for DescribeStateMachine. */
+  source: string;
   runner: StateMachine;
   spec: StateMachineSpec;
   createdAt: Date;
@@ -112,6 +117,8 @@ interface Waiting {
 
 interface Execution {
   arn: string;
+  /** Start order (1, 2, …): ListExecutions' order and its page cursor. */
+  seq: number;
   name: string;
   machine: Machine;
   input: string;
@@ -123,7 +130,6 @@ interface Execution {
   cause?: string;
   events: HistoryEvent[];
   abort?: () => void;
-  stopWith?: { error?: string; cause?: string };
   /** The state whose Entered event is in the history and whose Exited is not yet. */
   current?: string;
   /** Task events raised before their state's Entered event reached the history. */
@@ -219,9 +225,12 @@ function adaptForRunner(definition: StateMachineDefinition): StateMachineDefinit
  */
 export class PreparedStateMachine {
   readonly definition: StateMachineDefinition;
+  /** The definition as given (before adaptForRunner): what DescribeStateMachine returns. */
+  readonly source: string;
   readonly runner: StateMachine;
 
   constructor(definition: StateMachineDefinition | string) {
+    this.source = typeof definition === 'string' ? definition : JSON.stringify(definition);
     this.definition = adaptForRunner(json(typeof definition === 'string' ? (JSON.parse(definition) as StateMachineDefinition) : definition));
     this.runner = new StateMachine(this.definition, { validationOptions: { checkPaths: true, checkArn: true } });
   }
@@ -248,7 +257,7 @@ export class StepFunctionsModel {
     const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:stateMachine:${spec.name}`;
     if (this.machines.has(arn)) throw new StateMachineAlreadyExists({ message: `State Machine Already Exists: '${arn}'`, $metadata: {} });
     const prepared = spec.definition instanceof PreparedStateMachine ? spec.definition : new PreparedStateMachine(spec.definition);
-    const { definition, runner } = prepared;
+    const { definition, runner, source } = prepared;
     for (const [name, s] of taskStates(definition.States)) {
       const resource = String(s.Resource);
       const integration = INTEGRATION.exec(resource);
@@ -262,6 +271,7 @@ export class StepFunctionsModel {
       name: spec.name,
       roleArn: spec.roleArn ?? `arn:aws:iam::${this.options.accountId}:role/${spec.name}-role`,
       definition,
+      source,
       runner,
       spec,
       createdAt: new Date(),
@@ -325,7 +335,7 @@ export class StepFunctionsModel {
       const e = this.execution(input.executionArn);
       let events = input.reverseOrder ? [...e.events].reverse() : [...e.events];
       if (input.includeExecutionData === false) events = events.map(withoutData);
-      const { items, nextToken } = this.page(events, input.nextToken, input.maxResults);
+      const { items, nextToken } = this.page(events, input.nextToken, input.maxResults, (ev) => String(ev.id));
       return { events: structuredClone(items), ...(nextToken ? { nextToken } : {}) };
     });
   }
@@ -333,10 +343,14 @@ export class StepFunctionsModel {
   listExecutions(input: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): ListExecutionsOutput {
     return this.call('ListExecutions', () => {
       const machine = this.machine(input.stateMachineArn);
+      // "Results are sorted by time, with the most recent execution first" (API reference,
+      // ListExecutions): start order, newest first, which also orders executions started in the
+      // same millisecond. The cursor is the last one's place in that order, so the next page
+      // holds the older ones even when some started, or stopped and left the status filter, since.
       const all = [...this.executions.values()]
         .filter((e) => e.machine === machine && (!input.statusFilter || e.status === input.statusFilter))
-        .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
-      const { items, nextToken } = this.page(all, input.nextToken, input.maxResults);
+        .sort((a, b) => b.seq - a.seq);
+      const { items, nextToken } = this.page(all, input.nextToken, input.maxResults, (e) => String(e.seq), (e, cursor) => e.seq < Number(cursor));
       const executions: ExecutionListItem[] = items.map((e) => ({
         executionArn: e.arn,
         stateMachineArn: machine.arn,
@@ -346,6 +360,44 @@ export class StepFunctionsModel {
         ...(e.stopDate ? { stopDate: e.stopDate } : {}),
       }));
       return { executions, ...(nextToken ? { nextToken } : {}) };
+    });
+  }
+
+  /**
+   * API reference, ListStateMachines: every state machine (name, ARN, type, creation date), in
+   * pages of maxResults with nextToken. Order: creation (inferred: the reference promises none;
+   * moto 5.2 sorts by creation date too).
+   */
+  listStateMachines(input: { maxResults?: number; nextToken?: string }): ListStateMachinesOutput {
+    return this.call('ListStateMachines', () => {
+      const { items, nextToken } = this.page([...this.machines.values()], input.nextToken, input.maxResults, (m) => m.arn);
+      return {
+        stateMachines: items.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: m.createdAt })),
+        ...(nextToken ? { nextToken } : {}),
+      };
+    });
+  }
+
+  /**
+   * API reference, DescribeStateMachine: the definition as created, the role, STANDARD, ACTIVE,
+   * the creation date, and logging and tracing as configured — off here (a machine created
+   * without them reports level OFF and tracing disabled). Version and alias ARNs are not
+   * modelled (InvalidArn, as for any ARN that is not a state machine's).
+   */
+  describeStateMachine(input: { stateMachineArn?: string }): DescribeStateMachineOutput {
+    return this.call('DescribeStateMachine', () => {
+      const m = this.machine(input.stateMachineArn);
+      return {
+        stateMachineArn: m.arn,
+        name: m.name,
+        status: 'ACTIVE',
+        definition: m.source,
+        roleArn: m.roleArn,
+        type: 'STANDARD',
+        creationDate: m.createdAt,
+        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+        tracingConfiguration: { enabled: false },
+      };
     });
   }
 
@@ -384,8 +436,15 @@ export class StepFunctionsModel {
     return this.call('StopExecution', () => {
       const e = this.execution(input.executionArn);
       if (e.status === 'RUNNING') {
-        e.stopWith = { ...(input.error !== undefined ? { error: input.error } : {}), ...(input.cause !== undefined ? { cause: input.cause } : {}) };
-        for (const [token, w] of this.waiting) if (w.executionArn === e.arn) this.finishWait(token);
+        // The execution is ABORTED when StopExecution returns — DescribeExecution says so at once —
+        // with the given error and cause, and ExecutionAborted ends its history (API reference,
+        // StopExecution, DescribeExecution `error`/`cause`, HistoryEvent executionAbortedEventDetails).
+        // What the runner reports after the abort is dropped (record, taskEvent).
+        const stopWith = { ...(input.error !== undefined ? { error: input.error } : {}), ...(input.cause !== undefined ? { cause: input.cause } : {}) };
+        const at = new Date();
+        this.flush(e);
+        this.end(e, 'ABORTED', at, stopWith);
+        this.append(e, { type: 'ExecutionAborted', timestamp: at, executionAbortedEventDetails: stopWith });
         e.abort?.();
       }
       return { stopDate: e.stopDate ?? new Date() };
@@ -398,6 +457,7 @@ export class StepFunctionsModel {
     let finished!: () => void;
     const execution: Execution = {
       arn,
+      seq: this.executions.size + 1,
       name,
       machine,
       input: text,
@@ -436,6 +496,8 @@ export class StepFunctionsModel {
 
   /** Turns one runner event into history events. */
   private record(e: Execution, ev: RunnerEvent): void {
+    // An execution stopped by StopExecution has its last event already.
+    if (e.status !== 'RUNNING') return;
     const at = new Date(ev.timestamp);
     switch (ev.type) {
       case 'ExecutionStarted':
@@ -472,8 +534,8 @@ export class StepFunctionsModel {
         break;
       case 'ExecutionAborted':
         this.flush(e);
-        this.end(e, 'ABORTED', at, e.stopWith ?? {});
-        this.append(e, { type: 'ExecutionAborted', timestamp: at, executionAbortedEventDetails: { ...(e.stopWith ?? {}) } });
+        this.end(e, 'ABORTED', at, {});
+        this.append(e, { type: 'ExecutionAborted', timestamp: at, executionAbortedEventDetails: {} });
         break;
       case 'ExecutionTimeout':
         this.flush(e);
@@ -501,6 +563,7 @@ export class StepFunctionsModel {
 
   /** A task event: into the history now if its state's Entered event is there, else after it. */
   private taskEvent(e: Execution, state: string, event: Event): void {
+    if (e.status !== 'RUNNING') return;
     e.pending.push({ state, event });
     if (e.current === state) this.flush(e);
   }
@@ -622,17 +685,34 @@ export class StepFunctionsModel {
     return e;
   }
 
-  /** maxResults 0 or absent means 100; at most 1000 (API reference, GetExecutionHistory/ListExecutions). */
-  private page<T>(all: T[], token: string | undefined, maxResults: number | undefined): { items: T[]; nextToken?: string } {
-    const max = !maxResults ? 100 : Math.min(maxResults, 1000);
+  /**
+   * maxResults 0 or absent means 100, at most 1000 (API reference, GetExecutionHistory,
+   * ListExecutions, ListStateMachines: PageSize 0–1000; larger is the framework's
+   * ValidationException). The token names the last item returned (`idOf`), so a page resumes
+   * after it even when items were added in between; `isAfter` places items relative to a token
+   * whose item may no longer be in the list. A token the sandbox did not issue is InvalidToken.
+   */
+  private page<T>(
+    all: T[],
+    token: string | undefined,
+    maxResults: number | undefined,
+    idOf: (item: T) => string,
+    isAfter?: (item: T, cursor: string) => boolean,
+  ): { items: T[]; nextToken?: string } {
+    if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000)) {
+      const constraint = maxResults < 0 ? 'Member must have value greater than or equal to 0' : 'Member must have value less than or equal to 1000';
+      throw new ValidationException({ message: constraintMessage(maxResults, 'maxResults', constraint), $metadata: {} });
+    }
+    const max = maxResults || 100;
     let start = 0;
     if (token !== undefined) {
-      const decoded = decodeToken(token);
-      if (decoded === undefined) throw new InvalidToken({ message: `Invalid Token: '${token}'`, $metadata: {} });
-      start = decoded;
+      const after = decodeCursor(token);
+      const at = after === undefined ? -1 : isAfter ? all.findIndex((item) => isAfter(item, after)) : all.findIndex((item) => idOf(item) === after) + 1;
+      if (after === undefined || (!isAfter && at === 0)) throw new InvalidToken({ message: `Invalid Token: '${token}'`, $metadata: {} });
+      start = at < 0 ? all.length : at;
     }
     const items = all.slice(start, start + max);
-    return start + max < all.length ? { items, nextToken: encodeToken(start + max) } : { items };
+    return start + max < all.length ? { items, nextToken: encodeCursor(idOf(items.at(-1)!)) } : { items };
   }
 
   private call<O>(operation: string, fn: () => O): O {
@@ -649,6 +729,20 @@ interface RunnerEvent {
   output?: unknown;
   Error?: string;
   Cause?: unknown;
+}
+
+function encodeCursor(after: string): string {
+  return Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { after?: unknown }).after === 'string') return (parsed as { after: string }).after;
+  } catch {
+    // fall through: not a token the sandbox issued
+  }
+  return undefined;
 }
 
 function replaceToken(v: unknown, token: string): unknown {

@@ -23,6 +23,7 @@ import {
   paginateListAccessEntries,
 } from '@aws-sdk/client-eks';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { signedFetch } from './signed.ts';
 import { rejectionOf } from './world.ts';
 
 const ACCOUNT = '111122223333';
@@ -41,6 +42,7 @@ beforeAll(async () => {
         { name: 'legacy', region: 'eu-west-1', authenticationMode: 'CONFIG_MAP', version: '1.29', platformVersion: 'eks.8' },
       ],
     },
+    operator: credentials,
   });
   eks = new EKSClient({ region: 'eu-west-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
 });
@@ -49,12 +51,9 @@ afterAll(async () => {
   await sandbox.stop();
 });
 
-/** A raw request with a SigV4-shaped Authorization header (the sandbox does not check signatures). */
-function raw(path: string, init: RequestInit = {}, region = 'eu-west-1'): Promise<Response> {
-  return fetch(`${sandbox.url}${path}`, {
-    ...init,
-    headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${region}/eks/aws4_request, SignedHeaders=host, Signature=00`, ...init.headers },
-  });
+/** A raw request, SigV4-signed with the operator's key (the sandbox verifies signatures). */
+function raw(path: string, init: { method?: string } = {}, region = 'eu-west-1'): Promise<Response> {
+  return signedFetch(sandbox, { service: 'eks', region, path, ...(init.method ? { method: init.method } : {}) });
 }
 
 describe('EKS over HTTP (restJson1)', () => {

@@ -20,6 +20,7 @@ beforeAll(async () => {
       iam: { roles: [{ name: 'app' }], users: [{ name: 'carol' }] },
       clusters: [{ name: 'prod', region: 'eu-west-1', authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' }],
     },
+    operator: credentials,
   });
 });
 afterAll(() => sandbox.stop());

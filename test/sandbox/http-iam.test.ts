@@ -19,6 +19,7 @@ import {
   paginateListRoleTags,
 } from '@aws-sdk/client-iam';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { signedFetch } from './signed.ts';
 import { TRUST, rejectionOf } from './world.ts';
 
 const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
@@ -27,22 +28,22 @@ let sandbox: Sandbox;
 let iam: IAMClient;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  iam = new IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+  sandbox = await startSandbox({ operator: credentials });
+  iam = new IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
 });
 afterAll(async () => {
   iam.destroy();
   await sandbox.stop();
 });
 
-/** A raw form POST as the query protocol sends it, with a SigV4-shaped scope for IAM. */
+/** A raw form POST as the query protocol sends it, SigV4-signed for IAM with the operator's key. */
 function post(form: Record<string, string>): Promise<Response> {
-  return fetch(sandbox.url, {
+  return signedFetch(sandbox, {
+    service: 'iam',
+    region: 'us-east-1',
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00',
-    },
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ Version: '2010-05-08', ...form }).toString(),
   });
 }
@@ -105,12 +106,14 @@ describe('IAM over HTTP (AWS query protocol)', () => {
     for await (const page of paginateGetAccountAuthorizationDetails({ client: iam, pageSize: 2 }, { Filter: ['Role', 'User'] })) {
       names.push(...(page.UserDetailList ?? []).map((u) => `user:${u.UserName}`), ...(page.RoleDetailList ?? []).map((r) => `role:${r.RoleName}`));
     }
-    expect(names.sort()).toEqual(['role:many', 'role:tagged', 'role:wire', 'user:carol']);
+    // Besides this test's principals, the roles of the app the sandbox deployed (it enforces their policies).
+    const deployed = [...sandbox.iam!.app.roles.keys()].map((n) => `role:${n}`);
+    expect(names.sort()).toEqual([...deployed, 'role:many', 'role:tagged', 'role:wire', 'user:carol'].sort());
   });
 
   it('answers an action it does not serve with InvalidAction', async () => {
-    const res = await post({ Action: 'ListRoles' });
+    const res = await post({ Action: 'ListPolicies' });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain('<Code>InvalidAction</Code><Message>Could not find operation ListRoles for version 2010-05-08</Message>');
+    expect(await res.text()).toContain('<Code>InvalidAction</Code><Message>Could not find operation ListPolicies for version 2010-05-08</Message>');
   });
 });

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ObjectExistsError, ObjectMissingError, documentStore } from '#migration/adapters/documents';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { signedFetch } from './signed.ts';
 import { rejectionOf } from './world.ts';
 
 const BUCKET = 'eks-access-pilot-backups';
@@ -24,7 +25,7 @@ let sandbox: Sandbox;
 let s3: S3Client;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ seed: { s3: { buckets: [{ name: BUCKET }, { name: 'unversioned', versioned: false }] } } });
+  sandbox = await startSandbox({ seed: { s3: { buckets: [{ name: BUCKET }, { name: 'unversioned', versioned: false }] } }, operator: credentials });
   // No forcePathStyle: against an IP endpoint the SDK uses path-style requests by itself.
   s3 = new S3Client({ region: 'eu-west-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
 });
@@ -76,9 +77,7 @@ describe('S3 over HTTP (REST-XML, path-style)', () => {
   });
 
   it('writes an XML error body with the code, message and key, and S3 request IDs in headers', async () => {
-    const res = await fetch(`${sandbox.url}/${BUCKET}/missing%20key.json?x-id=GetObject`, {
-      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00' },
-    });
+    const res = await signedFetch(sandbox, { service: 's3', region: 'eu-west-1', path: `/${BUCKET}/missing%20key.json`, query: { 'x-id': 'GetObject' } });
 
     expect(res.status).toBe(404);
     expect(res.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);

@@ -26,6 +26,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { signedFetch } from './signed.ts';
 import { eksIntegration } from '#sandbox/stepfunctions/migration';
 import { rejectionOf } from './world.ts';
 
@@ -46,6 +47,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     region: REGION,
     seed: { clusters: [{ name: 'prod', region: REGION, authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' }] },
+    operator: credentials,
   });
   gated = sandbox.stepFunctions.createStateMachine({
     name: 'gated',
@@ -269,13 +271,11 @@ describe('Step Functions over HTTP (awsJson1_0)', () => {
   });
 
   it('names the error in __type on the wire, with status 400', async () => {
-    const res = await fetch(`${sandbox.url}/`, {
+    const res = await signedFetch(sandbox, {
+      service: 'states',
+      region: REGION,
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'AWSStepFunctions.DescribeExecution',
-        authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${REGION}/states/aws4_request, SignedHeaders=host, Signature=00`,
-      },
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.DescribeExecution' },
       body: JSON.stringify({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:gated:missing` }),
     });
 

@@ -11,7 +11,9 @@ import {
   GetAccountAuthorizationDetails$,
   GetRole$,
   GetUser$,
+  ListRoles$,
   ListRoleTags$,
+  ListUsers$,
   ListUserTags$,
   TagRole$,
   TagUser$,
@@ -27,7 +29,8 @@ import { errorShapes, operationOf, type Operation, type StaticOperation } from '
 type Input = any;
 type Serve = (m: IamModel, input: Input) => object;
 
-// The same table as sandbox/mock-binding.ts, keyed by the operation schema instead of the Command.
+// The same table as sandbox/mock-binding.ts, keyed by the operation schema instead of the Command
+// (ListRoles and ListUsers are served over HTTP only).
 const OPERATIONS: Array<[StaticOperation, Serve]> = [
   [CreateRole$, (m, i) => m.createRole(i)],
   [GetRole$, (m, i) => m.getRole(i)],
@@ -35,12 +38,14 @@ const OPERATIONS: Array<[StaticOperation, Serve]> = [
   [TagRole$, (m, i) => m.tagRole(i)],
   [UntagRole$, (m, i) => m.untagRole(i)],
   [ListRoleTags$, (m, i) => m.listRoleTags(i)],
+  [ListRoles$, (m, i) => m.listRoles(i)],
   [CreateUser$, (m, i) => m.createUser(i)],
   [GetUser$, (m, i) => m.getUser(i)],
   [DeleteUser$, (m, i) => m.deleteUser(i)],
   [TagUser$, (m, i) => m.tagUser(i)],
   [UntagUser$, (m, i) => m.untagUser(i)],
   [ListUserTags$, (m, i) => m.listUserTags(i)],
+  [ListUsers$, (m, i) => m.listUsers(i)],
   [GetAccountAuthorizationDetails$, (m, i) => m.getAccountAuthorizationDetails(i)],
 ];
 

@@ -10,8 +10,10 @@
 import * as sfnApi from '@aws-sdk/client-sfn';
 import {
   DescribeExecution$,
+  DescribeStateMachine$,
   GetExecutionHistory$,
   ListExecutions$,
+  ListStateMachines$,
   SendTaskFailure$,
   SendTaskHeartbeat$,
   SendTaskSuccess$,
@@ -36,6 +38,8 @@ const OPERATIONS: Array<[StaticOperation, Serve]> = [
   [SendTaskFailure$ as unknown as StaticOperation, (m, i) => m.sendTaskFailure(i)],
   [SendTaskHeartbeat$ as unknown as StaticOperation, (m, i) => m.sendTaskHeartbeat(i)],
   [StopExecution$ as unknown as StaticOperation, (m, i) => m.stopExecution(i)],
+  [ListStateMachines$ as unknown as StaticOperation, (m, i) => m.listStateMachines(i)],
+  [DescribeStateMachine$ as unknown as StaticOperation, (m, i) => m.describeStateMachine(i)],
 ];
 
 const BY_NAME = new Map<string, { op: Operation; serve: Serve }>(
@@ -54,10 +58,10 @@ function json(status: number, body: string, requestId: string): SandboxResponse 
 }
 
 /** An error as awsJson1_0 sends it; `name` is the shape name (the SDK exception class). */
-function error(name: string, message: string, requestId: string, fault: 'client' | 'server' = 'client'): SandboxResponse {
+function error(name: string, message: string, requestId: string, fault: 'client' | 'server' = 'client', namespace = NAMESPACE): SandboxResponse {
   const shape = ERRORS.get(name);
   const status = shape?.traits.httpError ?? ((shape?.traits.error ?? fault) === 'server' ? 500 : 400);
-  return json(status, JSON.stringify({ __type: `${NAMESPACE}#${name}`, message }), requestId);
+  return json(status, JSON.stringify({ __type: `${namespace}#${name}`, message }), requestId);
 }
 
 export function stepFunctionsService(model: StepFunctionsModel): ServiceHandler {
@@ -69,8 +73,10 @@ export function stepFunctionsService(model: StepFunctionsModel): ServiceHandler 
       const target = String(req.headers['x-amz-target'] ?? '');
       const entry = target.startsWith(TARGET_PREFIX) ? BY_NAME.get(target.slice(TARGET_PREFIX.length)) : undefined;
       if (req.method !== 'POST' || !entry) {
-        // The JSON protocols' answer to a target the service does not have.
-        return error('UnknownOperationException', `the sandbox serves no Step Functions operation ${target || '(no X-Amz-Target)'}`, req.requestId);
+        // The JSON protocols' answer to a target the service does not have: 400, the type in the
+        // service framework's namespace, `{"__type":"com.amazon.coral.service#UnknownOperationException"}`
+        // (quoted in aws/aws-sdk-go#3689; aws/aws-sdk-net#1536 shows the 400). Clients do not retry it.
+        return error('UnknownOperationException', `the sandbox serves no Step Functions operation ${target || '(no X-Amz-Target)'}`, req.requestId, 'client', 'com.amazon.coral.service');
       }
       let input: Record<string, unknown>;
       try {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as stsApi from '@aws-sdk/client-sts';
 import { GetCallerIdentity$ } from '@aws-sdk/client-sts';
 import type { AwsModel } from '#sandbox/model/index';
+import type { IamModel } from '#sandbox/model/iam';
 import { codedError, queryError, queryParams, queryResult, type QueryServiceInfo } from '../protocols/aws-query.ts';
 import type { ResolvedCall, SandboxRequest, SandboxResponse, ServiceHandler } from '../router.ts';
 import { errorShapes, operationOf } from '../smithy.ts';
@@ -30,15 +31,23 @@ export function accessKeyIdOf(req: SandboxRequest): string | undefined {
 }
 
 /**
- * What GetCallerIdentity answers for an ARN. UserId is the principal's unique ID, with
- * `:<session>` for a role session (STS API reference, GetCallerIdentity examples); the sandbox
- * derives a stable one from the ARN.
+ * What GetCallerIdentity answers for an ARN (STS API reference, GetCallerIdentity, "UserId": "the
+ * unique identifier of the calling entity"; its examples show `AIDA…` for an IAM user and
+ * `AROA…:<session>` for an assumed role). The ID is the one IAM holds for the principal — the
+ * RoleId `iam get-role` returns, the UserId of `iam get-user` — so the two can be compared. A
+ * principal IAM does not know (another account's, or one the seed did not create) gets a stable
+ * ID derived from its ARN (inferred: AWS has no such principal).
  */
-export function callerIdentity(arn: string): { UserId: string; Account: string; Arn: string } {
+export function callerIdentity(arn: string, iam?: IamModel): { UserId: string; Account: string; Arn: string } {
   const account = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1] ?? '';
-  const id = (prefix: string) => prefix + createHash('sha256').update(arn.replace(/\/[^/]+$/, '')).digest('hex').slice(0, 17).toUpperCase();
-  const session = /:assumed-role\/[^/]+\/(.+)$/.exec(arn)?.[1];
-  return { UserId: session ? `${id('AROA')}:${session}` : id('AIDA'), Account: account, Arn: arn };
+  const derived = (prefix: string) => prefix + createHash('sha256').update(arn.replace(/\/[^/]+$/, '')).digest('hex').slice(0, 17).toUpperCase();
+  const local = iam !== undefined && account === iam.accountId;
+  const session = /:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (session) {
+    const roleId = (local ? iam.roleIdByName(session[1]!) : undefined) ?? derived('AROA');
+    return { UserId: `${roleId}:${session[2]!}`, Account: account, Arn: arn };
+  }
+  return { UserId: (local ? iam.principalId(arn) : undefined) ?? derived('AIDA'), Account: account, Arn: arn };
 }
 
 export function stsService(model: AwsModel): ServiceHandler {
@@ -64,7 +73,7 @@ export function stsService(model: AwsModel): ServiceHandler {
           if (!key) {
             return queryError(INFO, { code: 'InvalidClientTokenId', status: 403, message: 'The security token included in the request is invalid.', sender: true }, req.requestId);
           }
-          return queryResult(INFO, GET_CALLER_IDENTITY, callerIdentity(key.arn), req.requestId);
+          return queryResult(INFO, GET_CALLER_IDENTITY, callerIdentity(key.arn, model.iam), req.requestId);
         },
       };
     },
