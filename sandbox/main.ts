@@ -8,14 +8,33 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { stsHost } from '#kernel/partition';
 import { EventBridge } from './eventbridge.ts';
-import { loadSeed, startSandbox } from '#sandbox/server/index';
+import { loadSeed, startSandbox, type Sandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunctions/migration';
 
 const DEFAULT_SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to point kubectl at a cluster. `aws eks get-token` presigns its STS URL for whatever
+ * AWS_ENDPOINT_URL_STS says (aws-cli 1.45, awscli/customizations/eks/get_token.py: a plain STS
+ * client's generate_presigned_url), and the API server, like aws-iam-authenticator, accepts only
+ * real STS hosts (sandbox/kubernetes/token.ts). So the kubeconfig's exec plugin gets the regional
+ * STS endpoint back, as on AWS; the sandbox verifies that token offline.
+ */
+function kubectlHints(sandbox: Sandbox, clusters: Array<{ name: string; region: string }>): string[] {
+  if (clusters.length === 0) return [];
+  return [
+    '# kubectl: aws eks update-kubeconfig --name <cluster> --region <region>, then (its token must be presigned for the real STS host, as on AWS):',
+    ...clusters.map((c) => {
+      const arn = sandbox.model.eks.describeCluster(c.region, { name: c.name }).cluster?.arn ?? c.name;
+      return `#   kubectl config set-credentials ${arn} --exec-env=AWS_ENDPOINT_URL_STS=https://${stsHost(c.region)}`;
+    }),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -59,6 +78,7 @@ async function main(): Promise<void> {
       `# The migration state machine: ${machine.stateMachineArn} (try: npm run -s cli -- migrate start --cluster demo --region ${sandbox.env.AWS_REGION} --target API --dry-run)`,
       '# Export these in another shell:',
       ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+      ...kubectlHints(sandbox, seed.clusters),
       '',
     ].join('\n'),
   );

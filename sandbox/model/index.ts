@@ -1,8 +1,10 @@
 // One model of AWS for tests and the sandbox: IAM and EKS wired so EKS sees IAM's principals;
-// S3; the Kubernetes API server of each cluster, which admits callers by the cluster's EKS state;
-// and the callers' identities (what STS GetCallerIdentity answers for an access key).
+// S3; the Kubernetes API server of each cluster, which authenticates and authorizes callers by the
+// cluster's EKS state; and the callers' identities (what STS GetCallerIdentity answers for an
+// access key).
 import { EksModel, type EksModelOptions } from './eks.ts';
 import { DEFAULT_ACCOUNT_ID, IamModel } from './iam.ts';
+import type { AccessEntryView } from '#sandbox/kubernetes/authn';
 import { KubernetesModel } from './kubernetes.ts';
 import { S3Model } from './s3.ts';
 
@@ -65,25 +67,62 @@ export class AwsModel {
   }
 
   /**
-   * The Kubernetes API server of an EKS cluster (its aws-auth ConfigMap and its authenticator),
-   * created on first use. It admits callers by the cluster's current EKS state: the mode, the
-   * bootstrap admin, the access entries that still authenticate their principal.
+   * The Kubernetes API server of an EKS cluster (its aws-auth ConfigMap, its authenticator and
+   * authorizer), created on first use. It reads the cluster's current EKS state at each request:
+   * the mode, the bootstrap admin, the access entries that still authenticate their principal
+   * (with their username, groups and access policies) and the Kubernetes version.
    */
   kubernetes(region: string, clusterName: string): KubernetesModel {
     const key = `${region}/${clusterName}`;
     let k8s = this.apiServers.get(key);
     if (!k8s) {
       const view = () => this.eks.authView(region, clusterName);
-      const creator = view().bootstrapAdminArn;
       k8s = new KubernetesModel({
-        ...(creator ? { creatorArn: creator } : {}),
+        bootstrapAdminArn: () => view().bootstrapAdminArn,
         authMode: () => view().mode,
-        // EKS matches a role session to the role's entry whatever the role's path is.
-        hasAccessEntry: (arn) => view().effectiveEntryArns.some((e) => canonicalPrincipal(e) === canonicalPrincipal(arn)),
+        accessEntry: (callerArn) => this.accessEntryOf(region, clusterName, callerArn),
+        version: () => this.unobserved(() => this.eks.describeCluster(region, { name: clusterName }).cluster?.version ?? '1.31'),
       });
       this.apiServers.set(key, k8s);
     }
     return k8s;
+  }
+
+  /**
+   * The access entry that authenticates a caller, as the API server sees it. EKS matches a role
+   * session to the role's entry whatever the role's path is (the session ARN has none).
+   */
+  private accessEntryOf(region: string, clusterName: string, callerArn: string): AccessEntryView | undefined {
+    const principalArn = this.eks.authView(region, clusterName).effectiveEntryArns.find((e) => canonicalPrincipal(e) === canonicalPrincipal(callerArn));
+    if (!principalArn) return undefined;
+    return this.unobserved(() => {
+      const entry = this.eks.describeAccessEntry(region, { clusterName, principalArn }).accessEntry!;
+      const policies: AccessEntryView['policies'] = [];
+      // Node and Fargate entries carry no access policies (ListAssociatedAccessPolicies is for STANDARD entries).
+      for (let token: string | undefined, first = true; entry.type === 'STANDARD' && (first || token); first = false) {
+        const page = this.eks.listAssociatedAccessPolicies(region, { clusterName, principalArn, ...(token ? { nextToken: token } : {}) });
+        for (const p of page.associatedAccessPolicies ?? []) {
+          const scope = p.accessScope?.type === 'namespace' ? { type: 'namespace' as const, namespaces: [...(p.accessScope.namespaces ?? [])] } : { type: 'cluster' as const };
+          policies.push({ policyArn: p.policyArn ?? '', scope });
+        }
+        token = page.nextToken;
+      }
+      return { principalArn, type: entry.type ?? 'STANDARD', username: entry.username ?? '', kubernetesGroups: [...(entry.kubernetesGroups ?? [])], policies };
+    });
+  }
+
+  /**
+   * Runs a read of EKS's state that the API server makes internally: it is not an EKS API call,
+   * so it must not show in the EKS model's call counts, which tests assert on.
+   */
+  private unobserved<T>(read: () => T): T {
+    const before = new Map(this.eks.calls);
+    try {
+      return read();
+    } finally {
+      this.eks.calls.clear();
+      for (const [op, n] of before) this.eks.calls.set(op, n);
+    }
   }
 
   /** Registers an access key, as if IAM or STS had issued it. */

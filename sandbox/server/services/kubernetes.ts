@@ -1,49 +1,45 @@
 /**
- * The Kubernetes API of each EKS cluster, as far as the migration uses it: the ConfigMap API
- * (`GET`/`PUT`/`PATCH /api/v1/namespaces/{ns}/configmaps/{name}`, `POST …/configmaps`) at
- * `https://127.0.0.1:<tls port>/k8s/<region>/<cluster>` — the endpoint the sandbox's
- * DescribeCluster returns. Requests carry no SigV4 signature but an EKS bearer token, so this
- * handler claims them by path.
+ * The Kubernetes API of each EKS cluster at `https://127.0.0.1:<tls port>/k8s/<region>/<cluster>`
+ * — the endpoint the sandbox's DescribeCluster returns — as far as the migration, `kubectl` and
+ * `aws eks get-token` need it:
  *
- * Authentication is what aws-iam-authenticator does on EKS (pkg/token/token.go, `Verify`): the
- * token must be at most 4096 bytes, start with `k8s-aws-v1.`, be unpadded base64url of an
- * `https` URL on an STS host with path `/`, carry only the whitelisted query parameters (each
- * once), `Action=GetCallerIdentity`, sign the `x-k8s-aws-id` header, have `X-Amz-Expires`
- * between 0 and 900, and an `X-Amz-Date` no more than 15 minutes old (the authenticator's
- * presignedURLExpiration; X-Amz-Expires itself is ignored). The authenticator then replays the
- * URL to STS with `x-k8s-aws-id: <cluster>`; STS checks the signature. The sandbox plays STS: it
- * recomputes the SigV4 signature with the secret of the access key in the credential (keys it
- * issued, AwsModel.addAccessKey) and this cluster's name, so a token made for another cluster,
- * or by a key the sandbox does not know, fails. Any failure is 401 Unauthorized, as the API
- * server answers when its authenticator webhook denies.
+ *   GET  /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/v1   discovery
+ *   GET  /openapi/v3, /openapi/v3/api/v1                                    OpenAPI (kubectl apply, validation)
+ *   GET                   /api/v1/namespaces[/<ns>]                         list, read (the built-in four)
+ *   GET                   /api/v1/configmaps                                list in all namespaces
+ *   GET|POST              /api/v1/namespaces/<ns>/configmaps                list, create
+ *   GET|PUT|PATCH|DELETE  /api/v1/namespaces/<ns>/configmaps/<name>         read, replace, patch, delete
+ *   POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews             kubectl auth can-i
+ *   POST /apis/authentication.k8s.io/v1/selfsubjectreviews                  kubectl auth whoami
  *
- * Admission is the Kubernetes model's rule (sandbox/model/kubernetes.ts): an identity that is
- * neither mapped in aws-auth, nor the bootstrap admin, nor the principal of an access entry
- * (per the cluster's mode) is not authenticated at all on EKS, so it also gets 401 ("You must be
- * logged in to the server (Unauthorized)"); 403 is RBAC's answer to an authenticated user,
- * and RBAC is not modelled.
+ * Every request carries an EKS bearer token instead of a SigV4 signature, so this handler claims
+ * its requests by path. Each is authenticated (sandbox/kubernetes/token.ts: the token verified
+ * offline; sandbox/kubernetes/authn.ts: the identity mapped by the cluster's mode), then
+ * authorized (sandbox/kubernetes/authz.ts), then served by the cluster's KubernetesModel. A token
+ * that fails verification, or an identity nothing maps, is 401 Unauthorized (the reason is in the
+ * `x-sandbox-refused` header, as the authenticator logs it); a request the user may not make is
+ * 403 Forbidden; both with a `Status` body, as the API server answers.
  */
-import { ApiException, type V1ConfigMap } from '@kubernetes/client-node';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { ApiException } from '@kubernetes/client-node';
 import type { AwsModel } from '#sandbox/model/index';
-import type { ConfigMapApi } from '#sandbox/model/kubernetes';
+import type { KubernetesModel, PatchType, WriteOptions } from '#sandbox/model/kubernetes';
+import { configmaps, statusError } from '#sandbox/model/kubernetes';
+import type { KubeUser } from '#sandbox/kubernetes/authn';
+import type { Attributes } from '#sandbox/kubernetes/authz';
+import { API_GROUPS, CORE_V1_RESOURCES, coreVersions, groupDocument, groupResources, isApiGroup, versionInfo } from '#sandbox/kubernetes/discovery';
+import { managerOf } from '#sandbox/kubernetes/managed-fields';
+import { openApiIndex, openApiCoreV1 } from '#sandbox/kubernetes/openapi';
+import { isObject, type JsonObject } from '#sandbox/kubernetes/patch';
+import { PROTOBUF, decodeConfigMap, decodeSelfSubjectAccessReview } from '#sandbox/kubernetes/protobuf';
+import { configMapTable, wantsTable } from '#sandbox/kubernetes/table';
+import { verifyEksToken } from '#sandbox/kubernetes/token';
 import type { ResolvedCall, SandboxRequest, SandboxResponse, ServiceHandler } from '../router.ts';
+import { callerIdentity } from './sts.ts';
 
 /** Where the sandbox serves a cluster's Kubernetes API, under its TLS origin. */
 export function kubernetesPath(region: string, clusterName: string): string {
   return `/k8s/${encodeURIComponent(region)}/${encodeURIComponent(clusterName)}`;
 }
-
-const PREFIX = 'k8s-aws-v1.';
-const MAX_TOKEN_BYTES = 4096;
-const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
-const EXPIRATION_MS = 15 * 60_000;
-const WHITELIST = new Set(['action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders']);
-// STS hosts of the aws partition: global, regional and FIPS (the authenticator's list comes from
-// the SDK's endpoint table).
-const STS_HOST = /^sts(-fips)?(\.[a-z0-9-]+)?\.amazonaws\.com$/;
 
 /** A Kubernetes `Status` object, the body of every API error (apimachinery metav1.Status). */
 function status(code: number, reason: string, message: string, headers: Record<string, string> = {}): SandboxResponse {
@@ -54,92 +50,48 @@ function status(code: number, reason: string, message: string, headers: Record<s
   };
 }
 
-const ok = (code: number, body: unknown): SandboxResponse => ({ status: code, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-/** Why a token is refused (the authenticator's wording), or the caller it identifies. */
-export async function verifyEksToken(
-  authorization: string | undefined,
-  clusterName: string,
-  model: AwsModel,
-  now: Date = new Date(),
-): Promise<{ arn: string } | { refused: string }> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (!bearer) return { refused: 'no bearer token' };
-  if (bearer.length > MAX_TOKEN_BYTES) return { refused: 'token is too large' };
-  if (!bearer.startsWith(PREFIX)) return { refused: `token is missing expected "${PREFIX}" prefix` };
-  const encoded = bearer.slice(PREFIX.length);
-  // Go's base64.RawURLEncoding: the URL-safe alphabet and no padding.
-  if (!/^[A-Za-z0-9_-]*$/.test(encoded)) return { refused: 'illegal base64 data' };
-  let url: URL;
-  try {
-    url = new URL(Buffer.from(encoded, 'base64url').toString('utf8'));
-  } catch {
-    return { refused: 'the token is not a URL' };
-  }
-  if (url.protocol !== 'https:') return { refused: `unexpected scheme "${url.protocol.slice(0, -1)}" in pre-signed URL` };
-  if (!STS_HOST.test(url.host)) return { refused: `unexpected hostname "${url.host}" in pre-signed URL` };
-  if (url.pathname !== '/') return { refused: 'unexpected path in pre-signed URL' };
-  const lower = new Map<string, string>();
-  for (const key of new Set(url.searchParams.keys())) {
-    if (!WHITELIST.has(key.toLowerCase())) return { refused: `non-whitelisted query parameter "${key}"` };
-    const values = url.searchParams.getAll(key);
-    if (values.length !== 1) return { refused: 'query parameter with multiple values not supported' };
-    lower.set(key.toLowerCase(), values[0]!);
-  }
-  if (lower.get('action') !== 'GetCallerIdentity') return { refused: 'unexpected action parameter in pre-signed URL' };
-  const signedHeaders = (lower.get('x-amz-signedheaders') ?? '').split(';').map((h) => h.toLowerCase());
-  if (!signedHeaders.includes(CLUSTER_ID_HEADER)) return { refused: `client did not sign the ${CLUSTER_ID_HEADER} header in the pre-signed URL` };
-  const expires = Number(lower.get('x-amz-expires'));
-  if (!Number.isInteger(expires) || expires < 0 || expires > 900) return { refused: `invalid X-Amz-Expires parameter in pre-signed URL: ${lower.get('x-amz-expires')}` };
-  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(lower.get('x-amz-date') ?? '');
-  if (!date) return { refused: 'X-Amz-Date parameter must be present in pre-signed URL' };
-  const signedAt = new Date(Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!));
-  if (now.getTime() > signedAt.getTime() + EXPIRATION_MS) return { refused: `X-Amz-Date parameter is expired (15 minute expiration) ${signedAt.toISOString()}` };
-  // STS itself refuses a signature dated too far ahead ("Signature not yet current").
-  if (signedAt.getTime() > now.getTime() + EXPIRATION_MS) return { refused: 'sts getCallerIdentity failed: Signature not yet current' };
-
-  // ----- what STS does with the replayed URL -----
-  const [accessKeyId, , region, service] = (lower.get('x-amz-credential') ?? '').split('/');
-  const key = model.accessKey(accessKeyId ?? '');
-  if (!key) return { refused: 'sts getCallerIdentity failed: error from AWS (expected 200, got 403): InvalidClientTokenId' };
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) if (!k.toLowerCase().startsWith('x-amz-')) query[k] = v;
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
-    region: region ?? '',
-    service: service ?? 'sts',
-    sha256: Sha256,
-  });
-  const expected = await signer.presign(
-    new HttpRequest({ method: 'GET', protocol: 'https:', hostname: url.host, path: '/', headers: { host: url.host, [CLUSTER_ID_HEADER]: clusterName }, query }),
-    { signingDate: signedAt, expiresIn: expires, unhoistableHeaders: new Set([CLUSTER_ID_HEADER]) },
-  );
-  if (expected.query?.['X-Amz-Signature'] !== lower.get('x-amz-signature')) {
-    return { refused: `sts getCallerIdentity failed: error from AWS (expected 200, got 403): SignatureDoesNotMatch (the token was not signed for cluster ${clusterName})` };
-  }
-  return { arn: key.arn };
+function ok(code: number, body: unknown, warnings: string[] = []): SandboxResponse {
+  // The Warning header (RFC 7234 §5.5, as the API server sends it: `299 - "<text>"`).
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (warnings.length) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+  return { status: code, headers, body: JSON.stringify(body) };
 }
 
-interface Target {
+/** What a request names, below the cluster's prefix. */
+interface Route {
   region: string;
   cluster: string;
-  namespace: string;
+  /** The path below the cluster's prefix, e.g. `/api/v1/namespaces/kube-system/configmaps/aws-auth`. */
+  path: string;
+  operation: string;
+  namespace?: string;
   name?: string;
 }
 
-/** `/k8s/<region>/<cluster>/api/v1/namespaces/<ns>/configmaps[/<name>]` */
-function parsePath(rawPath: string): Target | undefined {
-  const m = /^\/k8s\/([^/]+)\/([^/]+)\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?\/?$/.exec(rawPath);
-  if (!m) return undefined;
-  return { region: decodeURIComponent(m[1]!), cluster: decodeURIComponent(m[2]!), namespace: decodeURIComponent(m[3]!), ...(m[4] ? { name: decodeURIComponent(m[4]) } : {}) };
+/** Operation per method and path (client-go / CoreV1Api method names, for call counts and fault knobs). */
+function routeOf(method: string, path: string): { operation: string; namespace?: string; name?: string } | undefined {
+  const cm = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?\/?$/.exec(path);
+  if (cm) {
+    const namespace = decodeURIComponent(cm[1]!);
+    if (cm[2] === undefined) {
+      const op = { GET: 'listNamespacedConfigMap', POST: 'createNamespacedConfigMap' }[method];
+      return op ? { operation: op, namespace } : undefined;
+    }
+    const op = { GET: 'readNamespacedConfigMap', PUT: 'replaceNamespacedConfigMap', PATCH: 'patchNamespacedConfigMap', DELETE: 'deleteNamespacedConfigMap' }[method];
+    return op ? { operation: op, namespace, name: decodeURIComponent(cm[2]) } : undefined;
+  }
+  if (method === 'GET' && path === '/api/v1/configmaps') return { operation: 'listConfigMapForAllNamespaces' };
+  const ns = /^\/api\/v1\/namespaces(?:\/([^/]+))?\/?$/.exec(path);
+  if (ns && method === 'GET') return ns[1] === undefined ? { operation: 'listNamespace' } : { operation: 'readNamespace', name: decodeURIComponent(ns[1]) };
+  if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') return { operation: 'createSelfSubjectAccessReview' };
+  if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/selfsubjectreviews') return { operation: 'createSelfSubjectReview' };
+  if (method !== 'GET') return undefined;
+  if (path === '/version' || path === '/version/') return { operation: 'getCode' };
+  if (path === '/api' || path === '/apis') return { operation: 'getAPIVersions' };
+  if (path === '/api/v1' || /^\/apis\/[^/]+(\/v1)?$/.test(path)) return { operation: 'getAPIResources' };
+  if (path.startsWith('/openapi/')) return { operation: 'getOpenAPI' };
+  return undefined;
 }
-
-const OPERATIONS: Record<string, string> = {
-  'GET item': 'readNamespacedConfigMap',
-  'PUT item': 'replaceNamespacedConfigMap',
-  'PATCH item': 'patchNamespacedConfigMap',
-  'POST collection': 'createNamespacedConfigMap',
-};
 
 /** HTTP status per Status reason, for the fault knob (`fail: { replaceNamespacedConfigMap: 'Conflict' }`). */
 const REASONS: Record<string, number> = {
@@ -156,39 +108,11 @@ const REASONS: Record<string, number> = {
   Timeout: 504,
 };
 
-/** RFC 6902 JSON Patch on a ConfigMap's data: add/replace/remove/test of `/data/<key>` and a test of `/metadata/resourceVersion`. */
-function applyJsonPatch(current: V1ConfigMap, ops: unknown): { data: Record<string, string> } | SandboxResponse {
-  if (!Array.isArray(ops)) return status(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  const data = { ...(current.data ?? {}) };
-  for (const op of ops as Array<{ op?: string; path?: string; value?: unknown }>) {
-    const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (op.path === '/metadata/resourceVersion' && op.op === 'test') {
-      if (op.value !== current.metadata?.resourceVersion) return status(422, 'Invalid', `testing value /metadata/resourceVersion failed: test failed`);
-      continue;
-    }
-    if (op.path === '/data' && (op.op === 'add' || op.op === 'replace') && typeof op.value === 'object' && op.value !== null) {
-      for (const k of Object.keys(data)) delete data[k];
-      Object.assign(data, op.value);
-      continue;
-    }
-    const key = /^\/data\/(.+)$/.exec(op.path ?? '')?.[1];
-    if (key === undefined) return status(422, 'Invalid', `the sandbox patches only /data/<key> and tests /metadata/resourceVersion, not ${op.path}`);
-    const k = unescape(key);
-    if (op.op === 'add' || op.op === 'replace') {
-      if (op.op === 'replace' && !(k in data)) return status(422, 'Invalid', `replace operation does not apply: doc is missing key: ${op.path}`);
-      if (typeof op.value !== 'string') return status(400, 'BadRequest', `ConfigMap.data values must be strings (${op.path})`);
-      data[k] = op.value;
-    } else if (op.op === 'remove') {
-      if (!(k in data)) return status(422, 'Invalid', `remove operation does not apply: doc is missing path: ${op.path}`);
-      delete data[k];
-    } else if (op.op === 'test') {
-      if (data[k] !== op.value) return status(422, 'Invalid', `testing value ${op.path} failed: test failed`);
-    } else {
-      return status(422, 'Invalid', `the sandbox does not support JSON patch op ${op.op}`);
-    }
-  }
-  return { data };
-}
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+};
 
 export function kubernetesService(model: AwsModel): ServiceHandler {
   return {
@@ -198,27 +122,30 @@ export function kubernetesService(model: AwsModel): ServiceHandler {
     claims: (req) => req.signingService === undefined && req.rawPath.startsWith('/k8s/'),
 
     resolve(req: SandboxRequest): ResolvedCall | SandboxResponse {
-      const target = parsePath(req.rawPath);
-      const operation = target && OPERATIONS[`${req.method} ${target.name === undefined ? 'collection' : 'item'}`];
-      if (!target || !operation) {
-        // What an API server answers for a path or verb it does not serve.
-        return status(404, 'NotFound', 'the server could not find the requested resource');
-      }
+      const m = /^\/k8s\/([^/]+)\/([^/]+)(\/.*)?$/.exec(req.rawPath);
+      if (!m) return status(404, 'NotFound', 'the server could not find the requested resource');
+      const path = m[3] ?? '/';
+      const known = routeOf(req.method, path);
+      const route: Route = { region: decodeURIComponent(m[1]!), cluster: decodeURIComponent(m[2]!), path, operation: known?.operation ?? 'unknown', ...known };
       return {
-        operation,
-        input: { ...target },
+        operation: route.operation,
+        input: { region: route.region, cluster: route.cluster, ...(route.namespace ? { namespace: route.namespace } : {}), ...(route.name ? { name: route.name } : {}) },
         serve: async () => {
-          if (!model.eks.hasCluster(target.region, target.cluster)) {
-            return status(404, 'NotFound', `the sandbox has no cluster ${target.cluster} in ${target.region}`);
+          if (!model.eks.hasCluster(route.region, route.cluster)) {
+            return status(404, 'NotFound', `the sandbox has no cluster ${route.cluster} in ${route.region}`);
           }
           const auth = req.headers.authorization;
-          const who = await verifyEksToken(typeof auth === 'string' ? auth : undefined, target.cluster, model);
-          if ('refused' in who) return status(401, 'Unauthorized', 'Unauthorized', { 'x-sandbox-refused': who.refused });
-          const api = model.kubernetes(target.region, target.cluster).api(who.arn);
+          const checked = await verifyEksToken(typeof auth === 'string' ? auth : undefined, { name: route.cluster, region: route.region }, (id) => model.accessKey(id));
+          if ('refused' in checked) return status(401, 'Unauthorized', 'Unauthorized', { 'x-sandbox-refused': checked.refused });
+          const k8s = model.kubernetes(route.region, route.cluster);
+          const { arn, accessKeyId } = checked.identity;
           try {
-            return await serve(api, operation, target, req);
+            const user = k8s.authenticate({ arn, accessKeyId, userId: callerIdentity(arn, model.iam).UserId });
+            return await serve(k8s, user, route, req);
           } catch (e) {
-            if (e instanceof ApiException) return { status: e.code, headers: { 'content-type': 'application/json' }, body: String(e.body) };
+            if (e instanceof ApiException) {
+              return { status: e.code, headers: { 'content-type': 'application/json', ...e.headers }, body: String(e.body) };
+            }
             throw e;
           }
         },
@@ -236,42 +163,131 @@ export function kubernetesService(model: AwsModel): ServiceHandler {
   };
 }
 
-async function serve(api: ConfigMapApi, operation: string, t: Target, req: SandboxRequest): Promise<SandboxResponse> {
-  const name = t.name ?? '';
-  const parse = (): unknown => JSON.parse(req.body.toString('utf8') || 'null');
-  let body: unknown;
-  if (req.method !== 'GET') {
+function writeOptions(req: SandboxRequest): WriteOptions {
+  const v = req.query.get('fieldValidation');
+  const ua = req.headers['user-agent'];
+  return {
+    fieldManager: managerOf(req.query.get('fieldManager') ?? undefined, typeof ua === 'string' ? ua : undefined),
+    dryRun: req.query.getAll('dryRun').includes('All'),
+    ...(v === 'Strict' || v === 'Warn' || v === 'Ignore' ? { fieldValidation: v } : {}),
+  };
+}
+
+/** The JSON body, or a protobuf ConfigMap as JSON (kubectl create configmap sends protobuf). */
+function bodyOf(req: SandboxRequest): unknown {
+  if (String(req.headers['content-type'] ?? '').startsWith(PROTOBUF)) {
     try {
-      body = parse();
+      return decodeConfigMap(req.body);
     } catch (e) {
-      return status(400, 'BadRequest', `the request body is not JSON: ${(e as Error).message}`);
+      throw statusError(400, 'BadRequest', `the body of the request is not a protobuf ConfigMap: ${(e as Error).message}`);
     }
   }
-  switch (operation) {
+  try {
+    return JSON.parse(req.body.toString('utf8') || 'null');
+  } catch (e) {
+    throw statusError(400, 'BadRequest', `the request body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** A review's resourceAttributes or nonResourceAttributes as authorization attributes. */
+function attributesOf(spec: unknown): Attributes | undefined {
+  if (!isObject(spec)) return undefined;
+  const r = spec.resourceAttributes;
+  if (isObject(r)) {
+    const s = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : '');
+    return { verb: s('verb'), group: s('group'), resource: s('resource'), ...(s('subresource') ? { subresource: s('subresource') } : {}), ...(s('namespace') ? { namespace: s('namespace') } : {}), ...(s('name') ? { name: s('name') } : {}) };
+  }
+  const n = spec.nonResourceAttributes;
+  if (isObject(n)) return { verb: String(n.verb ?? ''), path: String(n.path ?? '') };
+  return undefined;
+}
+
+async function serve(k8s: KubernetesModel, user: KubeUser, route: Route, req: SandboxRequest): Promise<SandboxResponse> {
+  const { namespace = '', name = '' } = route;
+  const table = (o: JsonObject) => (wantsTable(req.headers.accept) ? configMapTable(o) : o);
+  switch (route.operation) {
     case 'readNamespacedConfigMap':
-      return ok(200, await api.readNamespacedConfigMap({ name, namespace: t.namespace }));
+      return ok(200, table(k8s.read(user, namespace, name)));
+    case 'listNamespacedConfigMap':
+      return ok(200, table(k8s.list(user, namespace)));
+    case 'listConfigMapForAllNamespaces':
+      return ok(200, table(k8s.list(user)));
+    case 'readNamespace':
+      return ok(200, k8s.readNamespace(user, name));
+    case 'listNamespace':
+      return ok(200, k8s.listNamespaces(user));
+    case 'createNamespacedConfigMap': {
+      const a = k8s.create(user, namespace, bodyOf(req), writeOptions(req));
+      return ok(201, a.body, a.warnings);
+    }
     case 'replaceNamespacedConfigMap': {
-      const cm = body as V1ConfigMap;
-      if (cm?.metadata?.name !== undefined && cm.metadata.name !== name) {
-        return status(400, 'BadRequest', `the name of the object (${cm.metadata.name}) does not match the name on the URL (${name})`);
-      }
-      return ok(200, await api.replaceNamespacedConfigMap({ name, namespace: t.namespace, body: cm }));
+      const a = k8s.replace(user, namespace, name, bodyOf(req), writeOptions(req));
+      return ok(200, a.body, a.warnings);
     }
-    case 'createNamespacedConfigMap':
-      return ok(201, await api.createNamespacedConfigMap({ namespace: t.namespace, body: body as V1ConfigMap }));
-    default: {
+    case 'patchNamespacedConfigMap': {
+      // Authorization comes first (it is a filter before the handler), then the media type.
+      k8s.authorize(user, configmaps('patch', namespace, name));
       const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json') {
-        return ok(200, await api.patchNamespacedConfigMap({ name, namespace: t.namespace, body }));
+      const patchType = PATCH_TYPES[type];
+      if (!patchType) {
+        // Server-side apply (application/apply-patch+yaml) is not modelled: kubectl apply without --server-side does not need it.
+        return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`);
       }
-      if (type === 'application/json-patch+json') {
-        const current = await api.readNamespacedConfigMap({ name, namespace: t.namespace });
-        const patched = applyJsonPatch(current, body);
-        if ('status' in patched) return patched;
-        // The read's resourceVersion makes the write conditional: a change in between is a 409.
-        return ok(200, await api.replaceNamespacedConfigMap({ name, namespace: t.namespace, body: { metadata: { name, resourceVersion: current.metadata?.resourceVersion }, data: patched.data } }));
-      }
-      return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      const a = k8s.patch(user, namespace, name, patchType, bodyOf(req), writeOptions(req));
+      return ok(200, a.body, a.warnings);
     }
+    case 'deleteNamespacedConfigMap':
+      return ok(200, k8s.remove(user, namespace, name, writeOptions(req)));
+    case 'createSelfSubjectAccessReview': {
+      k8s.authorize(user, { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' });
+      let review: unknown;
+      if (String(req.headers['content-type'] ?? '').startsWith(PROTOBUF)) {
+        try {
+          review = decodeSelfSubjectAccessReview(req.body);
+        } catch (e) {
+          return status(400, 'BadRequest', `the body of the request is not a protobuf SelfSubjectAccessReview: ${(e as Error).message}`);
+        }
+      } else {
+        review = bodyOf(req);
+      }
+      const attributes = attributesOf(isObject(review) ? review.spec : undefined);
+      if (!isObject(review) || !attributes) {
+        return status(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified');
+      }
+      return ok(201, { ...review, metadata: { creationTimestamp: null }, status: k8s.review(user, attributes) });
+    }
+    case 'createSelfSubjectReview':
+      k8s.authorize(user, { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' });
+      return ok(201, {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        status: { userInfo: { username: user.username, uid: user.uid, groups: user.groups, extra: user.extra } },
+      });
+    case 'unknown':
+      return status(404, 'NotFound', 'the server could not find the requested resource');
+    default:
+      return discovery(k8s, user, route, req);
   }
+}
+
+/** The discovery and OpenAPI documents; every authenticated user may read them (system:discovery). */
+function discovery(k8s: KubernetesModel, user: KubeUser, route: Route, req: SandboxRequest): SandboxResponse {
+  const path = route.path.replace(/\/$/, '') || '/';
+  k8s.authorize(user, { verb: 'get', path: route.path });
+  const notFound = () => status(404, 'NotFound', 'the server could not find the requested resource');
+  if (path === '/version') return ok(200, versionInfo(k8s.version()));
+  if (path === '/api') return ok(200, coreVersions(String(req.headers.host ?? '127.0.0.1')));
+  if (path === '/api/v1') return ok(200, CORE_V1_RESOURCES);
+  if (path === '/apis') return ok(200, API_GROUPS);
+  const group = /^\/apis\/([^/]+)(\/v1)?$/.exec(path);
+  if (group) {
+    const g = group[1]!;
+    if (!isApiGroup(g)) return notFound();
+    return ok(200, group[2] ? groupResources(g) : groupDocument(g));
+  }
+  const prefix = kubernetesPath(route.region, route.cluster);
+  if (path === '/openapi/v3') return ok(200, openApiIndex(prefix));
+  if (path === '/openapi/v3/api/v1') return ok(200, openApiCoreV1());
+  return notFound();
 }

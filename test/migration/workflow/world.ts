@@ -34,7 +34,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { awsAuthStore } from '#migration/adapters/aws-auth-store';
 import { bindModelToSdkMocks, type ModelMocks } from '#sandbox/mock-binding';
 import { AwsModel, type AwsModelOptions } from '#sandbox/model/index';
-import { KubernetesModel } from '#sandbox/model/kubernetes';
+import type { KubernetesModel } from '#sandbox/model/kubernetes';
 import { S3Model } from '#sandbox/model/s3';
 import { migrationAslText, migrationDefinition, migrationSubstitutions } from '#sandbox/stepfunctions/migration';
 import { PreparedStateMachine, StepFunctionsModel, type LambdaHandler, type SdkIntegration } from '#sandbox/stepfunctions/model';
@@ -243,11 +243,9 @@ export class MigrationWorld {
     this.execution = execution;
     this.aws = new AwsModel({ updatePolls: 2, ...options.model });
     this.mocks = bindModelToSdkMocks(this.aws);
-    this.k8s = new KubernetesModel({
-      creatorArn: arnOf.role('creator'),
-      authMode: () => this.mode(),
-      hasAccessEntry: (arn) => this.entryArns().some((a) => a.toLowerCase() === arn.toLowerCase()),
-    });
+    // The cluster's own Kubernetes API: it logs callers in and authorizes them as EKS does
+    // (aws-auth and access entries by mode, RBAC for the workflow's group).
+    this.k8s = this.aws.kubernetes(REGION, CLUSTER);
     s3Stub ??= mockClient(S3Client);
     this.bindS3();
     this.s3.createBucket(BUCKET, { versioned: true });
