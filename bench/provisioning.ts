@@ -24,10 +24,16 @@ function clustersOf(n: number) {
   return Array.from({ length: n }, (_, i) => ({ name: `c${String(i + 1).padStart(2, '0')}`, region: REGIONS[i % REGIONS.length]! }));
 }
 
-/** Fresh clients per scenario, so one scenario's adaptive-retry state does not leak into the next. */
-function deps(sandbox: Sandbox, clusterCount: number, extra: Partial<Parameters<typeof parseConfig>[0]> = {}): ReconcileDeps & { destroy(): void } {
+/**
+ * Fresh clients per scenario, so one scenario's adaptive-retry state does not leak into the next.
+ * They sign as a session of the deployed function's role (`ProvisionerRole` or `ResyncRole`), so
+ * every call is decided by the app's IAM policies, as in production.
+ */
+function deps(sandbox: Sandbox, clusterCount: number, extra: Partial<Parameters<typeof parseConfig>[0]> = {}, role = 'ProvisionerRole'): ReconcileDeps & { destroy(): void } {
   const runtime: RuntimeConfig = { config: parseConfig({ clusters: clustersOf(clusterCount), ...extra }), systemRoleArns: [] };
-  const creds = { accessKeyId: sandbox.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sandbox.env.AWS_SECRET_ACCESS_KEY! };
+  const roleName = [...sandbox.iam!.app.roles.keys()].find((n) => n.includes(`TagProvisioning${role}`))!;
+  const issued = sandbox.iam!.issueRoleCredentials(roleName, 'bench');
+  const creds = { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken };
   const eks = new Map(REGIONS.map((r) => [r, new EKSClient({ region: r, endpoint: sandbox.url, credentials: creds, ...RETRY })]));
   const iam = new IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: creds, ...RETRY });
   return {
@@ -42,7 +48,8 @@ function deps(sandbox: Sandbox, clusterCount: number, extra: Partial<Parameters<
 }
 
 async function freshSandbox(clusterCount: number): Promise<Sandbox> {
-  const sandbox = await startSandbox();
+  // IAM enforced: the app synthesized for these clusters, its policies decide every call.
+  const sandbox = await startSandbox({ region: 'eu-west-1', iam: { config: { homeRegion: 'eu-west-1', clusters: clustersOf(clusterCount) } } });
   for (const c of clustersOf(clusterCount)) {
     sandbox.model.eks.addCluster({ name: c.name, region: c.region, authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' });
   }
@@ -149,7 +156,7 @@ export async function fanOut(): Promise<Row[]> {
 export async function resyncAtScale(ratePerSecond: number): Promise<Row[]> {
   const CLUSTERS = 10;
   const sandbox = await freshSandbox(CLUSTERS);
-  const d = deps(sandbox, CLUSTERS);
+  const d = deps(sandbox, CLUSTERS, {}, 'ResyncRole');
   try {
     const m = sandbox.model;
     const clusters = d.runtime.config.clusters;

@@ -200,16 +200,28 @@ export function synthesizeDeployedApp(config: ConfigInput, options: SynthesizeOp
         for (const inline of (p.Policies as Array<{ PolicyName: string; PolicyDocument: unknown }> | undefined) ?? []) {
           role.policies.push({ name: inline.PolicyName, logicalId: id, document: r.resolve(inline.PolicyDocument) as PolicyDocument });
         }
+        for (const attached of (p.ManagedPolicyArns as unknown[] | undefined) ?? []) {
+          // A managed policy of the same template is read through its own resource (above, via
+          // Roles, or here by Ref); an AWS managed policy's document is not known to the sandbox.
+          const ref = (attached as { Ref?: string }).Ref;
+          const doc = ref ? template.Resources[ref] : undefined;
+          if (doc?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`${s.stackName}: role ${id} attaches ${JSON.stringify(attached)}, which the sandbox cannot read`);
+          if (!((doc.Properties?.Roles as Array<{ Ref: string }> | undefined) ?? []).some((x) => x.Ref === id)) {
+            role.policies.push({ name: ref!, logicalId: ref!, document: r.resolve(doc.Properties?.PolicyDocument) as PolicyDocument });
+          }
+        }
         roleOf.set(id, role);
         out.roles.set(name, role);
       }
       for (const [id, res] of Object.entries(template.Resources)) {
         const p = res.Properties ?? {};
-        if (res.Type === 'AWS::IAM::Policy') {
+        // AWS::IAM::Policy, and the AWS::IAM::ManagedPolicy resources CDK adds when a role's policy
+        // outgrows IAM's size limit (its "OverflowPolicy"), both attached through `Roles`.
+        if (res.Type === 'AWS::IAM::Policy' || res.Type === 'AWS::IAM::ManagedPolicy') {
           for (const ref of (p.Roles as Array<{ Ref: string }> | undefined) ?? []) {
             const role = roleOf.get(ref.Ref);
             if (!role) throw new Error(`${s.stackName}: policy ${id} is attached to ${JSON.stringify(ref)}, not a role of the stack`);
-            role.policies.push({ name: String(p.PolicyName), logicalId: id, document: r.resolve(p.PolicyDocument) as PolicyDocument });
+            role.policies.push({ name: String(p.PolicyName ?? p.ManagedPolicyName ?? id), logicalId: id, document: r.resolve(p.PolicyDocument) as PolicyDocument });
           }
         } else if (res.Type === 'AWS::S3::BucketPolicy') {
           out.resourcePolicies.set(`arn:${partition}:s3:::${String(r.resolve(p.Bucket))}`, r.resolve(p.PolicyDocument) as PolicyDocument);
