@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { allowedContextKeysForRequest, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { AwsModel } from '#sandbox/model/index';
 import type { SandboxRequest } from '#sandbox/server/router';
 import type { DeployedApp, PolicyDocument } from './deployed.ts';
@@ -60,6 +60,8 @@ function parseAuthorization(header: string | undefined): { accessKeyId: string; 
 export class IamEnforcer {
   private readonly identities = new Map<string, Identity>();
   private readonly allowedKeys = new Map<string, Promise<string[]>>();
+  /** (policies, action) pairs whose first request went through the validating simulation. */
+  private readonly validated = new WeakMap<object, Set<string>>();
   /** Every (role, action) pair decided, allowed or not: what the suite exercised under enforcement. */
   readonly decisions = new Map<string, { allowed: number; denied: number }>();
   /** Every decision since `openJournal()`, for re-evaluating the same requests with other policies. */
@@ -225,10 +227,18 @@ export class IamEnforcer {
       resourceControlPolicies: [],
       ...(r.action.startsWith('s3:') ? { resourcePolicy: this.app.resourcePolicies.get(r.resource.split('/')[0]!) } : {}),
     };
+    // The first request of each (policies, action) pair is validated — policy grammar, the action,
+    // the resource ARN's format for the action, the context keys' types — which costs ~3.5 ms; the
+    // same policies and action then skip it (~0.5 ms), so a 10,000-call resync is not throttled by
+    // the sandbox itself. The policies never change during a run; a mutated copy is a new object.
+    const seen = this.validated.get(policies) ?? new Set<string>();
+    this.validated.set(policies, seen);
+    if (seen.has(r.action)) return runUnsafeSimulation(simulation, {}) as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
     const result = await runSimulation(simulation, {});
     if (result.resultType === 'error') {
       throw new Error(`the sandbox could not evaluate ${r.action} on ${r.resource} for ${identity.arn}: ${JSON.stringify(result.errors)}`);
     }
+    seen.add(r.action);
     return result.overallResult as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
   }
 }
