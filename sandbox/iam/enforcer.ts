@@ -233,7 +233,9 @@ export class IamEnforcer {
     // the sandbox itself. The policies never change during a run; a mutated copy is a new object.
     const seen = this.validated.get(policies) ?? new Set<string>();
     this.validated.set(policies, seen);
-    if (seen.has(r.action)) return runUnsafeSimulation(simulation, {}) as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+    // (Requests with a resource policy, S3's, always take the validating path: the unvalidated one
+    // does not evaluate resource policies in iam-simulate 0.1.173.)
+    if (seen.has(r.action) && !simulation.resourcePolicy) return runUnsafeSimulation(simulation, {}) as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
     const result = await runSimulation(simulation, {});
     if (result.resultType === 'error') {
       throw new Error(`the sandbox could not evaluate ${r.action} on ${r.resource} for ${identity.arn}: ${JSON.stringify(result.errors)}`);
