@@ -7,8 +7,7 @@
  * devDependency used by the sandbox and the tests only, never bundled into a deployed function
  * (the build bundles functions/ only, and the lint walls keep functions/ from importing sandbox/).
  */
-import { randomBytes } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { createHash, createHmac, randomBytes, type Hash, type Hmac } from 'node:crypto';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
@@ -16,6 +15,29 @@ import type { AwsModel } from '#sandbox/model/index';
 import type { SandboxRequest } from '#sandbox/server/router';
 import type { DeployedApp, PolicyDocument } from './deployed.ts';
 import { authorizationRequests, type AuthorizationRequest, type CallSummary } from './requests.ts';
+
+/**
+ * SHA-256 and HMAC-SHA256 for the signer from Node's own crypto (the signer takes any class with
+ * update/digest): the verification of every request runs in the sandbox's one thread, and the
+ * pure-JavaScript hash made it the bottleneck of a 10,000-call resync.
+ */
+class NodeSha256 {
+  private hash: Hash | Hmac;
+  private readonly secret: Uint8Array | string | undefined;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret = secret === undefined || typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) : new Uint8Array(secret);
+    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
+  }
+  update(data: string | Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
+  }
+}
 
 export interface IssuedCredentials {
   accessKeyId: string;
@@ -137,7 +159,7 @@ export class IamEnforcer {
       credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
       region: auth.region,
       service: auth.service,
-      sha256: Sha256,
+      sha256: NodeSha256,
       // The path as sent (percent-encoded); every service but S3 encodes it once more for the
       // canonical request (SigV4, "Create a canonical request": "each path segment must be URI-encoded twice … except for Amazon S3").
       uriEscapePath: auth.service !== 's3',
