@@ -65,6 +65,9 @@ async function main(): Promise<void> {
   for (const c of seed.clusters.filter((x) => x.authenticationMode === 'CONFIG_MAP')) mapWorkflowRole(sandbox, c.region, c.name);
   const machine = await createMigrationStateMachine(sandbox);
   env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
+  // The deployed provisioner's configuration, for `eks-access-pilot invoke` run against this sandbox.
+  const deployedProvisioner = sandbox.iam!.app.functions.find((f) => f.logicalId.startsWith('TagProvisioningProvisionerFunction'));
+  if (deployedProvisioner?.environment.EAP_CONFIG) env.EAP_CONFIG = deployedProvisioner.environment.EAP_CONFIG;
   // The provisioner runs as its own role in the sandbox's Lambda runtime, behind the rule pattern.
   const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
   const bus = new EventBridge((event) => lambda.invoke(provisioner, event));
