@@ -188,7 +188,9 @@ export class IamEnforcer {
 
   private async contextKeys(r: AuthorizationRequest): Promise<string[]> {
     const [service, action] = r.action.split(':') as [string, string];
-    const k = `${r.action} ${r.resource}`;
+    // The keys depend on the action and the resource's type, not on the resource itself: one
+    // lookup per type (`…:access-entry/…`, `…:cluster/…`) instead of one per entry.
+    const k = `${r.action} ${r.resource.replace(/^((?:[^:]*:){5}[^/:]*).*$/, '$1')}`;
     let keys = this.allowedKeys.get(k);
     if (!keys) this.allowedKeys.set(k, (keys = allowedContextKeysForRequest(service, action, r.resource, false, undefined)));
     return keys;
