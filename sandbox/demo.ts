@@ -20,10 +20,21 @@ import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunct
 const SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
 const CLUSTER = 'demo';
 const TEAM_ROLE = 'data-pipeline';
+const DRY_RUN = 'demo-dry-run';
+const TO_API = 'demo-to-api';
+/** Header lines fill this width: they fit an 80-column terminal. */
+const HEADER_WIDTH = 76;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-const step = (n: number, title: string) => out(`\n━━ ${n}. ${title} ${'━'.repeat(Math.max(0, 68 - title.length))}`);
+// The title is never shortened; the rule after it is, down to two characters, so a long title
+// still reads as a whole header rather than a line cut off.
+const step = (n: number, title: string) => {
+  const head = `━━ ${n}. ${title} `;
+  out(`\n${head}${'━'.repeat(Math.max(2, HEADER_WIDTH - head.length))}`);
+};
 const say = (line: string) => out(`   ${line}`);
+/** A command line as a POSIX shell reads it back: arguments with spaces or quotes are single-quoted. */
+const shellLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -64,6 +75,11 @@ async function main(): Promise<void> {
     return lines.join('\n');
   };
   const show = (text: string) => text.split('\n').forEach((l) => say(`  ${l}`));
+  // Prints the command, built from the very arguments it runs with, so that it can be copied.
+  const shown = async (...args: string[]): Promise<string> => {
+    say(`$ eks-access-pilot ${shellLine(args)}`);
+    return run(...args);
+  };
   const settle = async (executionArn: string, until: (status: string, waiting: boolean) => boolean) => {
     for (let i = 0; i < 400; i++) {
       const status = JSON.parse(await run('migrate', 'status', executionArn, '--json')) as { status: string; waitingForApproval?: boolean };
@@ -77,13 +93,14 @@ async function main(): Promise<void> {
     out('eks-access-pilot demo — an embedded AWS on 127.0.0.1, no credentials, no network');
     say(`sandbox ${sandbox.url}; account ${account}; clusters: ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`);
     say(`state machine ${machine.stateMachineArn}`);
+    say('exported as EAP_STATE_MACHINE_ARN, as an operator does (RUNBOOK): the commands below find executions by name through it');
     say(`IAM enforced: every call is checked against the synthesized app's policies (${sandbox.iam!.app.roles.size} roles); each function runs as its own role`);
     const awsAuth = sandbox.model.kubernetes(region, CLUSTER).configMap('kube-system', 'aws-auth');
     say(`cluster ${CLUSTER} authenticates with aws-auth (${Object.keys(awsAuth?.data ?? {}).join(', ')}): node group, Fargate, a break-glass admin, a team with a custom group`);
 
     step(1, 'Dry run: back up aws-auth, plan the conversion, change nothing');
-    const dry = await run('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--dry-run', '--name', 'demo-dry-run');
-    say(`$ eks-access-pilot migrate start --cluster ${CLUSTER} --region ${region} --target API --dry-run`);
+    const dry = await shown('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--dry-run', '--name', DRY_RUN);
+    show(dry);
     await settle(dry, (s) => s !== 'RUNNING');
     const { output } = await sfn.send(new DescribeExecutionCommand({ executionArn: dry }));
     const plan = await readPlan(s3, JSON.parse(output ?? '{}'));
@@ -92,18 +109,18 @@ async function main(): Promise<void> {
     say(`the cluster is still ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
 
     step(2, 'Full run to API, through the approval gate');
-    const full = await run('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--name', 'demo-to-api');
-    say(`$ eks-access-pilot migrate start --cluster ${CLUSTER} --region ${region} --target API`);
+    const full = await shown('migrate', 'start', '--cluster', CLUSTER, '--region', region, '--target', 'API', '--name', TO_API);
+    show(full);
     await settle(full, (s, waiting) => waiting || s !== 'RUNNING');
     say(`waiting for approval; mode now ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
-    say('$ eks-access-pilot migrate approve demo-to-api');
-    show(await run('migrate', 'approve', full, '--by', 'demo-operator'));
+    show(await shown('migrate', 'approve', TO_API, '--by', 'demo-operator'));
     const done = await settle(full, (s) => s !== 'RUNNING');
     say(`execution ${done.status}; mode now ${sandbox.model.eks.describeCluster(region, { name: CLUSTER }).cluster!.accessConfig!.authenticationMode}`);
-    say('$ eks-access-pilot migrate history demo-to-api');
-    show(await run('migrate', 'history', full));
+    show(await shown('migrate', 'history', TO_API));
 
-    step(3, `A team tags its role ${TEAM_ROLE} — the provisioner reacts to IAM's events`);
+    step(3, `Tag-driven access: a team tags its role ${TEAM_ROLE}`);
+    say(`the tags apply to every cluster this deployment manages (${config.clusters.map((c) => c.name).join(', ')}); shown: the role's entry on ${CLUSTER}`);
+    say('the provisioner reacts to IAM\'s events; each change below is the SDK call of the aws command printed');
     const roleArn = `arn:aws:iam::${account}:role/teams/data/${TEAM_ROLE}`;
     const entryOf = async () => {
       const report = JSON.parse(await run('access-report', '--cluster', CLUSTER, '--region', region, '--json')) as {
@@ -112,24 +129,25 @@ async function main(): Promise<void> {
       const e = report.entries.find((x) => x.principalArn === roleArn);
       return e ? `${e.policies.map((p) => `${p.policyArn.split('/').pop()} (${p.accessScope.type}${p.accessScope.namespaces ? `: ${p.accessScope.namespaces.join(', ')}` : ''})`).join(', ')}; owner ${e.owner}${e.source ? `/${e.source}` : ''}` : 'no entry';
     };
-    const tag = async (tags: Record<string, string>) => {
-      await iam.send(new TagRoleCommand({ RoleName: TEAM_ROLE, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    const tag = async (tags: Record<string, string>, note = '') => {
+      const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+      say(`$ aws iam tag-role --role-name ${TEAM_ROLE} --tags ${shellLine(Tags.map((t) => `Key=${t.Key},Value=${t.Value}`))}`);
+      await iam.send(new TagRoleCommand({ RoleName: TEAM_ROLE, Tags }));
       await bus.drain();
+      say(`  → ${CLUSTER}: ${await entryOf()}${note}`);
     };
-    say(`before: ${await entryOf()}`);
+    say(`before, on ${CLUSTER}: ${await entryOf()}`);
     await tag({ 'eks-access': 'view' });
-    say(`aws iam tag-role --role-name ${TEAM_ROLE} --tags Key=eks-access,Value=view   → ${await entryOf()}`);
     await tag({ 'eks-access': 'edit', 'eks-access-namespaces': 'data etl' });
-    say(`… Value=edit, eks-access-namespaces="data etl"                        → ${await entryOf()}`);
-    await tag({ 'eks-access': 'cluster-admin' });
-    say(`… Value=cluster-admin (above the ceiling "edit")                      → ${await entryOf()} (rejected, unchanged)`);
-    await iam.send(new UntagRoleCommand({ RoleName: TEAM_ROLE, TagKeys: ['eks-access', 'eks-access-namespaces'] }));
+    await tag({ 'eks-access': 'cluster-admin' }, ' (rejected: above the ceiling "edit"; unchanged)');
+    const untagged = ['eks-access', 'eks-access-namespaces'];
+    say(`$ aws iam untag-role --role-name ${TEAM_ROLE} --tag-keys ${shellLine(untagged)}`);
+    await iam.send(new UntagRoleCommand({ RoleName: TEAM_ROLE, TagKeys: untagged }));
     await bus.drain();
-    say(`aws iam untag-role --role-name ${TEAM_ROLE} --tag-keys eks-access …     → ${await entryOf()}`);
+    say(`  → ${CLUSTER}: ${await entryOf()}`);
 
     step(4, `Who has access to ${CLUSTER} now`);
-    say(`$ eks-access-pilot access-report --cluster ${CLUSTER} --region ${region}`);
-    show(await run('access-report', '--cluster', CLUSTER, '--region', region));
+    show(await shown('access-report', '--cluster', CLUSTER, '--region', region));
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const calls = Object.entries(sandbox.calls())

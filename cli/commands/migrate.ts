@@ -42,7 +42,7 @@ import {
   STATE_MACHINE_ENV,
   type ExecutionArn,
 } from '../lib/sfn.ts';
-import { buildTimeline, pendingCallback, type Timeline, type TimelineStep } from '../lib/timeline.ts';
+import { buildTimeline, causeMessage, pendingCallback, type Timeline, type TimelineStep } from '../lib/timeline.ts';
 
 /** The callback state of the workflow (workflows/auth-mode-migration.asl.json). */
 export const APPROVAL_STATE = 'Wait for approval';
@@ -316,7 +316,8 @@ async function status(args: string[], io: CommandIO): Promise<number> {
   ];
   if (d.stopDate) rows.push(['stopped', `${timeText(d.stopDate)} (after ${durationText(d.stopDate.getTime() - (d.startDate?.getTime() ?? d.stopDate.getTime()))})`]);
   if (d.error) rows.push(['error', d.error]);
-  if (d.cause) rows.push(['cause', d.cause]);
+  // As `history` prints it: a Lambda error's JSON (with its stack trace) reduced to its type and message.
+  if (d.cause) rows.push(['cause', causeMessage(d.error ?? 'unknown error', d.cause)]);
   const summary = outputSummary(output);
   if (summary) rows.push(['output', summary]);
   for (const line of table(rows)) io.out(line);

@@ -319,6 +319,39 @@ describe('eks-access-pilot migrate', () => {
       expect(sent(sfn, GetExecutionHistoryCommand)).toContainEqual(expect.objectContaining({ executionArn: FAILED_EXEC, reverseOrder: true }));
     });
 
+    it('prints a Lambda error\'s Cause as history does: its type and message, without the JSON and stack trace', async () => {
+      // arrange: an uncaught handler error, whose Cause is the JSON Lambda reports
+      const lambdaCause = JSON.stringify({
+        errorType: 'InvalidInputError',
+        errorMessage: 'targetMode: must be API or API_AND_CONFIG_MAP',
+        trace: ['InvalidInputError: targetMode: must be API or API_AND_CONFIG_MAP', '    at parseMigrationInput (/var/task/index.mjs:12:9)'],
+      });
+      sfn.on(DescribeExecutionCommand).resolves({
+        executionArn: FAILED_EXEC,
+        stateMachineArn: SM,
+        status: 'FAILED',
+        startDate: new Date('2026-03-22T10:15:00Z'),
+        stopDate: new Date('2026-03-22T10:15:01Z'),
+        error: 'InvalidInputError',
+        cause: lambdaCause,
+      });
+      serveHistory([
+        { id: 1, type: 'ExecutionStarted', timestamp: new Date('2026-03-22T10:15:00Z') },
+        { id: 2, previousEventId: 1, type: 'TaskStateEntered', timestamp: new Date('2026-03-22T10:15:00Z'), stateEnteredEventDetails: { name: 'Validate input' } },
+        { id: 3, previousEventId: 2, type: 'ExecutionFailed', timestamp: new Date('2026-03-22T10:15:01Z'), executionFailedEventDetails: { error: 'InvalidInputError', cause: lambdaCause } },
+      ]);
+
+      // act
+      const status = await migrate('status', FAILED_EXEC);
+      const timeline = await migrate('history', FAILED_EXEC);
+
+      // assert
+      expect(status.stdout).toMatch(/^cause +InvalidInputError: targetMode: must be API or API_AND_CONFIG_MAP$/m);
+      expect(status.stdout).not.toContain('/var/task');
+      expect(status.stdout).not.toContain('errorMessage');
+      expect(timeline.stdout).toContain('  Cause: InvalidInputError: targetMode: must be API or API_AND_CONFIG_MAP');
+    });
+
     it('says when the execution waits for approval, and summarises the output as JSON', async () => {
       sfn.on(DescribeExecutionCommand).resolves({ executionArn: WAITING_EXEC, stateMachineArn: SM, status: 'RUNNING', startDate: new Date('2026-03-23T09:00:00Z') });
       serveHistory(history('history-waiting-for-approval'));

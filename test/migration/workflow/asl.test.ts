@@ -12,6 +12,7 @@ import * as k8s from '#migration/adapters/aws-auth-store';
 import * as s3 from '#migration/adapters/documents';
 import * as eksAdapter from '#access/adapters/entries';
 import { MIGRATION_SUBSTITUTIONS } from '#workflows/manifest';
+import { REJECTION_ERROR } from '#cli/commands/migrate';
 import { aslText, substitutedDefinition } from './world.ts';
 
 interface Rule {
@@ -43,6 +44,8 @@ function ourErrorNames(): Set<string> {
 // Step Functions' own names and those of the Lambda integration (developer guide, "Handling
 // errors in Step Functions workflows").
 const STATES_ERRORS = new Set(['States.ALL', 'States.Timeout', 'States.TaskFailed']);
+/** Names no class of ours throws: the error an operator's SendTaskFailure carries. */
+const CALLBACK_ERRORS = new Set([REJECTION_ERROR]);
 /**
  * The Lambda service exceptions the Step Functions developer guide tells a workflow to retry
  * ("Handle Lambda service exceptions", bp-lambda-serviceexception.html: "Retry": [{ "ErrorEquals":
@@ -78,7 +81,7 @@ describe('workflows/auth-mode-migration.asl.json', () => {
     const sdk = new Set(Object.keys(eks).filter((k) => k.endsWith('Exception')));
     const unknown = rules()
       .flatMap(({ r }) => r.ErrorEquals)
-      .filter((n) => !STATES_ERRORS.has(n) && !LAMBDA_ERRORS.has(n))
+      .filter((n) => !STATES_ERRORS.has(n) && !LAMBDA_ERRORS.has(n) && !CALLBACK_ERRORS.has(n))
       .filter((n) => !(n.startsWith('Eks.') && sdk.has(n.slice(4))))
       .filter((n) => !ours.has(n) && !sdk.has(n));
 
@@ -107,6 +110,17 @@ describe('workflows/auth-mode-migration.asl.json', () => {
         });
       }
     }
+  });
+
+  it('tells a rejection, a timeout and a failed approval request apart at "Wait for approval", none rolled back', () => {
+    const catches = (states()['Wait for approval']!.Catch ?? []) as Array<Rule & { Next: string }>;
+
+    expect(catches.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [[REJECTION_ERROR], 'Cutover not approved'],
+      [['States.Timeout'], 'Approval timed out'],
+      [['States.ALL'], 'Approval request failed'],
+    ]);
+    expect(states()['Approval request failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
   });
 
   it('sends every failure after the backup to "Roll back", and a rollback failure to "Rollback failed"', () => {

@@ -10,6 +10,7 @@ import {
   REGION,
   arnOf,
   buildMachine,
+  namedError,
   tenRowAwsAuth,
   type PreparedStateMachine,
   type WorldOptions,
@@ -327,6 +328,37 @@ describe('auth-mode migration workflow', () => {
     expect(run.error).toBe('CutoverRejected');
     expect(w.mode()).toBe('API_AND_CONFIG_MAP');
     expect(w.entryArns()).toHaveLength(11);
+  });
+
+  it.each([
+    { failure: 'the handler throwing (S3 refused to record the request)', error: namedError('AccessDenied', 'Access Denied'), attempts: 1 },
+    { failure: 'Lambda.ServiceException after the six retries', error: namedError('Lambda.ServiceException', 'Lambda is unavailable'), attempts: 7 },
+  ])('ApprovalRequestFailed: $failure ends in "Approval request failed", not as a rejection; no rollback', async ({ error, attempts }) => {
+    // arrange
+    const w = await given({ model: { updatePolls: 1 } });
+    const awsAuthBefore = structuredClone(w.awsAuth());
+    let invocations = 0;
+    w.injection = { state: 'Wait for approval', when: 'before', act: () => void (invocations += 1), error };
+
+    // act
+    const run = await w.run(machine, input({ approveCutover: false }));
+
+    // assert
+    expect(run.status).toBe('FAILED');
+    expect(run.path.filter((s) => s === 'Wait for approval')).toHaveLength(1);
+    expect(run.path.slice(-2)).toEqual(['Wait for approval', 'Approval request failed']);
+    expect(run.path).not.toContain('Cutover not approved');
+    expect(run.path).not.toContain('Roll back');
+    expect(run.error).toBe(error.name);
+    expect(run.cause).toContain('request-approval Lambda function failed');
+    expect(run.cause).toContain('This is not a rejection');
+    expect(run.cause).toContain('safely in API_AND_CONFIG_MAP');
+    expect(run.cause).toContain('nothing needs to be undone');
+    expect(w.approvalRequests).toHaveLength(0);
+    expect(invocations).toBe(attempts);
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+    expect(w.entryArns()).toEqual([...EKS_CREATED(), ...WORKFLOW_CREATED()].sort());
+    expect(w.awsAuth()).toEqual(awsAuthBefore);
   });
 
   it('UpdateFailed: a Failed switch to API_AND_CONFIG_MAP rolls back and says so', async () => {
