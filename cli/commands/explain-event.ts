@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
 import { MalformedEventError } from '#access/domain/errors';
 import { interpretEvent, type EventHint } from '#access/domain/events';
+import { levelSpacingProblem, type TagProblem } from '#access/domain/tags';
 import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
 import { parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 
@@ -29,19 +30,49 @@ function describePrincipal(hint: EventHint): string {
   return p.arn ? `${p.kind} ${p.name} (${p.arn})` : `${p.kind} ${p.name}`;
 }
 
-function human(hint: EventHint): string {
-  const reason = hint.reason.charAt(0).toUpperCase() + hint.reason.slice(1);
-  return `${hint.eventName}: ${hint.action} ${describePrincipal(hint)}.\n${reason}.`;
+/**
+ * Problems the provisioner will find in the tag values a reconciled Tag/Create call set, judged
+ * offline with the rules that need no deployment configuration (levelSpacingProblem). The
+ * provisioner does not use these values, it re-reads the principal's tags; after a successful
+ * call they are what IAM holds, unless a later call changed them again. Levels, the ceiling and
+ * the allow-list depend on the configuration, which this command does not have.
+ */
+function eventTagProblems(raw: unknown, hint: EventHint, prefix: string): TagProblem[] {
+  if (hint.action !== 'reconcile') return [];
+  const detail = (raw as { detail?: { requestParameters?: { tags?: unknown } } }).detail;
+  const tags = detail?.requestParameters?.tags;
+  if (!Array.isArray(tags)) return [];
+  const problems: TagProblem[] = [];
+  for (const t of tags as unknown[]) {
+    const { key, value } = (t ?? {}) as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string' || typeof value !== 'string') continue;
+    const p = levelSpacingProblem(key, value, prefix);
+    if (p) problems.push(p);
+  }
+  return problems;
 }
 
-/** The stable machine-readable shape: exactly action, principal and reason. */
-function json(hint: EventHint): string {
+function human(hint: EventHint, problems: TagProblem[]): string {
+  const reason = hint.reason.charAt(0).toUpperCase() + hint.reason.slice(1);
+  const lines = [`${hint.eventName}: ${hint.action} ${describePrincipal(hint)}.`, `${reason}.`];
+  for (const p of problems) {
+    lines.push(`Invalid tag ${p.key}=${JSON.stringify(p.value)}: the provisioner refuses it and changes nothing for this principal: ${p.message}.`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The stable machine-readable shape: action, principal and reason, plus `problems` only when
+ * the event sets a tag value the provisioner refuses.
+ */
+function json(hint: EventHint, problems: TagProblem[]): string {
   const principal = hint.principal && {
     kind: hint.principal.kind,
     name: hint.principal.name,
     ...(hint.principal.arn ? { arn: hint.principal.arn } : {}),
   };
-  return JSON.stringify({ action: hint.action, principal, reason: hint.reason }, null, 2);
+  const refused = problems.map((p) => ({ key: p.key, value: p.value, message: p.message }));
+  return JSON.stringify({ action: hint.action, principal, reason: hint.reason, ...(refused.length ? { problems: refused } : {}) }, null, 2);
 }
 
 async function run(args: string[], io: CommandIO): Promise<number> {
@@ -81,11 +112,12 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     }
     throw e;
   }
-  io.out(values.json ? json(hint) : human(hint));
+  const problems = eventTagProblems(raw, hint, prefix.data);
+  io.out(values.json ? json(hint, problems) : human(hint, problems));
   return 0;
 }
 
 export const command: Command = {
-  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON\n  --tag-prefix P  tag key prefix (default eks-access)`,
+  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON (and "problems" when a tag value is refused)\n  --tag-prefix P  tag key prefix (default eks-access)`,
   run,
 };

@@ -85,12 +85,16 @@ async function assertManaged(eks: EksEntries): Promise<void> {
   if (reason) throw new ClusterNotReadyError(eks.cluster.name, `cluster ${eks.cluster.name} (${eks.cluster.region}) skipped: ${reason}`);
 }
 
-/** The entry of a principal on a cluster, found by name when the ARN (path) is unknown. */
+/** The entry of a principal on a cluster, found by account and name when the ARN (path) is unknown. */
 async function findEntry(eks: EksEntries, ref: PrincipalRef, arn: string | undefined): Promise<ActualEntry | undefined> {
   if (arn) return (await eks.describe(arn)) ?? undefined;
   // DeleteRole/DeleteUser events carry only the name, and the principal is gone, so the
-  // path is unknown: find the entry whose ARN names the same principal.
-  const key = principalKey(ref);
+  // path is unknown: find the entry whose ARN names the same principal. A name is unique only
+  // within its account; a cluster may hold entries for other accounts' principals of the same
+  // name. Without the account no entry is taken for this one: the resync removes an orphan by
+  // its exact ARN anyway, while a wrong match could hide the local entry or touch a foreign one.
+  if (ref.account === undefined) return undefined;
+  const key = principalKey({ kind: ref.kind, name: ref.name, account: ref.account });
   const match = (await eks.listPrincipalArns()).find((a) => {
     const p = parsePrincipalArn(a);
     return p !== undefined && principalKey(p) === key;

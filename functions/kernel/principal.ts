@@ -6,7 +6,16 @@ export type PrincipalKind = 'role' | 'user';
 export interface PrincipalRef {
   kind: PrincipalKind;
   name: string;
+  /**
+   * The 12-digit account the principal lives in, when known (an event's recipient account, an
+   * ARN's account field). Without it a name alone cannot tell a local role from another
+   * account's role of the same name.
+   */
+  account?: string;
 }
+
+/** A principal reference whose account is known: what a principal key is made of. */
+export type AccountPrincipalRef = PrincipalRef & { account: string };
 
 export interface Principal extends PrincipalRef {
   /** Full ARN, path included (the form EKS access entries require). */
@@ -19,7 +28,7 @@ export interface Principal extends PrincipalRef {
 }
 
 /** Parses an IAM role or user ARN (path included or not). */
-export function parsePrincipalArn(arn: string): (PrincipalRef & { account: string; path: string }) | undefined {
+export function parsePrincipalArn(arn: string): (AccountPrincipalRef & { path: string }) | undefined {
   const m = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)(\/(?:.*\/)?)([^/]+)$/.exec(arn);
   if (!m) return undefined;
   return { account: m[1]!, kind: m[2] as PrincipalKind, path: m[3]!, name: m[4]! };
@@ -28,11 +37,13 @@ export function parsePrincipalArn(arn: string): (PrincipalRef & { account: strin
 /**
  * IAM role and user names are unique per account whatever the path, and are not
  * distinguished by case (IAM User Guide, "IAM identifiers": names must be unique
- * case-insensitively), so (kind, lowercased name) identifies a principal even when one ARN
- * carries a path and the other does not.
+ * case-insensitively), so (account, kind, lowercased name) identifies a principal even when
+ * one ARN carries a path and the other does not. The account is part of the key because the
+ * uniqueness holds only within one account: EKS accepts entries for principals of other
+ * accounts, and `arn:aws:iam::999999999999:role/team-a` is not the local `team-a`.
  */
-export function principalKey(ref: PrincipalRef): string {
-  return `${ref.kind}:${ref.name.toLowerCase()}`;
+export function principalKey(ref: AccountPrincipalRef): string {
+  return `${ref.account}:${ref.kind}:${ref.name.toLowerCase()}`;
 }
 
 /** The principal key of an ARN, or undefined when it is not a role or user ARN. */
@@ -41,7 +52,7 @@ export function principalKeyOfArn(arn: string): string | undefined {
   return p && principalKey(p);
 }
 
-/** Whether two IAM ARNs name the same role or user, whatever path either is written with. */
+/** Whether two IAM ARNs name the same role or user of the same account, whatever path either is written with. */
 export function samePrincipal(a: string, b: string): boolean {
   const ka = principalKeyOfArn(a);
   return ka !== undefined && ka === principalKeyOfArn(b);

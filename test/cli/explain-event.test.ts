@@ -91,6 +91,27 @@ describe('eks-access-pilot explain-event', () => {
     expect(stdout).toBe('TagRole: ignore role team-a-deployer.\nThe IAM call failed (AccessDenied); nothing changed.');
   });
 
+  it('says why a level written with trailing spaces is refused, not trimmed', async () => {
+    const event = loadEvent('iam/tag-role');
+    event.detail.requestParameters = { roleName: 'team-a-deployer', tags: [{ key: 'eks-access', value: 'edit   ' }] };
+    const file = writeTemp('padded.json', JSON.stringify(event));
+
+    const text = await explain(file);
+    const asJson = await explain(file, '--json');
+
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')).toContainEqual(
+      'Invalid tag eks-access="edit   ": the provisioner refuses it and changes nothing for this principal: level "edit   " has leading or trailing spaces; values are compared exactly, so it is refused, not trimmed (write "edit").',
+    );
+    expect(JSON.parse(asJson.stdout).problems).toStrictEqual([{ key: 'eks-access', value: 'edit   ', message: expect.stringMatching(/refused, not trimmed/) }]);
+  });
+
+  it('reports no problem for a well-spelled level', async () => {
+    const { stdout } = await explain(eventPath('iam/tag-role'), '--json');
+
+    expect(JSON.parse(stdout)).not.toHaveProperty('problems');
+  });
+
   it('honours --tag-prefix', async () => {
     const { code, stdout } = await explain(eventPath('iam/tag-role'), '--json', '--tag-prefix', 'k8s-access');
 

@@ -43,7 +43,7 @@ describe('ceiling admin', () => {
 describe('no allowed groups', () => {
   it('allows creating entries only without Kubernetes groups', () => {
     const s = statement(built.main, 'ProvisionerRole', 'CreateOwnedStandardEntries');
-    expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true' });
+    expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true', 'eks:username': 'true' });
     expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toBeUndefined();
   });
 

@@ -138,6 +138,11 @@ describe('the reconcile permissions (ceiling edit)', () => {
         expect(t.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': 'tag' });
       });
 
+      it('creates no entry with a username (the tag contract never sets one; eks:username is a CreateAccessEntry request key)', () => {
+        const s = statement(built.main, role, 'CreateOwnedStandardEntries');
+        expect(s.Condition.Null).toEqual({ 'eks:username': 'true' });
+      });
+
       it("tags only with the ownership tags, and never over another owner's managed-by or source", () => {
         const t = statement(built.main, role, 'TagOnCreateWithOwnershipTags');
         expect(t.Action).toBe('eks:TagResource');

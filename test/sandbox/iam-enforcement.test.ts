@@ -91,6 +91,12 @@ describe('the provisioner role, its code guards bypassed', () => {
     expect(e).toBeInstanceOf(AccessDeniedException);
   });
 
+  it('is refused a create that sets a username, even with the ownership tags (eks:username pinned absent)', async () => {
+    const e = await rejectionOf(provisioner.send(new CreateAccessEntryCommand({ clusterName: 'prod', principalArn: role('/', 'someone'), username: 'admin', tags: OURS })));
+    expect(e).toBeInstanceOf(AccessDeniedException);
+    expect(e.message).toMatch(/ProvisionerRole.* is not authorized to perform: eks:CreateAccessEntry/);
+  });
+
   it('is refused an untagged create (it could not own the entry)', async () => {
     const e = await rejectionOf(provisioner.send(new CreateAccessEntryCommand({ clusterName: 'prod', principalArn: role('/', 'someone') })));
     expect(e).toBeInstanceOf(AccessDeniedException);

@@ -59,6 +59,13 @@ export function iamEventPattern(): IamEventPattern {
 export interface EventPrincipal {
   kind: 'role' | 'user';
   name: string;
+  /**
+   * The account whose IAM the call changed: CloudTrail's `recipientAccountId`, else the
+   * EventBridge envelope's `account`. Not `userIdentity.accountId`, which is the caller's
+   * account and differs for a cross-account caller (CloudTrail User Guide, "CloudTrail record
+   * contents": recipientAccountId "may be different from the userIdentity accountId").
+   */
+  account: string;
   /** Only when the event carries it (CreateRole/CreateUser responses); never guessed from the name. */
   arn?: string;
 }
@@ -183,16 +190,16 @@ function peek(o: unknown, ...keys: string[]): string | undefined {
 }
 
 /** Best-effort principal of an event we will not act on, for the explanation only. */
-function peekPrincipal(detail: unknown): { principal: EventPrincipal | null; path: string | undefined } {
+function peekPrincipal(detail: unknown, account: string): { principal: EventPrincipal | null; path: string | undefined } {
   const role = peek(detail, 'responseElements', 'role', 'roleName') ?? peek(detail, 'requestParameters', 'roleName');
   if (role) {
     const arn = peek(detail, 'responseElements', 'role', 'arn');
-    return { principal: { kind: 'role', name: role, ...(arn ? { arn } : {}) }, path: peek(detail, 'responseElements', 'role', 'path') };
+    return { principal: { kind: 'role', name: role, account, ...(arn ? { arn } : {}) }, path: peek(detail, 'responseElements', 'role', 'path') };
   }
   const user = peek(detail, 'responseElements', 'user', 'userName') ?? peek(detail, 'requestParameters', 'userName');
   if (user) {
     const arn = peek(detail, 'responseElements', 'user', 'arn');
-    return { principal: { kind: 'user', name: user, ...(arn ? { arn } : {}) }, path: undefined };
+    return { principal: { kind: 'user', name: user, account, ...(arn ? { arn } : {}) }, path: undefined };
   }
   return { principal: null, path: undefined };
 }
@@ -227,20 +234,21 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
 
   const { detail } = parse(CloudTrailSchema, raw);
   const { eventName } = detail;
+  const account = peek(detail, 'recipientAccountId') ?? envelope.account;
   if (detail.eventSource !== EVENT_SOURCE) return notOurs(`the call was made to ${detail.eventSource}, not ${EVENT_SOURCE}`);
 
   // Failed calls are recorded too, with the request as sent; nothing changed in IAM.
   if (detail.errorCode !== undefined) {
     return {
       action: 'ignore',
-      principal: peekPrincipal(detail).principal,
+      principal: peekPrincipal(detail, account).principal,
       reason: `the IAM call failed (${detail.errorCode}); nothing changed`,
       eventName,
     };
   }
 
   if (!isHandled(eventName)) {
-    const { principal, path } = peekPrincipal(detail);
+    const { principal, path } = peekPrincipal(detail, account);
     const slr = isServiceLinkedRole(principal, path);
     return {
       action: 'ignore',
@@ -253,7 +261,7 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
     };
   }
 
-  const { principal, path, changedKeys } = readCall(eventName, raw);
+  const { principal, path, changedKeys } = readCall(eventName, raw, account);
 
   if (isServiceLinkedRole(principal, path)) {
     return { action: 'ignore', principal, reason: `${principal.name} is a service-linked role, which is never given access`, eventName };
@@ -281,9 +289,9 @@ interface CallFacts {
 }
 
 /** Validates the fields one handled call needs and reads them. */
-function readCall(eventName: HandledEventName, raw: unknown): CallFacts {
-  const role = (name: string, arn?: string): EventPrincipal => ({ kind: 'role', name, ...(arn ? { arn } : {}) });
-  const user = (name: string, arn?: string): EventPrincipal => ({ kind: 'user', name, ...(arn ? { arn } : {}) });
+function readCall(eventName: HandledEventName, raw: unknown, account: string): CallFacts {
+  const role = (name: string, arn?: string): EventPrincipal => ({ kind: 'role', name, account, ...(arn ? { arn } : {}) });
+  const user = (name: string, arn?: string): EventPrincipal => ({ kind: 'user', name, account, ...(arn ? { arn } : {}) });
   switch (eventName) {
     case 'CreateRole': {
       const d = parse(CreateRoleSchema, raw).detail;

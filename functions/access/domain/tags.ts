@@ -47,6 +47,34 @@ export function isOwnTagKey(key: string, prefix: string): boolean {
   return k === p || k.startsWith(`${p}/`) || k === `${p}-namespaces` || k === `${p}-groups`;
 }
 
+/** True for the keys whose value is one level (`<prefix>` and `<prefix>/<cluster>`), not a list. */
+function isLevelKey(lowerKey: string, lowerPrefix: string): boolean {
+  return lowerKey === lowerPrefix || lowerKey.startsWith(`${lowerPrefix}/`);
+}
+
+/**
+ * A level value written with leading or trailing spaces (`"edit   "`) is refused, not trimmed.
+ * Values are case-sensitive and compared exactly (`View` is not a level), and so is every IAM
+ * condition a customer may put on them: `StringEquals` on `aws:RequestTag/eks-access` or
+ * `aws:ResourceTag/eks-access` (IAM User Guide, "IAM JSON policy elements: Condition operators":
+ * exact, case-sensitive matching) does not match `"edit   "`. Trimming would grant through a
+ * spelling such a policy lets pass; refusing keeps one spelling per level, and the person who
+ * tagged sees why (one log line, a metric, `explain-event`). Lists (namespaces, groups) are
+ * different: spaces separate their items, so spaces around them are syntax, not part of a value.
+ * Config-independent, so `explain-event` can apply it offline to the values an event carries.
+ */
+export function levelSpacingProblem(key: string, value: string, prefix: string): TagProblem | undefined {
+  if (!isLevelKey(key.toLowerCase(), prefix.toLowerCase())) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === value || trimmed === '') return undefined;
+  return {
+    key,
+    value,
+    kind: 'invalid',
+    message: `level "${value}" has leading or trailing spaces; values are compared exactly, so it is refused, not trimmed (write "${trimmed}")`,
+  };
+}
+
 /**
  * Computes what the principal's tags grant on every managed cluster.
  * Returns `ok: false` with every problem found when any value is invalid.
@@ -65,6 +93,11 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
   let hasTags = false;
 
   const checkLevel = (key: string, value: string): boolean => {
+    const spacing = levelSpacingProblem(key, value, prefix);
+    if (spacing) {
+      problems.push(spacing);
+      return false;
+    }
     if (value === 'none') return true;
     const idx = levelIndex.get(value);
     if (idx === undefined) {
@@ -82,7 +115,9 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
     const k = key.toLowerCase();
     if (!isOwnTagKey(k, prefix)) continue;
     hasTags = true;
-    const value = rawValue.trim();
+    // Not trimmed: a level with spaces around it is refused in checkLevel (levelSpacingProblem);
+    // a list's surrounding spaces are separators, which splitList drops.
+    const value = rawValue;
     if (k === prefix) {
       if (checkLevel(key, value)) base = value;
     } else if (k === `${prefix}-namespaces`) {

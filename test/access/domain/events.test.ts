@@ -53,8 +53,8 @@ describe('iamEventPattern', () => {
 
 describe('interpretEvent', () => {
   describe('sample events in events/iam', () => {
-    const role = (name: string, arn?: string) => ({ kind: 'role', name, ...(arn ? { arn } : {}) });
-    const user = (name: string, arn?: string) => ({ kind: 'user', name, ...(arn ? { arn } : {}) });
+    const role = (name: string, arn?: string) => ({ kind: 'role', name, account: ACCOUNT, ...(arn ? { arn } : {}) });
+    const user = (name: string, arn?: string) => ({ kind: 'user', name, account: ACCOUNT, ...(arn ? { arn } : {}) });
     it.each([
       ['create-role', 'reconcile', role('team-a-deployer', `arn:aws:iam::${ACCOUNT}:role/team-a-deployer`)],
       ['create-role-with-path', 'reconcile', role('platform-operator', `arn:aws:iam::${ACCOUNT}:role/teams/platform/platform-operator`)],
@@ -121,6 +121,22 @@ describe('interpretEvent', () => {
     it('takes the ARN only from a create response and never builds one from a name', () => {
       expect(explain(loadEvent('iam/delete-role')).principal).not.toHaveProperty('arn');
       expect(explain(loadEvent('iam/tag-user')).principal).not.toHaveProperty('arn');
+    });
+
+    it("names the account whose IAM the call changed (recipientAccountId), not the caller's", () => {
+      const event = loadEvent('iam/delete-role');
+      // A caller from another account (cross-account role) deleting a role of this account.
+      event.detail.userIdentity.accountId = '444455556666';
+
+      expect(explain(event).principal).toMatchObject({ kind: 'role', name: 'team-a-deployer', account: ACCOUNT });
+    });
+
+    it("falls back to the EventBridge envelope's account when CloudTrail leaves recipientAccountId out", () => {
+      const event = loadEvent('iam/delete-role');
+      delete (event.detail as Partial<IamApiCallEvent['detail']>).recipientAccountId;
+      event.account = '444455556666';
+
+      expect(explain(event).principal).toMatchObject({ account: '444455556666' });
     });
 
     it('still reconciles a create whose response CloudTrail left out, without an ARN', () => {

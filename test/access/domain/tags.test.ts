@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredAccess, isOwnTagKey, splitList } from '#access/domain/tags';
+import { desiredAccess, isOwnTagKey, levelSpacingProblem, splitList } from '#access/domain/tags';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { testConfig } from '#test/helpers/config';
 
@@ -82,6 +82,24 @@ describe('desiredAccess (tag contract v1)', () => {
     [{ 'eks-access': 'view', 'eks-access-groups': 'system:masters' }, 'system: groups cannot be granted'],
   ])('rejects %j with a message naming the problem', (tags, message) => {
     expect(problems(tags)[0]?.message).toContain(message);
+  });
+
+  it('refuses a level with leading or trailing spaces instead of trimming it: the whole principal, saying why', () => {
+    // Values are compared exactly, as IAM conditions on tag values compare them: "edit   " is not "edit".
+    const padded: Array<Record<string, string>> = [{ 'eks-access': 'edit   ' }, { 'eks-access': ' view' }, { 'eks-access': 'view', 'eks-access/prod': 'none ' }];
+    for (const tags of padded) {
+      const [p, ...rest] = problems(tags);
+      expect(rest).toEqual([]);
+      expect(p).toMatchObject({ kind: 'invalid', value: Object.values(tags).at(-1) });
+      expect(p!.message).toMatch(/has leading or trailing spaces; values are compared exactly, so it is refused, not trimmed \(write "(edit|view|none)"\)/);
+    }
+  });
+
+  it('still accepts spaces around list values, where spaces are the separator', () => {
+    const by = grants({ 'eks-access': 'view', 'eks-access-namespaces': ' team-a ', 'eks-access-groups': 'pod-readers ' });
+    expect(by.prod).toMatchObject({ scope: { type: 'namespace', namespaces: ['team-a'] }, groups: ['pod-readers'] });
+    expect(levelSpacingProblem('eks-access-groups', ' pod-readers', 'eks-access')).toBeUndefined();
+    expect(levelSpacingProblem('EKS-Access/prod', 'edit ', 'eks-access')?.key).toBe('EKS-Access/prod');
   });
 
   it('uses the configured tag prefix', () => {

@@ -135,6 +135,22 @@ describe('provisioner handler', () => {
     expect(out.metricNames()).toContain('Revoked');
   });
 
+  it("revokes the deleted role's own entry, not another account's entry of the same name listed before it", async () => {
+    iam.on(GetRoleCommand).rejects(new NoSuchEntityException({ message: 'The role with name team-a-deployer cannot be found.', $metadata: {} }));
+    const foreign = 'arn:aws:iam::999999999999:role/team-a-deployer';
+    const local = `arn:aws:iam::${ACCOUNT}:role/teams/team-a-deployer`;
+    eks.on(ListAccessEntriesCommand).resolves({ accessEntries: [foreign, local] });
+    // Both carry the ownership tags: only the account tells them apart.
+    eks.on(DescribeAccessEntryCommand, { principalArn: foreign }).resolves({ accessEntry: { principalArn: foreign, type: 'STANDARD', tags: OWN_TAGS } });
+    eks.on(DescribeAccessEntryCommand, { principalArn: local }).resolves({ accessEntry: { principalArn: local, type: 'STANDARD', tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/delete-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(DeleteAccessEntryCommand).map((c) => c.args[0].input.principalArn)).toEqual([local, local, local]);
+    expect(eks.commandCalls(DescribeAccessEntryCommand).map((c) => c.args[0].input.principalArn)).not.toContain(foreign);
+  });
+
   it('rejects a level above the ceiling: no write, one log line per bad tag and a Rejected metric', async () => {
     iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'cluster-admin' }));
     const out = captureStdout();
