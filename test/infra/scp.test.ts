@@ -39,6 +39,39 @@ describe('infra/scp/protect-eks-access-tags.json', () => {
     );
   });
 
+  // ArnLike matches each of the ARN's six colon-separated parts on its own, `*` any characters
+  // and `?` one (IAM User Guide, "IAM JSON policy elements: Condition operators", ARN operators).
+  function arnLike(pattern: string, arn: string): boolean {
+    const parts = (s: string) => {
+      const p = s.split(':');
+      return [...p.slice(0, 5), p.slice(5).join(':')];
+    };
+    const glob = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const [ps, as] = [parts(pattern), parts(arn)];
+    return ps.length === as.length && ps.every((p, i) => glob(p).test(as[i]!));
+  }
+
+  // IAM Identity Center creates a permission set's role in each account under
+  // /aws-reserved/sso.amazonaws.com/, and under /aws-reserved/sso.amazonaws.com/<region>/ for
+  // instances created after it began adding the Region (IAM Identity Center User Guide, on the
+  // IAM roles it creates in member accounts for permission sets): an exception that matches one
+  // form refuses the admins of the other.
+  it.each([
+    ['without a Region segment', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_REPLACE-WITH-PERMISSION-SET-NAME_0123456789abcdef'],
+    ['with a Region segment', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_REPLACE-WITH-PERMISSION-SET-NAME_0123456789abcdef'],
+  ])('exempts the Identity Center admin role %s in every statement', (_form, arn) => {
+    for (const s of scp.Statement) expect(s.Condition.ArnNotLike!['aws:PrincipalArn']!.some((p) => arnLike(p, arn))).toBe(true);
+  });
+
+  it('does not exempt another permission set, or a role that only imitates the path', () => {
+    for (const arn of [
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef',
+      'arn:aws:iam::111122223333:role/teams/AWSReservedSSO_REPLACE-WITH-PERMISSION-SET-NAME_0123456789abcdef',
+    ]) {
+      for (const s of scp.Statement) expect(s.Condition.ArnNotLike!['aws:PrincipalArn']!.some((p) => arnLike(p, arn))).toBe(false);
+    }
+  });
+
   it('exempts the same admin principals in every statement', () => {
     const exempt = scp.Statement.map((s) => s.Condition.ArnNotLike!['aws:PrincipalArn']);
     expect(new Set(exempt.map((e) => JSON.stringify(e))).size).toBe(1);

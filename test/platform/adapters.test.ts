@@ -13,7 +13,6 @@ import {
   ListAssociatedAccessPoliciesCommand,
   ResourceInUseException,
   ResourceNotFoundException,
-  UpdateAccessEntryCommand,
 } from '@aws-sdk/client-eks';
 import { GetAccountAuthorizationDetailsCommand, GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { EntryExistsError, accessEntries } from '#platform/access-entries';
@@ -108,18 +107,6 @@ describe('accessEntries (platform)', () => {
     await entries.create({ principalArn: role('nodes'), type: 'EC2_LINUX', username: 'ignored', kubernetesGroups: ['g'], tags: { t: 'v' } });
 
     expect(eks.commandCalls(CreateAccessEntryCommand, { principalArn: role('nodes') })[0]?.args[0].input).toEqual({ clusterName: 'prod', principalArn: role('nodes'), type: 'EC2_LINUX', tags: { t: 'v' } });
-  });
-
-  it('sends every group on UpdateAccessEntry, an empty list too, and no username (EKS resets what is left out to its default)', async () => {
-    eks.on(UpdateAccessEntryCommand).resolves(meta);
-
-    await entries.updateGroups(role('a'), ['readers', 'auditors']);
-    await entries.updateGroups(role('a'), []);
-
-    expect(eks.commandCalls(UpdateAccessEntryCommand).map((c) => c.args[0].input)).toEqual([
-      { clusterName: 'prod', principalArn: role('a'), kubernetesGroups: ['readers', 'auditors'] },
-      { clusterName: 'prod', principalArn: role('a'), kubernetesGroups: [] },
-    ]);
   });
 });
 

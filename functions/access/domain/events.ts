@@ -22,6 +22,10 @@ export const HANDLED_EVENT_NAMES = [
   'UntagUser',
   'DeleteRole',
   'DeleteUser',
+  // A new name or path changes the user's ARN (IAM API Reference, UpdateUser: "NewUserName",
+  // "NewPath"), and access entries are keyed by ARN: the old one's entry must go, the new one
+  // is granted what its tags say.
+  'UpdateUser',
 ] as const;
 export type HandledEventName = (typeof HANDLED_EVENT_NAMES)[number];
 
@@ -72,8 +76,14 @@ export interface EventPrincipal {
 
 export interface EventHint {
   action: 'reconcile' | 'ignore';
-  /** Null only when the event names no role or user. */
+  /** The principal the call names (for UpdateUser, the user as named before the call). Null only when the event names no role or user. */
   principal: EventPrincipal | null;
+  /**
+   * Every principal whose access the call may have changed; the handler reconciles each. One
+   * call names one principal, except an UpdateUser that renames or moves the user: its ARN
+   * changes, so both the old name and the new one are listed. Empty for `ignore`.
+   */
+  principals: EventPrincipal[];
   reason: string;
   eventName: string;
 }
@@ -156,6 +166,9 @@ const UntagRoleSchema = callSchema({ roleName, tagKeys: arr(str()) }, notRead);
 const UntagUserSchema = callSchema({ userName, tagKeys: arr(str()) }, notRead);
 const DeleteRoleSchema = callSchema({ roleName }, notRead);
 const DeleteUserSchema = callSchema({ userName }, notRead);
+// CloudTrail records UpdateUser's request as the API takes it (IAM API Reference, UpdateUser:
+// UserName required; NewUserName and NewPath optional), in camelCase like every IAM record.
+const UpdateUserSchema = callSchema({ userName, newUserName: z.optional(nonEmpty()), newPath: z.optional(str()) }, notRead);
 
 function parse<S extends z.ZodMiniType>(schema: S, raw: unknown): z.output<S> {
   const r = schema.safeParse(raw);
@@ -212,11 +225,11 @@ function label(p: EventPrincipal): string {
  * Decides what the provisioner does with one EventBridge event.
  *
  * - A failed IAM call (`errorCode`), an event that is not an IAM CloudTrail call, an IAM call
- *   other than the eight in `HANDLED_EVENT_NAMES`, a service-linked role, and a Tag/Untag
+ *   other than those in `HANDLED_EVENT_NAMES`, a service-linked role, and a Tag/Untag
  *   call that changed none of our keys (`<prefix>`, `<prefix>/…`, `<prefix>-namespaces`,
  *   `<prefix>-groups`, compared case-insensitively) → `ignore`.
- * - Everything else → `reconcile` the named principal: the handler re-reads its current
- *   tags. The tag values in the event are never used.
+ * - Everything else → `reconcile` the named principal (both names of a renamed user): the
+ *   handler re-reads its current tags. The tag values in the event are never used.
  *
  * @throws MalformedEventError naming the field (`detail.requestParameters.roleName: …`) when
  *   the input is not an EventBridge event, or when a handled call lacks a field it needs.
@@ -226,6 +239,7 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
   const notOurs = (what: string): EventHint => ({
     action: 'ignore',
     principal: null,
+    principals: [],
     reason: `${what}; the provisioner only handles IAM API calls recorded by CloudTrail`,
     eventName: peek(envelope.detail, 'eventName') ?? envelope['detail-type'],
   });
@@ -242,6 +256,7 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
     return {
       action: 'ignore',
       principal: peekPrincipal(detail, account).principal,
+      principals: [],
       reason: `the IAM call failed (${detail.errorCode}); nothing changed`,
       eventName,
     };
@@ -253,6 +268,7 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
     return {
       action: 'ignore',
       principal,
+      principals: [],
       reason:
         `${eventName} is not one of the IAM calls that can change a principal's ${options.tagPrefix} tags` +
         ` (${HANDLED_EVENT_NAMES.join(', ')})` +
@@ -261,23 +277,28 @@ export function interpretEvent(raw: unknown, options: { tagPrefix: string }): Ev
     };
   }
 
-  const { principal, path, changedKeys } = readCall(eventName, raw, account);
+  const { principal, path, changedKeys, renamedTo } = readCall(eventName, raw, account);
 
   if (isServiceLinkedRole(principal, path)) {
-    return { action: 'ignore', principal, reason: `${principal.name} is a service-linked role, which is never given access`, eventName };
+    return { action: 'ignore', principal, principals: [], reason: `${principal.name} is a service-linked role, which is never given access`, eventName };
   }
 
   // IAM tag keys are case-insensitive (docs/architecture.md, "The tag contract"): `EKS-Access` overwrites `eks-access`.
+  // A per-cluster key in another spelling than the prefix's (`EKS-ACCESS/prod`) is ours too:
+  // setting it makes the principal's tags invalid, removing it may make them valid again, so
+  // either is reconciled (tags.ts, isOwnTagKey).
   if (changedKeys && !changedKeys.some((k) => isOwnTagKey(k, options.tagPrefix))) {
     return {
       action: 'ignore',
       principal,
+      principals: [],
       reason: `no ${options.tagPrefix} tag changed (${eventName} of ${changedKeys.join(', ') || 'no keys'})`,
       eventName,
     };
   }
 
-  return { action: 'reconcile', principal, reason: reconcileReason(eventName, principal), eventName };
+  const principals = renamedTo ? [principal, renamedTo] : [principal];
+  return { action: 'reconcile', principal, principals, reason: reconcileReason(eventName, principal, renamedTo), eventName };
 }
 
 interface CallFacts {
@@ -286,6 +307,8 @@ interface CallFacts {
   path?: string | undefined;
   /** Tag keys a Tag/Untag call changed; undefined for other calls. */
   changedKeys?: string[];
+  /** The user under its new name, when an UpdateUser changed its name or path (its ARN). */
+  renamedTo?: EventPrincipal | undefined;
 }
 
 /** Validates the fields one handled call needs and reads them. */
@@ -322,11 +345,29 @@ function readCall(eventName: HandledEventName, raw: unknown, account: string): C
       return { principal: role(parse(DeleteRoleSchema, raw).detail.requestParameters.roleName) };
     case 'DeleteUser':
       return { principal: user(parse(DeleteUserSchema, raw).detail.requestParameters.userName) };
+    case 'UpdateUser': {
+      const r = parse(UpdateUserSchema, raw).detail.requestParameters;
+      // Without a new name the user keeps its name; a new path alone still changes the ARN,
+      // and re-reading the user by name finds it under the new one. The old ARN's entry, whose
+      // path the event does not carry, is left to the resync, which removes an orphan by ARN.
+      const newName = r.newUserName;
+      return { principal: user(r.userName), ...(newName !== undefined && newName !== r.userName ? { renamedTo: user(newName) } : {}) };
+    }
   }
 }
 
-function reconcileReason(eventName: HandledEventName, p: EventPrincipal): string {
+function reconcileReason(eventName: HandledEventName, p: EventPrincipal, renamedTo: EventPrincipal | undefined): string {
+  if (renamedTo) {
+    return (
+      `${eventName} renamed ${label(p)} to ${renamedTo.name}, which changes its ARN: the provisioner re-reads both names;` +
+      ` the old one no longer exists, so the access entries it owns for it are removed, and the new one is granted what its tags say` +
+      ` on every managed cluster`
+    );
+  }
   const hint = `${eventName} is only a hint: the provisioner re-reads the current tags of ${label(p)}`;
+  if (eventName === 'UpdateUser') {
+    return `${hint} and reconciles every managed cluster; an entry under the ARN of its old path, which the event does not carry, is removed by the resync`;
+  }
   if (eventName === 'DeleteRole' || eventName === 'DeleteUser') {
     return `${hint} (a deleted ${p.kind} has none) and removes the access entries it owns for it on every managed cluster`;
   }

@@ -40,7 +40,12 @@ export function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
-/** True when the key is one of ours. IAM tag keys are case-insensitive on roles and users. */
+/**
+ * True when the key is one of ours, in any spelling: IAM tag keys are case-insensitive on roles
+ * and users (IAM User Guide, "Tagging IAM resources": `EKS-Access` and `eks-access` are one key).
+ * Whether a spelling is honoured is a separate question (clusterKeySpellingProblem): a per-cluster
+ * key in another spelling is still ours, and refused, so an event that sets or removes it is a hint.
+ */
 export function isOwnTagKey(key: string, prefix: string): boolean {
   const k = key.toLowerCase();
   const p = prefix.toLowerCase();
@@ -50,6 +55,33 @@ export function isOwnTagKey(key: string, prefix: string): boolean {
 /** True for the keys whose value is one level (`<prefix>` and `<prefix>/<cluster>`), not a list. */
 function isLevelKey(lowerKey: string, lowerPrefix: string): boolean {
   return lowerKey === lowerPrefix || lowerKey.startsWith(`${lowerPrefix}/`);
+}
+
+/**
+ * A per-cluster key (`<prefix>/<cluster>`) is honoured only when its prefix is spelled exactly
+ * as configured; `eKs-AcCeSs/prod` is refused. The SCP that keeps these keys in the platform
+ * team's hands (infra/scp/protect-eks-access-tags.json) can match `<prefix>/<cluster>` only
+ * with `StringLike`, which is case-sensitive, and IAM has no case-insensitive wildcard operator
+ * (IAM User Guide, "IAM JSON policy elements: Condition operators", string condition
+ * operators): any spelling it does not list would slip past it. Honouring only the one it
+ * protects closes that gap. The fixed keys (`<prefix>`, `-namespaces`, `-groups`) stay
+ * case-insensitive: the SCP matches them with `StringEqualsIgnoreCase`. The cluster part is
+ * compared without regard to case, as before: the SCP's `<prefix>*` covers every cluster name.
+ * Config-independent, so `explain-event` can apply it offline to the keys an event carries.
+ */
+export function clusterKeySpellingProblem(key: string, value: string, prefix: string): TagProblem | undefined {
+  if (!key.toLowerCase().startsWith(`${prefix.toLowerCase()}/`) || key.startsWith(`${prefix}/`)) return undefined;
+  return {
+    key,
+    value,
+    kind: 'invalid',
+    message: `per-cluster key "${key}" is not spelled "${prefix}/<cluster>"; only that spelling is protected by the recommended SCP, so any other is refused (write "${prefix}${key.slice(prefix.length)}")`,
+  };
+}
+
+/** The problems of one tag that need no deployment configuration: what `explain-event` can say offline. */
+export function offlineTagProblems(key: string, value: string, prefix: string): TagProblem[] {
+  return [clusterKeySpellingProblem(key, value, prefix), levelSpacingProblem(key, value, prefix)].filter((p): p is TagProblem => p !== undefined);
 }
 
 /**
@@ -136,6 +168,12 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
       else if (notAllowed.length) problems.push({ key, value, kind: 'invalid', message: `groups not on the allow-list: ${notAllowed.join(', ')}` });
       else groups = list;
     } else {
+      // Refused whatever cluster it names: the spelling is a problem of the key, not of a cluster.
+      const spelling = clusterKeySpellingProblem(key, value, config.tagPrefix);
+      if (spelling) {
+        problems.push(spelling);
+        continue;
+      }
       const clusterLower = k.slice(prefix.length + 1);
       const cluster = clusterByLower.get(clusterLower);
       // An override for a cluster this deployment does not manage is not ours to judge.

@@ -13,23 +13,29 @@ import { reconcileDepsFromEnv } from '#access/runtime';
 
 const deps = reconcileDepsFromEnv();
 
-export async function provision(event: unknown, _context?: Context): Promise<PrincipalOutcome | { ignored: string }> {
+export async function provision(event: unknown, _context?: Context): Promise<PrincipalOutcome[] | { ignored: string }> {
   const hint = interpretEvent(event, { tagPrefix: deps.runtime.config.tagPrefix });
-  if (hint.action === 'ignore' || !hint.principal) {
+  if (hint.action === 'ignore' || hint.principals.length === 0) {
     logger.info('event ignored', { eventName: hint.eventName, principal: hint.principal?.name, reason: hint.reason });
     metrics.addMetric('EventsIgnored', 'Count', 1);
     return { ignored: hint.reason };
   }
-  const outcome = await reconcilePrincipal(hint.principal, deps);
-  recordOutcome(outcome, logger, metrics);
-  const failed = outcome.clusters.filter((c) => c.action === 'error');
+  // One after the other: a renamed user's old name is converged (its entries removed) before
+  // the new one is granted, and each principal is logged and counted on its own.
+  const outcomes: PrincipalOutcome[] = [];
+  for (const principal of hint.principals) {
+    const outcome = await reconcilePrincipal(principal, deps);
+    recordOutcome(outcome, logger, metrics);
+    outcomes.push(outcome);
+  }
+  const failed = outcomes.flatMap((o) =>
+    o.clusters.filter((c) => c.action === 'error').map((c) => `${o.principal.kind} ${o.principal.name}: ${c.cluster}: ${c.reason}`),
+  );
   if (failed.length) {
     // Converging is idempotent, so Lambda's retry of the whole event is safe.
-    throw new ReconcileFailedError(
-      `${hint.principal.kind} ${hint.principal.name}: ${failed.map((c) => `${c.cluster}: ${c.reason}`).join('; ')}`,
-    );
+    throw new ReconcileFailedError(failed.join('; '));
   }
-  return outcome;
+  return outcomes;
 }
 
 export const handler = instrument(provision);

@@ -63,10 +63,52 @@ describe('planCluster', () => {
     expect(plan.ops).toEqual([{ op: 'associate', principalArn: p.arn, policyArn: VIEW, scope: ns.scope }]);
   });
 
-  it('updates kubernetesGroups when the groups differ', () => {
-    const p = principal();
-    const plan = planCluster({ principal: p, desired: { ...view, groups: ['pod-readers'] }, actual: managedEntry(p), ctx });
-    expect(plan.ops).toEqual([{ op: 'update', principalArn: p.arn, kubernetesGroups: ['pod-readers'] }]);
+  describe('changed groups: delete and re-create, never update (IAM bounds groups only on CreateAccessEntry)', () => {
+    it('re-creates the entry with the new groups and the ownership tags, then re-associates the wanted policy', () => {
+      const p = principal();
+      const plan = planCluster({ principal: p, desired: { ...view, groups: ['pod-readers'] }, actual: managedEntry(p), ctx });
+      expect(plan.action).toBe('replace');
+      expect(plan.reason).toMatch(/^groups changed: entry re-created \(access is briefly absent\)/);
+      expect(plan.ops).toEqual([
+        { op: 'delete', principalArn: p.arn },
+        { op: 'create', principalArn: p.arn, kubernetesGroups: ['pod-readers'], tags: ownershipTags(p) },
+        { op: 'associate', principalArn: p.arn, policyArn: VIEW, scope: { type: 'cluster' } },
+      ]);
+    });
+
+    it('removes groups the same way (a group that left the allow-list, or every group)', () => {
+      const p = principal();
+      const plan = planCluster({ principal: p, desired: view, actual: managedEntry(p, { kubernetesGroups: ['pod-readers', 'retired'] }), ctx });
+      expect(plan.ops.map((o) => o.op)).toEqual(['delete', 'create', 'associate']);
+      expect(plan.ops[1]).toMatchObject({ op: 'create', kubernetesGroups: [] });
+    });
+
+    it('re-creates a groups-only entry without associating anything, and takes the new level along', () => {
+      const p = principal();
+      const groupsOnly: Grant = { scope: { type: 'cluster' }, groups: ['log-readers'] };
+      expect(planCluster({ principal: p, desired: groupsOnly, actual: managedEntry(p, { policies: [] }), ctx }).ops).toEqual([
+        { op: 'delete', principalArn: p.arn },
+        { op: 'create', principalArn: p.arn, kubernetesGroups: ['log-readers'], tags: ownershipTags(p) },
+      ]);
+      const edit: Grant = { level: 'edit', policyArn: EDIT, scope: { type: 'namespace', namespaces: ['team-a'] }, groups: ['log-readers'] };
+      expect(planCluster({ principal: p, desired: edit, actual: managedEntry(p), ctx }).ops).toEqual([
+        { op: 'delete', principalArn: p.arn },
+        { op: 'create', principalArn: p.arn, kubernetesGroups: ['log-readers'], tags: ownershipTags(p) },
+        { op: 'associate', principalArn: p.arn, policyArn: EDIT, scope: edit.scope },
+      ]);
+    });
+
+    it('compares groups as a set: the same groups in another order change nothing', () => {
+      const p = principal();
+      const desired: Grant = { ...view, groups: ['pod-readers', 'log-readers'] };
+      expect(planCluster({ principal: p, desired, actual: managedEntry(p, { kubernetesGroups: ['log-readers', 'pod-readers'] }), ctx })).toMatchObject({ action: 'noop', ops: [] });
+    });
+
+    it("never re-creates an entry it does not own (a migration's, another tool's)", () => {
+      const p = principal();
+      const migrated = managedEntry(p, { kubernetesGroups: ['legacy'], tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'migration/x' } });
+      expect(planCluster({ principal: p, desired: { ...view, groups: ['pod-readers'] }, actual: migrated, ctx })).toMatchObject({ action: 'skip', ops: [] });
+    });
   });
 
   it('revokes a managed entry when access is no longer wanted or the principal is gone', () => {

@@ -33,13 +33,14 @@ function malformedMessage(event: unknown): string {
 }
 
 describe('iamEventPattern', () => {
-  it('selects successful CloudTrail-recorded calls to IAM for exactly the eight handled event names', () => {
+  // UpdateUser was added deliberately (issue 10, item 5): a rename or a new path changes the user's ARN.
+  it('selects successful CloudTrail-recorded calls to IAM for exactly the nine handled event names', () => {
     expect(iamEventPattern()).toEqual({
       source: ['aws.iam'],
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['iam.amazonaws.com'],
-        eventName: ['CreateRole', 'CreateUser', 'TagRole', 'UntagRole', 'TagUser', 'UntagUser', 'DeleteRole', 'DeleteUser'],
+        eventName: ['CreateRole', 'CreateUser', 'TagRole', 'UntagRole', 'TagUser', 'UntagUser', 'DeleteRole', 'DeleteUser', 'UpdateUser'],
         errorCode: [{ exists: false }],
       },
     });
@@ -66,6 +67,7 @@ describe('interpretEvent', () => {
       ['untag-user', 'reconcile', user('reporting-bot')],
       ['delete-role', 'reconcile', role('team-a-deployer')],
       ['delete-user', 'reconcile', user('reporting-bot')],
+      ['update-user-rename', 'reconcile', user('reporting-bot')],
       ['failed-tag-role', 'ignore', role('team-a-deployer')],
       ['tag-role-unrelated-key', 'ignore', role('team-a-deployer')],
       [
@@ -99,6 +101,53 @@ describe('interpretEvent', () => {
 
       expect(reason).toMatch(/hint/);
       expect(reason).toMatch(/re-reads the current tags of role team-a-deployer/);
+    });
+  });
+
+  describe('UpdateUser (IAM API Reference, UpdateUser: NewUserName and NewPath change the ARN)', () => {
+    const user = (name: string) => ({ kind: 'user', name, account: ACCOUNT });
+
+    it('reconciles both the old and the new name of a renamed user, the old one first', () => {
+      const hint = explain(loadEvent('iam/update-user-rename'));
+
+      expect(hint.action).toBe('reconcile');
+      expect(hint.principals).toEqual([user('reporting-bot'), user('reporting-bot-v2')]);
+      expect(hint.reason).toMatch(/renamed user reporting-bot to reporting-bot-v2/);
+    });
+
+    it('reconciles the one user when only the path changed, and says the old ARN is left to the resync', () => {
+      const event = loadEvent('iam/update-user-rename');
+      event.detail.requestParameters = { userName: 'reporting-bot', newPath: '/bots/' };
+
+      const hint = explain(event);
+
+      expect(hint.principals).toEqual([user('reporting-bot')]);
+      expect(hint.reason).toMatch(/resync/);
+    });
+
+    it('names the field when the user name is missing', () => {
+      const event = loadEvent('iam/update-user-rename');
+      event.detail.requestParameters = { newUserName: 'x' };
+
+      expect(malformedMessage(event)).toMatch(/^detail\.requestParameters\.userName: /);
+    });
+
+    it('lists no principal to reconcile for an ignored event', () => {
+      expect(explain(loadEvent('iam/failed-tag-role')).principals).toEqual([]);
+    });
+
+    it('lists the one named principal for every other call', () => {
+      expect(explain(loadEvent('iam/tag-role')).principals).toEqual([{ kind: 'role', name: 'team-a-deployer', account: ACCOUNT }]);
+    });
+  });
+
+  describe('per-cluster keys in another spelling than the prefix (refused by the provisioner, so still hints)', () => {
+    it('reconciles a TagRole that sets eKs-AcCeSs/prod, so the refusal is logged and counted', () => {
+      expect(explain(tagRole(['eKs-AcCeSs/prod'])).action).toBe('reconcile');
+    });
+
+    it('reconciles an UntagRole that removes it, which may make the principal valid again', () => {
+      expect(explain(untagRole(['EKS-ACCESS/prod'])).action).toBe('reconcile');
     });
   });
 

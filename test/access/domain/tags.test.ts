@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desiredAccess, isOwnTagKey, levelSpacingProblem, splitList } from '#access/domain/tags';
+import { clusterKeySpellingProblem, desiredAccess, isOwnTagKey, levelSpacingProblem, offlineTagProblems, splitList } from '#access/domain/tags';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { testConfig } from '#test/helpers/config';
 
@@ -38,10 +38,41 @@ describe('desiredAccess (tag contract v1)', () => {
   });
 
   it('lets a per-cluster override replace the level, including none', () => {
-    const by = grants({ 'eks-access': 'view', 'eks-access/prod': 'none', 'EKS-ACCESS/staging': 'edit' });
+    const by = grants({ 'eks-access': 'view', 'eks-access/prod': 'none', 'eks-access/staging': 'edit' });
     expect(by.prod).toBeNull();
     expect(by.staging?.policyArn).toBe(EDIT);
     expect(by.analytics?.policyArn).toBe(VIEW);
+  });
+
+  // The SCP protects `<prefix>/<cluster>` with StringLike, which is case-sensitive, and IAM has
+  // no case-insensitive wildcard operator (IAM User Guide, condition operators): only the
+  // prefix's own spelling is protected, so only it is honoured (issue 10, item 1).
+  it('refuses a per-cluster key not spelled exactly like the prefix: the whole principal, saying why', () => {
+    for (const key of ['eKs-AcCeSs/prod', 'EKS-ACCESS/prod', 'Eks-Access/prod']) {
+      const found = problems({ 'eks-access': 'view', [key]: 'view' });
+      expect(found).toEqual([expect.objectContaining({ key, value: 'view', kind: 'invalid' })]);
+      expect(found[0]!.message).toMatch(/not spelled "eks-access\/<cluster>".*SCP.*write "eks-access\/prod"/);
+    }
+  });
+
+  it('refuses the odd spelling even for a cluster this deployment does not manage (the key is wrong, not the cluster)', () => {
+    expect(problems({ 'EKS-Access/other': 'edit' })[0]).toMatchObject({ key: 'EKS-Access/other', kind: 'invalid' });
+  });
+
+  it('keeps the fixed keys case-insensitive (the SCP covers them with StringEqualsIgnoreCase) and the cluster part too', () => {
+    const by = grants({ 'EKS-Access-Namespaces': 'team-a', 'EKS-ACCESS': 'view', 'eks-access/PROD': 'edit' });
+    expect(by.prod).toMatchObject({ level: 'edit', scope: { type: 'namespace', namespaces: ['team-a'] } });
+    expect(by.staging?.level).toBe('view');
+  });
+
+  it('judges the spelling against the configured prefix, offline too', () => {
+    expect(problems({ 'K8S/prod': 'view' }, testConfig({ tagPrefix: 'k8s' }))[0]?.key).toBe('K8S/prod');
+    expect(clusterKeySpellingProblem('eks-access/prod', 'view', 'eks-access')).toBeUndefined();
+    expect(clusterKeySpellingProblem('EKS-ACCESS', 'view', 'eks-access')).toBeUndefined();
+    expect(offlineTagProblems('EKS-Access/prod', 'edit ', 'eks-access').map((p) => p.message)).toEqual([
+      expect.stringMatching(/not spelled/),
+      expect.stringMatching(/leading or trailing spaces/),
+    ]);
   });
 
   it('grants only the overridden cluster when there is no base level', () => {

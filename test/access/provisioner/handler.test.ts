@@ -14,8 +14,9 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   ServerException,
+  UpdateAccessEntryCommand,
 } from '@aws-sdk/client-eks';
-import { GetRoleCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetUserCommand, IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { AUTH_MODE_TTL_MS, eksEntries } from '#access/adapters/entries';
 import { iamReader } from '#platform/iam-principals';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
@@ -112,6 +113,29 @@ describe('provisioner handler', () => {
     expect(out.metricNames()).toContain('Changed');
   });
 
+  it('changes groups by deleting and re-creating the entry through the bounded create, never UpdateAccessEntry', async () => {
+    // IAM bounds groups only on CreateAccessEntry (SAR: UpdateAccessEntry has no condition keys),
+    // and the role holds no eks:UpdateAccessEntry: 3 writes per cluster instead of 1.
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view', 'eks-access-groups': 'pod-readers' }));
+    eks.on(DescribeAccessEntryCommand).resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', kubernetesGroups: ['log-readers'], tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }] });
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+    expect(eks.commandCalls(UpdateAccessEntryCommand)).toHaveLength(0);
+    expect(eks.commandCalls(DeleteAccessEntryCommand).map((c) => c.args[0].input.principalArn)).toEqual([ROLE_ARN, ROLE_ARN, ROLE_ARN]);
+    for (const call of eks.commandCalls(CreateAccessEntryCommand)) {
+      expect(call.args[0].input).toMatchObject({ principalArn: ROLE_ARN, type: 'STANDARD', kubernetesGroups: ['pod-readers'], tags: OWN_TAGS });
+    }
+    expect(eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input.policyArn)).toEqual([VIEW, VIEW, VIEW]);
+    expect(eks.commandCalls(DisassociateAccessPolicyCommand)).toHaveLength(0);
+    expect(writeCount()).toBe(9);
+    const decisions = out.logs('access decision');
+    expect(decisions).toHaveLength(3);
+    for (const d of decisions) expect(d).toMatchObject({ action: 'replace', reason: expect.stringContaining('groups changed: entry re-created (access is briefly absent)') });
+    expect(out.metricNames()).toContain('Changed');
+  });
+
   it('ignores a failed IAM call without reading anything', async () => {
     const out = captureStdout();
     const result = await handler(loadEvent('iam/failed-tag-role'), lambdaContext());
@@ -159,6 +183,41 @@ describe('provisioner handler', () => {
     expect(eks.calls()).toHaveLength(0);
     expect(out.logs('access tag rejected')).toEqual([expect.objectContaining({ tagKey: 'eks-access', tagValue: 'cluster-admin', kind: 'ceiling' })]);
     expect(out.metricNames()).toEqual(expect.arrayContaining(['Rejected', 'RejectedAboveCeiling']));
+  });
+
+  // Only the prefix's own spelling of a per-cluster key is protected by the SCP's StringLike
+  // (case-sensitive; IAM has no case-insensitive wildcard operator): any other spelling is refused.
+  it('refuses a per-cluster key in another spelling than the prefix: no write, one log line and a Rejected metric', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view', 'eKs-AcCeSs/prod': 'view' }));
+    const out = captureStdout();
+    await handler(loadEvent('iam/tag-role-per-cluster'), lambdaContext());
+    out.restore();
+    expect(eks.calls()).toHaveLength(0);
+    expect(out.logs('access tag rejected')).toEqual([expect.objectContaining({ tagKey: 'eKs-AcCeSs/prod', tagValue: 'view', kind: 'invalid' })]);
+    expect(out.metricNames()).toContain('Rejected');
+  });
+
+  it('converges both names of a renamed user (UpdateUser): the old entries are removed, the new user is granted', async () => {
+    const oldArn = `arn:aws:iam::${ACCOUNT}:user/reporting-bot`;
+    const newArn = `arn:aws:iam::${ACCOUNT}:user/bots/reporting-bot-v2`;
+    const userId = 'AIDAEXAMPLEREPORT0001';
+    iam.on(GetUserCommand, { UserName: 'reporting-bot' }).rejects(new NoSuchEntityException({ message: 'The user with name reporting-bot cannot be found.', $metadata: {} }));
+    iam.on(GetUserCommand, { UserName: 'reporting-bot-v2' }).resolves({
+      User: { UserName: 'reporting-bot-v2', Arn: newArn, Path: '/bots/', UserId: userId, CreateDate: new Date(), Tags: [{ Key: 'eks-access', Value: 'view' }] },
+    });
+    eks.on(ListAccessEntriesCommand).resolves({ accessEntries: [oldArn] });
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    eks.on(DescribeAccessEntryCommand, { principalArn: oldArn }).resolves({ accessEntry: { principalArn: oldArn, type: 'STANDARD', tags: { ...OWN_TAGS, 'eks-access-pilot/principal-id': userId } } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [] });
+    const out = captureStdout();
+    const result = await handler(loadEvent('iam/update-user-rename'), lambdaContext());
+    out.restore();
+    expect(iam.commandCalls(GetUserCommand).map((c) => c.args[0].input.UserName)).toEqual(['reporting-bot', 'reporting-bot-v2']);
+    expect(eks.commandCalls(DeleteAccessEntryCommand).map((c) => c.args[0].input.principalArn)).toEqual([oldArn, oldArn, oldArn]);
+    expect(eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.principalArn)).toEqual([newArn, newArn, newArn]);
+    expect(eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input.policyArn)).toEqual([VIEW, VIEW, VIEW]);
+    expect(result).toHaveLength(2);
+    expect(out.metricNames()).toEqual(expect.arrayContaining(['Revoked', 'Granted']));
   });
 
   it('skips a cluster still in CONFIG_MAP mode, reports it, and converges the others', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CreateAccessEntryCommand, DeleteAccessEntryCommand } from '@aws-sdk/client-eks';
+import { AssociateAccessPolicyCommand, CreateAccessEntryCommand, DeleteAccessEntryCommand, UpdateAccessEntryCommand } from '@aws-sdk/client-eks';
 import { GetAccountAuthorizationDetailsCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks, type ModelMocks } from '#sandbox/mock-binding';
@@ -121,6 +121,30 @@ describe('resync handler', () => {
     expect(before).toBe(2);
     expect(writes()).toBe(before);
     expect(second).toMatchObject({ changed: 0 });
+  });
+
+  it('repairs changed groups by re-creating the entry (never UpdateAccessEntry), then writes nothing on the next sweep', async () => {
+    model.iam.createRole({ RoleName: 'reader', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }, { Key: 'eks-access-groups', Value: 'pod-readers' }] });
+    await handler({}, lambdaContext('resync'));
+    // Drift behind the provisioner's back: someone with more rights changed the groups.
+    model.eks.updateAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'reader'), kubernetesGroups: ['log-readers'] });
+    const writes = () =>
+      mocks.eks.commandCalls(CreateAccessEntryCommand).length +
+      mocks.eks.commandCalls(DeleteAccessEntryCommand).length +
+      mocks.eks.commandCalls(AssociateAccessPolicyCommand).length +
+      mocks.eks.commandCalls(UpdateAccessEntryCommand).length;
+    const before = writes();
+    await handler({}, lambdaContext('resync'));
+    expect(mocks.eks.commandCalls(UpdateAccessEntryCommand)).toHaveLength(0);
+    expect(writes() - before).toBe(3);
+    const entry = model.eks.describeAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'reader') }).accessEntry!;
+    expect(entry.kubernetesGroups).toEqual(['pod-readers']);
+    expect(entry.tags).toMatchObject({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag' });
+    expect(model.eks.listAssociatedAccessPolicies('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'reader') }).associatedAccessPolicies?.map((p) => p.policyArn)).toEqual([VIEW]);
+    expect(out.logs('access decision')).toContainEqual(expect.objectContaining({ action: 'replace', reason: expect.stringContaining('groups changed: entry re-created') }));
+    const settled = writes();
+    expect(await handler({}, lambdaContext('resync'))).toMatchObject({ changed: 0 });
+    expect(writes()).toBe(settled);
   });
 
   it('revokes the entry of a role re-created under another path, and grants the new ARN', async () => {
