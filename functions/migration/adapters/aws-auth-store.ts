@@ -5,6 +5,7 @@
  */
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { EksAccessPilotError } from '#kernel/errors';
+import { KubernetesUnavailableError } from '#migration/domain/errors';
 import { eksToken, type TokenOptions } from './eks-token.ts';
 
 export const AWS_AUTH = { name: 'aws-auth', namespace: 'kube-system' } as const;
@@ -58,11 +59,24 @@ export async function coreApi(c: ClusterEndpoint): Promise<CoreV1Api> {
   return kc.makeApiClient(CoreV1Api);
 }
 
+/** The Retry-After header of a response, whatever its case, for the message. */
+function retryAfter(headers: Record<string, string> | undefined): string | undefined {
+  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === 'retry-after');
+  return key ? headers![key] : undefined;
+}
+
 function explain(e: unknown, what: string): Error {
   if (e instanceof ApiException) {
     if (e.code === 409) return new ConcurrentEditError(`${what}: aws-auth was changed by someone else since it was read (409 Conflict)`, { cause: e });
     if (e.code === 401 || e.code === 403) {
       return new KubernetesAccessError(`${what}: the Kubernetes API refused this role (${e.code}); in CONFIG_MAP mode it must be mapped in aws-auth`, { cause: e });
+    }
+    // 429 and 5xx are transient by the Kubernetes API conventions (API Concepts: a 429 "may be
+    // retried after the Retry-After"; client-go retries 429 and 5xx): a typed name the ASL's
+    // Retry matches, so one busy answer does not fail the run.
+    if (e.code === 429 || (e.code >= 500 && e.code <= 599)) {
+      const after = retryAfter(e.headers);
+      return new KubernetesUnavailableError(`${what}: the Kubernetes API answered ${e.code}${after ? ` (Retry-After: ${after})` : ''}; retried with backoff`, { cause: e });
     }
   }
   return e instanceof Error ? e : new Error(String(e));

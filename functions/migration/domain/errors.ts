@@ -105,3 +105,17 @@ export class ChangedSinceBackupError extends EksAccessPilotError {
     this.name = 'ChangedSinceBackupError';
   }
 }
+
+/**
+ * The Kubernetes API server answered 429 Too Many Requests or a 5xx while aws-auth was read or
+ * written: a transient condition, retried by the ASL with backoff like an AWS throttle. The
+ * Kubernetes API conventions call both retryable ("API Concepts", and client-go's `rest`
+ * client retries 429 and 5xx responses that carry Retry-After); Step Functions cannot honour a
+ * Retry-After header, so the Retry's backoff stands in for it.
+ */
+export class KubernetesUnavailableError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubernetesUnavailableError';
+  }
+}

@@ -123,6 +123,25 @@ describe('workflows/auth-mode-migration.asl.json', () => {
     expect(states()['Approval request failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
   });
 
+  it('retries KubernetesUnavailableError (429/5xx) with backoff in every Task that reaches the Kubernetes API', () => {
+    const all = states() as unknown as Record<string, { Retry?: Array<Rule & { BackoffRate?: number; MaxAttempts?: number }> }>;
+    for (const name of ['Describe cluster', 'Back up aws-auth and access entries', 'Re-check before API', 'Roll back']) {
+      const rule = (all[name]!.Retry ?? []).find((r) => r.ErrorEquals.includes('KubernetesUnavailableError'));
+      expect(rule, name).toEqual(expect.objectContaining({ BackoffRate: 2 }));
+      expect(rule?.MaxAttempts ?? 0, name).toBeGreaterThan(1);
+    }
+  });
+
+  it('ends every failure before the backup in "Stopped before any change", an unexpected one named after its step', () => {
+    const all = states() as unknown as Record<string, { Catch?: Array<Rule & { Next: string }> }>;
+    for (const [name, code] of [['Validate input', 'ValidateInput'], ['Describe cluster', 'DescribeCluster']] as const) {
+      const last = all[name]!.Catch!.at(-1)!;
+      expect(last, name).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: `Nothing changed: ${name} failed` }));
+      expect(all[last.Next]).toMatchObject({ Type: 'Pass', Next: 'Stopped before any change', Parameters: { Error: `NothingChanged.${code}` } });
+    }
+    expect(all['Stopped before any change']).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
+  });
+
   it('sends every failure after the backup to "Roll back", and a rollback failure to "Rollback failed"', () => {
     const all = states() as Record<string, AnyState & { Catch?: Array<Rule & { Next: string }> }>;
     const after = ['Plan conversion', 'Switch to API_AND_CONFIG_MAP', 'Check API_AND_CONFIG_MAP update', 'Re-list access entries', 'Create access entries', 'Verify access entries', 'Re-check before API', 'Switch to API', 'Check API update', 'Report'];

@@ -2,6 +2,7 @@
 // of AWS and Kubernetes. Each test asserts the path taken and the state of the world afterwards.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadJson } from '#test/helpers/events';
+import { statusError } from '#sandbox/model/kubernetes';
 import {
   BUCKET,
   CLUSTER,
@@ -199,7 +200,7 @@ describe('auth-mode migration workflow', () => {
     const run = await world.run(machine, input({ targetMode: 'API_AND_CONFIG_MAP' }));
 
     expect(run.status).toBe('FAILED');
-    expect(run.path.at(-1)).toBe('Describe cluster');
+    expect(run.path.slice(-2)).toEqual(['Describe cluster', 'Stopped before any change']);
     expect(run.error).toBe('ClusterNotEligibleError');
     expect(run.cause).toContain('cannot be changed back');
   });
@@ -210,7 +211,7 @@ describe('auth-mode migration workflow', () => {
     const run = await w.run(machine, { ...input(), targetMode: 'api', dryrun: true });
 
     expect(run.status).toBe('FAILED');
-    expect(run.path).toEqual(['Validate input']);
+    expect(run.path).toEqual(['Validate input', 'Stopped before any change']);
     expect(run.error).toBe('InvalidInputError');
     expect(run.cause).toContain('targetMode');
     expect(run.cause).toContain('dryrun');
@@ -227,6 +228,65 @@ describe('auth-mode migration workflow', () => {
     expect(run.error).toBe('AwsAuthUnreadableError');
     expect(JSON.parse(run.cause!).errorMessage).toContain(`- rolearn: ${arnOf.roleInAwsAuth('migration')}\\n  username: eks-access-pilot-migration`);
     expect(w.s3.keys(BUCKET)).toEqual([]);
+  });
+
+  it('an unexpected error in Describe cluster ends in "Stopped before any change" under the step\'s name, nothing backed up', async () => {
+    const w = await given();
+    w.injection = { state: 'Describe cluster', when: 'before', error: namedError('Error', 'socket hang up') };
+
+    const run = await w.run(machine, input());
+
+    expect(run.status).toBe('FAILED');
+    expect(run.path).toEqual(['Validate input', 'Describe cluster', 'Nothing changed: Describe cluster failed', 'Stopped before any change']);
+    expect(run.error).toBe('NothingChanged.DescribeCluster');
+    expect(run.cause).toContain('Nothing was changed: "Describe cluster" failed before the backup');
+    expect(run.cause).toContain('socket hang up');
+    expect(w.s3.keys(BUCKET)).toEqual([]);
+    expect(w.mode()).toBe('CONFIG_MAP');
+  });
+
+  it('an unexpected error in Validate input is named NothingChanged.ValidateInput, whatever the input\'s shape', async () => {
+    const w = await given();
+    w.injection = { state: 'Validate input', when: 'before', error: namedError('TypeError', 'Cannot read properties of undefined') };
+
+    const run = await w.run(machine, ['not', 'an', 'object']);
+
+    expect(run.path).toEqual(['Validate input', 'Nothing changed: Validate input failed', 'Stopped before any change']);
+    expect(run.error).toBe('NothingChanged.ValidateInput');
+    expect(run.cause).toContain('TypeError: ');
+  });
+
+  it.each([
+    [500, 'InternalError', 'Back up aws-auth and access entries'],
+    [429, 'TooManyRequests', 'Back up aws-auth and access entries'],
+    [503, 'ServiceUnavailable', 'Describe cluster'],
+  ])('retries a single %i (%s) from the Kubernetes API on reading aws-auth in "%s" and succeeds', async (code, reason, state) => {
+    const w = await given({ model: { updatePolls: 1 } });
+    w.kubernetesFaults = { state, method: 'readNamespacedConfigMap', errors: [statusError(code, reason, 'the server is busy', undefined, { 'Retry-After': '1' })] };
+
+    const run = await w.run(machine, input());
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual(HAPPY_PATH_TO_API);
+    expect(run.failures).toEqual([{ state, error: 'KubernetesUnavailableError' }]);
+    expect(w.kubernetesFaults.errors).toEqual([]);
+  });
+
+  it('a persistent 500 on reading aws-auth in the backup ends as KubernetesUnavailableError after the retries, nothing changed', async () => {
+    const w = await given();
+    const busy = () => statusError(500, 'InternalError', 'etcdserver: request timed out');
+    w.kubernetesFaults = { state: 'Back up aws-auth and access entries', method: 'readNamespacedConfigMap', errors: Array.from({ length: 20 }, busy) };
+
+    const run = await w.run(machine, input());
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('KubernetesUnavailableError');
+    expect(run.cause).toContain('answered 500');
+    expect(run.path.at(-1)).toBe('Back up aws-auth and access entries');
+    // The first attempt and the Retry's MaxAttempts (4) retries.
+    expect(run.failures).toHaveLength(5);
+    expect(w.mode()).toBe('CONFIG_MAP');
+    expect(w.awsAuth()).toEqual(tenRowAwsAuth());
   });
 
   it('BlockersStopBeforeAPI: a row that would lose access stops before the one-way switch, entries kept', async () => {

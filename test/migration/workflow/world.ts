@@ -187,6 +187,8 @@ export interface RunOutcome {
   cause?: string;
   /** States entered, in order. */
   path: string[];
+  /** Each failed attempt of a Task (LambdaFunctionFailed, TaskFailed), in order: a retried one too. */
+  failures: Array<{ state: string; error: string }>;
   /** How many `…StateEntered` events (state transitions) the run had. */
   transitions: number;
   /** The state data when each state was entered, by name (last time). */
@@ -232,6 +234,14 @@ export class MigrationWorld {
   approvalRequests: unknown[] = [];
   /** Simulates a Kubernetes API outage for the aws-auth store. */
   kubernetesDown = false;
+  /**
+   * Answers of the Kubernetes API server to the aws-auth store's `method` calls in `state`'s task,
+   * one per call and before the model answers (e.g. a single 500 on the read of the backup); the
+   * real adapter sees them as CoreV1Api throws them.
+   */
+  kubernetesFaults: { state: string; method: 'readNamespacedConfigMap' | 'replaceNamespacedConfigMap'; errors: Error[] } | undefined;
+  /** The state whose handler is running (states run one at a time). */
+  private currentState: string | undefined;
   /** This world's Step Functions: its executions, histories and task tokens. */
   readonly stepFunctions = new StepFunctionsModel({ accountId: ACCOUNT, region: REGION, waitMs: 0, retryIntervalMs: 0 });
   private registered: { machine: PreparedStateMachine; arn: string } | undefined;
@@ -261,7 +271,7 @@ export class MigrationWorld {
       s3: () => s3,
       awsAuth: async () => {
         if (this.kubernetesDown) throw namedError('Error', 'connect ETIMEDOUT 10.0.0.1:443');
-        return awsAuthStore(this.k8s.api(CALLER_ARN) as unknown as CoreV1Api);
+        return awsAuthStore(this.withFaults(this.k8s.api(CALLER_ARN) as unknown as CoreV1Api));
       },
       callerArn: async () => CALLER_ARN,
       now: () => new Date('2026-11-22T10:00:00Z'),
@@ -332,15 +342,18 @@ export class MigrationWorld {
 
     const done = sfn.describeExecution({ executionArn });
     const path: string[] = [];
+    const failures: RunOutcome['failures'] = [];
     const inputs = new Map<string, unknown>();
     for (const ev of this.history(executionArn)) {
+      const failed = ev.lambdaFunctionFailedEventDetails ?? ev.taskFailedEventDetails;
+      if (failed) failures.push({ state: path.at(-1) ?? '', error: failed.error ?? '' });
       // Every `<Type>StateEntered` event carries the state's name and input (API reference, StateEnteredEventDetails).
       const entered = ev.stateEnteredEventDetails;
       if (!entered) continue;
       path.push(entered.name!);
       inputs.set(entered.name!, JSON.parse(entered.input ?? 'null'));
     }
-    const base = { status: done.status!, path, transitions: path.length, inputs };
+    const base = { status: done.status!, path, failures, transitions: path.length, inputs };
     if (done.status === 'SUCCEEDED') return { ...base, output: JSON.parse(done.output ?? 'null') };
     return { ...base, ...(done.error !== undefined ? { error: done.error } : {}), ...(done.cause !== undefined ? { cause: done.cause } : {}) };
   }
@@ -369,6 +382,21 @@ export class MigrationWorld {
     stub.on(HeadObjectCommand).callsFake((input: HeadObjectCommandInput) => ({ ...this.s3.headObject(input), $metadata: {} }));
   }
 
+  /** The model's CoreV1Api with `kubernetesFaults` answered first. */
+  private withFaults(api: CoreV1Api): CoreV1Api {
+    return new Proxy(api, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        const f = this.kubernetesFaults;
+        if (!f || prop !== f.method || f.state !== this.currentState || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const error = f.errors.shift();
+          return error ? Promise.reject(error) : (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+
   private inject(state: string, when: 'before' | 'after'): void {
     const i = this.injection;
     if (!i || i.state !== state || i.when !== when) return;
@@ -379,6 +407,7 @@ export class MigrationWorld {
   /** One state's handler as its Lambda function: the model adds Lambda's JSON and error shape around it. */
   private lambda(state: string, fn: (event: never) => Promise<unknown>): LambdaHandler {
     return async (event) => {
+      this.currentState = state;
       this.inject(state, 'before');
       const out = await fn(event);
       this.inject(state, 'after');
