@@ -378,7 +378,8 @@ describe('README "Before the first run" (RUNBOOK §1 AwsAuthUnreadableError)', (
     await untilEnded(first);
     const status = JSON.parse(await ok('eap migrate status "$EXECUTION" --json', { EXECUTION: first })) as { status: string; state: string; error: string; cause: string };
 
-    expect(status).toMatchObject({ status: 'FAILED', state: 'Describe cluster', error: 'AwsAuthUnreadableError' });
+    // Refusals before the backup end in the one state that says nothing changed (RUNBOOK §1), under their own name.
+    expect(status).toMatchObject({ status: 'FAILED', state: 'Stopped before any change', error: 'AwsAuthUnreadableError' });
     // "its Cause quotes the exact mapRoles row to add and the two kubectl commands that give the group
     // eks-access-pilot-aws-auth get/update on the aws-auth ConfigMap only"
     documented('README', 'and its `Cause` quotes the exact `mapRoles` row to add and the two `kubectl` commands that give');
