@@ -58,7 +58,9 @@ const tagSet = fc
   .map((t) => {
     const tags: Array<{ Key: string; Value: string }> = [];
     if (t.base) tags.push({ Key: t.keyCase, Value: t.base });
-    for (const [c, v] of Object.entries(t.overrides)) tags.push({ Key: `${t.keyCase}/${c}`, Value: v });
+    // A per-cluster key counts only in the configured prefix's exact spelling (another spelling
+    // is an invalid tag, covered by the unit and handler tests); the fixed keys in any case.
+    for (const [c, v] of Object.entries(t.overrides)) tags.push({ Key: `eks-access/${c}`, Value: v });
     if (t.namespaces) tags.push({ Key: `${t.keyCase}-namespaces`, Value: t.namespaces.join(' ') });
     if (t.groups) tags.push({ Key: `${t.keyCase}-groups`, Value: t.groups.join(':') });
     if (t.unrelated) tags.push({ Key: 'cost-center', Value: '4711' });
