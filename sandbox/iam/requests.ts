@@ -30,6 +30,23 @@ export interface CallSummary {
 
 type Builder = (c: CallSummary, model: AwsModel) => AuthorizationRequest[];
 
+/**
+ * Reads the model for IAM's context without counting them as API calls: authorization is not an
+ * operation the caller made, and the models' call counts are what tests and the demo report.
+ */
+function peek<T>(model: AwsModel, read: () => T): T {
+  const eks = new Map(model.eks.calls);
+  const iam = new Map(model.iam.calls);
+  try {
+    return read();
+  } finally {
+    for (const [counts, saved] of [[model.eks.calls, eks], [model.iam.calls, iam]] as const) {
+      counts.clear();
+      for (const [k, v] of saved) counts.set(k, v);
+    }
+  }
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -44,7 +61,7 @@ const clusterArn = (c: CallSummary, name: string) => `arn:${c.partition}:eks:${c
 function cluster(c: CallSummary, model: AwsModel): { arn: string; name: string; tags: Record<string, string> } {
   const name = str(c.input.name) ?? str(c.input.clusterName) ?? '';
   try {
-    const found = model.eks.describeCluster(c.region, { name }).cluster;
+    const found = peek(model, () => model.eks.describeCluster(c.region, { name }).cluster);
     return { arn: found?.arn ?? clusterArn(c, name), name, tags: { ...(found?.tags ?? {}) } };
   } catch {
     // A cluster that does not exist: the call still names a cluster ARN; EKS answers 404 after authorizing.
@@ -66,7 +83,7 @@ function accessEntry(c: CallSummary, model: AwsModel): AuthorizationRequest {
   const context: Record<string, string | string[]> = { 'eks:clusterName': clusterName, 'eks:principalArn': principalArn };
   let arn: string | undefined;
   try {
-    const e = model.eks.describeAccessEntry(c.region, { clusterName, principalArn }).accessEntry;
+    const e = peek(model, () => model.eks.describeAccessEntry(c.region, { clusterName, principalArn }).accessEntry);
     if (e) {
       arn = e.accessEntryArn;
       Object.assign(context, tagKeys('aws:ResourceTag', e.tags), { 'eks:accessEntryType': e.type ?? 'STANDARD' });
@@ -163,7 +180,7 @@ const EKS: Record<string, Builder> = {
 
 const iamArn = (c: CallSummary, kind: 'role' | 'user', name: string, model: AwsModel): string => {
   try {
-    const found = kind === 'role' ? model.iam.getRole({ RoleName: name }).Role?.Arn : model.iam.getUser({ UserName: name }).User?.Arn;
+    const found = peek(model, () => (kind === 'role' ? model.iam.getRole({ RoleName: name }).Role?.Arn : model.iam.getUser({ UserName: name }).User?.Arn));
     if (found) return found;
   } catch {
     // a principal that does not exist: its path-less ARN

@@ -123,6 +123,15 @@ describe('authentication', () => {
     expect((await rejectionOf(stranger.send(new ListAccessEntriesCommand({ clusterName: 'prod' })))).name).toBe('UnrecognizedClientException');
   });
 
+  it("does not count the reads it makes for IAM's request context as the caller's API calls", async () => {
+    const before = new Map(sandbox.model.eks.calls);
+    await provisioner.send(new ListAccessEntriesCommand({ clusterName: 'prod' }));
+    const after = new Map(sandbox.model.eks.calls);
+    expect(after.get('ListAccessEntries')).toBe((before.get('ListAccessEntries') ?? 0) + 1);
+    // Authorizing the call read the cluster's tags (DescribeCluster) without counting it.
+    expect(after.get('DescribeCluster')).toBe(before.get('DescribeCluster'));
+  });
+
   it('records every (role, action) decision it made', () => {
     const decided = [...sandbox.iam!.decisions.keys()];
     expect(decided).toContainEqual(expect.stringMatching(/ProvisionerRole.* eks:AssociateAccessPolicy$/));
