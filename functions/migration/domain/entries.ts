@@ -1,8 +1,10 @@
 /**
  * Access entries in the migration: the tags that mark an entry as created by one execution
- * (docs/architecture.md, "Safety invariants" 1 and 7), and the comparison of a planned entry with one that exists. Pure.
+ * (docs/architecture.md, "Safety invariants" 1 and 7), the comparison of a planned entry with one that exists,
+ * and the break-glass check before the switch to API. Pure.
  */
 import { sameSet } from '#kernel/access-entry';
+import { samePrincipal } from '#kernel/principal';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#kernel/ownership';
 import type { ConversionPlan, PlannedEntry } from './conversion.ts';
 import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from '#workflows/contract';
@@ -133,4 +135,44 @@ export function listWithin(items: readonly string[], max = 4000, more = (n: numb
     length += item.length + 2;
   }
   return out.join('; ');
+}
+
+/** AmazonEKSClusterAdminPolicy in any partition (EKS user guide, "Review access policy permissions"). */
+const CLUSTER_ADMIN_POLICY = /^arn:aws[a-z-]*:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/;
+
+/**
+ * The IAM role or user behind a caller ARN: an assumed-role session
+ * (`arn:…:sts::<account>:assumed-role/<role>/<session>`, what a Lambda function runs as) names its
+ * role without the path, so it becomes `arn:…:iam::<account>:role/<role>` and is compared with
+ * samePrincipal, which ignores paths. Anything else is returned as it is.
+ */
+function principalOfCaller(callerArn: string): string {
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
+}
+
+/** Whether an entry gives cluster admin by itself: STANDARD, AmazonEKSClusterAdminPolicy at cluster scope. */
+function isClusterAdminEntry(entry: EntrySnapshot): boolean {
+  return entry.type === 'STANDARD' && entry.policies.some((p) => CLUSTER_ADMIN_POLICY.test(p.policyArn) && p.accessScope.type === 'cluster');
+}
+
+/**
+ * Break-glass before the one-way switch (docs/architecture.md, "The migration workflow" and
+ * invariant 6; issue 10 item 8): once the cluster is in API mode aws-auth is ignored and the mode
+ * cannot be changed back (EKS user guide, "Change authentication mode to use access entries"), so
+ * access entries are then the only way in. Unless some principal other than the workflow's own
+ * Kubernetes role keeps cluster admin through an entry — the creator's entry EKS made, a
+ * protected principal's, a converted system:masters row — nobody could repair the cluster's
+ * access afterwards. The workflow's own role does not count: on-call cannot use it by hand. Returns the blocker, or undefined when a break-glass exists.
+ * `workflowCallerArn` is the tasks' caller ARN (STS GetCallerIdentity: an assumed-role session).
+ */
+export function breakGlassBlocker(entries: readonly EntrySnapshot[], workflowCallerArn: string): string | undefined {
+  const workflow = principalOfCaller(workflowCallerArn);
+  const admins = entries.filter((e) => isClusterAdminEntry(e) && !samePrincipal(e.principalArn, workflow) && e.principalArn !== workflowCallerArn);
+  if (admins.length) return undefined;
+  return (
+    'no principal other than the workflow would keep cluster admin after the switch to API (no STANDARD access entry with AmazonEKSClusterAdminPolicy at cluster scope, ' +
+    'and in API mode aws-auth is ignored and cannot be re-enabled): map a break-glass role with the group system:masters in aws-auth, ' +
+    'or create an access entry for it with AmazonEKSClusterAdminPolicy at cluster scope, then start a new execution'
+  );
 }

@@ -8,7 +8,7 @@
  * machine ends in "Stopped before API: changed since the plan" with no rollback: the cluster is
  * safely in API_AND_CONFIG_MAP with its verified entries.
  */
-import { listWithin, verifyEntries } from '#migration/domain/entries';
+import { breakGlassBlocker, listWithin, verifyEntries } from '#migration/domain/entries';
 import { ChangedSinceBackupError } from '#migration/domain/errors';
 import { dataSha256 } from '#migration/domain/rollback';
 import { StepInputSchema, type BackupDocument, type PlanDocument } from '#workflows/contract';
@@ -52,6 +52,11 @@ export function makeRecheck(ports: MigrationPorts) {
     const actual = new Map((await accessEntries(ports.eks(run.region), run.clusterName).readAll()).map((e) => [e.principalArn, e]));
     const { verified, problems } = verifyEntries(doc.rows, actual);
     if (problems.length) changes.push(`${problems.length} planned access entries are missing or differ now: ${listWithin(problems)}`);
+    // The break-glass proof of "Verify access entries", again on the entries as they are now: an
+    // admin entry (the creator's, say) deleted during the approval wait would otherwise leave the
+    // cluster in API mode with nobody but the workflow able to administer it.
+    const glass = breakGlassBlocker([...actual.values()], await ports.callerArn());
+    if (glass) changes.push(glass);
 
     if (changes.length) {
       throw new ChangedSinceBackupError(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversionPlan } from '#migration/domain/conversion';
-import { annotatePlan, entryDifferences, listWithin, ownershipConflict, verifyEntries } from '#migration/domain/entries';
+import { annotatePlan, breakGlassBlocker, entryDifferences, listWithin, ownershipConflict, verifyEntries } from '#migration/domain/entries';
 import { createdByExecution, migrationTags } from '#kernel/ownership';
 import type { EntrySnapshot } from '#workflows/contract';
 
@@ -114,5 +114,38 @@ describe('annotatePlan / verifyEntries', () => {
 describe('listWithin', () => {
   it('keeps a message under its limit and says how many were left out', () => {
     expect(listWithin(['aaaa', 'bbbb', 'cccc'], 9)).toBe('aaaa; … and 2 more');
+  });
+});
+
+describe('breakGlassBlocker', () => {
+  const CALLER = 'arn:aws:sts::111122223333:assumed-role/eks-access-pilot-MigrationRole/eks-access-pilot-verify';
+  const admin = (principalArn: string, over: Partial<EntrySnapshot> = {}) =>
+    actual({ principalArn, kubernetesGroups: [], policies: [{ policyArn: ADMIN, accessScope: { type: 'cluster' } }], ...over });
+  const cases: Array<[string, EntrySnapshot[], boolean]> = [
+    ['no entries at all', [], true],
+    ['the creator entry EKS made (cluster admin)', [admin('arn:aws:iam::111122223333:role/ClusterCreator')], false],
+    ['a converted system:masters row of a user', [admin('arn:aws:iam::111122223333:user/alice')], false],
+    ['an admin entry in another partition', [admin('arn:aws-cn:iam::111122223333:role/ops')], false],
+    ['only the workflow role, with a path, is admin', [admin('arn:aws:iam::111122223333:role/eks-access-pilot/eks-access-pilot-MigrationRole')], true],
+    ['the workflow role name in lower case is still the workflow', [admin('arn:aws:iam::111122223333:role/eks-access-pilot-migrationrole')], true],
+    ['a role of the same name in another account is someone else', [admin('arn:aws:iam::444455556666:role/eks-access-pilot-MigrationRole')], false],
+    ['admin policy at namespace scope only', [admin('arn:aws:iam::111122223333:role/ops', { policies: [{ policyArn: ADMIN, accessScope: { type: 'namespace', namespaces: ['a'] } }] })], true],
+    ['another policy at cluster scope', [admin('arn:aws:iam::111122223333:role/ops', { policies: [{ policyArn: ADMIN.replace('ClusterAdmin', 'Admin'), accessScope: { type: 'cluster' } }] })], true],
+    ['system:masters as a group of an entry (EKS refuses it; not an access policy)', [actual({ kubernetesGroups: ['system:masters'] })], true],
+    ['a node entry with the admin policy listed', [admin('arn:aws:iam::111122223333:role/nodes', { type: 'EC2_LINUX' })], true],
+  ];
+  it.each(cases)('%s → blocker: %s', (_name, entries, blocked) => {
+    const out = breakGlassBlocker(entries, CALLER);
+    if (blocked) {
+      expect(out).toContain('no principal other than the workflow would keep cluster admin');
+      expect(out).toContain('system:masters');
+      expect(out).toContain('AmazonEKSClusterAdminPolicy at cluster scope');
+    } else {
+      expect(out).toBeUndefined();
+    }
+  });
+
+  it('compares an IAM user caller by ARN', () => {
+    expect(breakGlassBlocker([admin('arn:aws:iam::111122223333:user/ops')], 'arn:aws:iam::111122223333:user/ops')).toBeDefined();
   });
 });

@@ -305,6 +305,44 @@ describe('auth-mode migration workflow', () => {
     expect(w.entryArns()).toEqual([...EKS_CREATED(), ...WORKFLOW_CREATED()].sort());
   });
 
+  it('BlockersStopBeforeAPI (break-glass): nobody but the workflow would keep cluster admin, so it stops before the one-way switch', async () => {
+    // No system:masters row in aws-auth and no creator entry: after the switch only access entries
+    // count and none of them is a cluster admin.
+    const data = Object.fromEntries(Object.entries(tenRowAwsAuth()).map(([k, v]) => [k, v.replaceAll('system:masters', 'admins')]));
+    const w = await given({ awsAuth: data, creator: false, model: { updatePolls: 1 } });
+
+    const run = await w.run(machine, input());
+
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-3)).toEqual(['Going to API?', 'Blockers?', 'Stopped before API: blockers']);
+    expect(run.error).toBe('BlockersStopBeforeApi');
+    expect(run.cause).toContain('safely in API_AND_CONFIG_MAP');
+    expect(run.cause).toContain('no principal other than the workflow would keep cluster admin');
+    expect(run.cause).toContain('system:masters');
+    expect(run.cause).not.toContain('aws-auth rows would lose access');
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+    expect(w.entryArns()).not.toContain(arnOf.role('creator'));
+  });
+
+  it('BreakGlassGoneDuringApproval: the only cluster admin entry deleted during the wait stops before the switch to API', async () => {
+    // No system:masters row: the creator's entry is the only admin, and it goes while the approver thinks.
+    const data = Object.fromEntries(Object.entries(tenRowAwsAuth()).map(([k, v]) => [k, v.replaceAll('system:masters', 'admins')]));
+    const w = await given({ awsAuth: data, model: { updatePolls: 1 } });
+    w.injection = {
+      state: 'Wait for approval',
+      when: 'before',
+      act: (world) => void world.aws.eks.deleteAccessEntry(REGION, { clusterName: CLUSTER, principalArn: arnOf.role('creator') }),
+    };
+
+    const run = await w.run(machine, input({ approveCutover: false }));
+
+    expect(run.status).toBe('FAILED');
+    expect(run.path.slice(-2)).toEqual(['Re-check before API', 'Stopped before API: changed since the plan']);
+    expect(run.error).toBe('ChangedSinceBackupError');
+    expect(run.cause).toContain('no principal other than the workflow would keep cluster admin');
+    expect(w.mode()).toBe('API_AND_CONFIG_MAP');
+  });
+
   it('ApprovalTimeout: leaves the cluster in API_AND_CONFIG_MAP with the entries, no rollback', async () => {
     const w = await given({ model: { updatePolls: 1 } });
     w.approval = 'never';

@@ -199,6 +199,8 @@ export interface WorldOptions {
   mode?: 'CONFIG_MAP' | 'API_AND_CONFIG_MAP' | 'API';
   awsAuth?: Record<string, string> | null;
   model?: AwsModelOptions;
+  /** false: the cluster has no creator ARN, so EKS makes no creator admin entry (as when the creator is unknown or its entry was deleted). */
+  creator?: boolean;
 }
 
 /** A named error, as an SDK or handler would throw it. */
@@ -290,7 +292,7 @@ export class MigrationWorld {
       authenticationMode: this.options.mode ?? 'CONFIG_MAP',
       version: '1.30',
       platformVersion: 'eks.5',
-      creatorArn: arnOf.role('creator'),
+      ...(this.options.creator === false ? {} : { creatorArn: arnOf.role('creator') }),
       nodeRoleArns: [arnOf.role('managedNodes')],
       fargateRoleArns: [arnOf.role('fargate')],
     });
