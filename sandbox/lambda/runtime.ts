@@ -13,7 +13,6 @@
  * name and message, as Lambda reports `errorType`/`errorMessage`.
  */
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { IamEnforcer } from '#sandbox/iam/enforcer';
 
@@ -55,10 +54,6 @@ export class LambdaRuntime {
 
   define(spec: FunctionSpec): void {
     this.specs.set(spec.name, spec);
-  }
-
-  has(name: string): boolean {
-    return this.specs.has(name);
   }
 
   /** The function bundled from `entry` (repository-relative), e.g. the provisioner's name. */
@@ -142,9 +137,4 @@ export class LambdaRuntime {
     await Promise.all([...this.running.values()].map((e) => e.worker.terminate()));
     this.running.clear();
   }
-}
-
-/** Where a function's handler lives, for the functions the app deploys (the repository's own layout). */
-export function entryPath(relative: string): string {
-  return fileURLToPath(new URL(relative, REPO_ROOT));
 }

@@ -14,6 +14,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
 import { MIGRATION_ASL_PATH, MIGRATION_STATE_MACHINE_NAME, MIGRATION_SUBSTITUTIONS, type MigrationPlaceholder } from '#workflows/manifest';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { MAIN_STACK_NAME } from '#infra/stacks/index';
 import type { Sandbox } from '../server/index.ts';
 import type { LambdaHandler } from './model.ts';
 import { eksIntegration } from './sdk.ts';
@@ -182,7 +183,8 @@ const WORKFLOW_GROUP = 'eks-access-pilot-aws-auth';
 export function mapWorkflowRole(sandbox: Sandbox, region: string, cluster: string): string {
   const iam = sandbox.iam;
   if (!iam) throw new Error('mapWorkflowRole: the sandbox runs without IAM enforcement, so there is no deployed workflow role');
-  const role = [...iam.app.roles.values()].find((r) => r.logicalId.startsWith('MigrationKubernetesRole') && r.stack.startsWith('EksAccessPilot'));
+  // The home region's migration (the main stack); other regions' stacks have their own role.
+  const role = [...iam.app.roles.values()].find((r) => r.logicalId.startsWith('MigrationKubernetesRole') && r.stack === MAIN_STACK_NAME);
   if (!role) throw new Error('the deployed app has no migration Kubernetes role');
   const k8s = sandbox.model.kubernetes(region, cluster);
   const current = k8s.configMap('kube-system', 'aws-auth')?.data ?? {};

@@ -4,6 +4,7 @@
  * and the break-glass check before the switch to API. Pure.
  */
 import { sameSet } from '#kernel/access-entry';
+import { accessPolicyArn, partitionOfArn } from '#kernel/partition';
 import { samePrincipal } from '#kernel/principal';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#kernel/ownership';
 import type { ConversionPlan, PlannedEntry } from './conversion.ts';
@@ -137,8 +138,6 @@ export function listWithin(items: readonly string[], max = 4000, more = (n: numb
   return out.join('; ');
 }
 
-/** AmazonEKSClusterAdminPolicy in any partition (EKS user guide, "Review access policy permissions"). */
-const CLUSTER_ADMIN_POLICY = /^arn:aws[a-z-]*:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/;
 
 /**
  * The IAM role or user behind a caller ARN: an assumed-role session
@@ -151,9 +150,15 @@ function principalOfCaller(callerArn: string): string {
   return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
 }
 
+/** AmazonEKSClusterAdminPolicy in the ARN's own partition (EKS user guide, "Review access policy permissions"). */
+function isClusterAdminPolicy(arn: string): boolean {
+  const partition = partitionOfArn(arn);
+  return partition !== undefined && arn === accessPolicyArn(partition, 'AmazonEKSClusterAdminPolicy');
+}
+
 /** Whether an entry gives cluster admin by itself: STANDARD, AmazonEKSClusterAdminPolicy at cluster scope. */
 function isClusterAdminEntry(entry: EntrySnapshot): boolean {
-  return entry.type === 'STANDARD' && entry.policies.some((p) => CLUSTER_ADMIN_POLICY.test(p.policyArn) && p.accessScope.type === 'cluster');
+  return entry.type === 'STANDARD' && entry.policies.some((p) => isClusterAdminPolicy(p.policyArn) && p.accessScope.type === 'cluster');
 }
 
 /**
