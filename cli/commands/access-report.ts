@@ -1,8 +1,9 @@
 /**
- * `eks-access-pilot access-report --cluster NAME --region R [--creator ARN]... [--json]`:
- * every access entry of a cluster (principal, type, username, groups, policies and scope) and
- * who owns it: this system (with its source), EKS (node and Fargate entries, the creator), or
- * someone else. Reads with the same adapter the migration's backup uses (every entry, every
+ * `eks-access-pilot access-report --cluster NAME --region R [--creator ARN]... [--headroom PERCENT] [--json]`:
+ * every access entry of a cluster (principal, type, username, groups, policies and scope), who
+ * owns it: this system (with its source), EKS (node and Fargate entries, the creator), or
+ * someone else, and how much of EKS's quota of 3,000 entries per cluster they use (marked once
+ * the count reaches the headroom past which the provisioner refuses new grants). Reads with the same adapter the migration's backup uses (every entry, every
  * policy, all pages of ListAccessEntries and ListAssociatedAccessPolicies).
  *
  * Exit codes: 0 report printed (also for a CONFIG_MAP cluster, which has no access entries);
@@ -13,13 +14,18 @@ import { accessEntries } from '#platform/access-entries';
 import { ClusterNotFoundError, describeCluster } from '#platform/clusters';
 import type { EntrySnapshot } from '#workflows/contract';
 import { MigrationInputSchema } from '#migration/domain/input';
-import { formatIssues } from '#kernel/config';
+import { ConfigSchema, formatIssues } from '#kernel/config';
+import { accessEntryUsage, type AccessEntryUsage } from '#kernel/quotas';
 import { EXIT, UsageError, type Command, type CommandIO } from '../lib/command.ts';
 import { parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { errorText, policyText, table } from '../lib/format.ts';
 import { entryOwnership, type Ownership } from '../lib/ownership.ts';
 
-const USAGE = 'eks-access-pilot access-report --cluster NAME --region R [--creator ARN]... [--json]';
+const USAGE = 'eks-access-pilot access-report --cluster NAME --region R [--creator ARN]... [--headroom PERCENT] [--json]';
+
+// The headroom is validated and defaulted by the configuration's own field schema, so the report
+// marks a cluster exactly where a deployment configured the same way refuses new grants.
+const HeadroomSchema = ConfigSchema.shape.accessEntryHeadroomPercent;
 
 export interface ReportEntry extends EntrySnapshot, Ownership {}
 
@@ -27,10 +33,12 @@ export interface AccessReport {
   cluster: { name: string; region: string; authenticationMode: string; bootstrapClusterCreatorAdminPermissions: boolean | null };
   entries: ReportEntry[];
   owners: Record<string, number>;
+  /** Entries used of EKS's 3,000 per cluster, and whether the provisioner's headroom is reached. */
+  quota: AccessEntryUsage;
   notes: string[];
 }
 
-async function report(name: string, region: string, creatorArns: string[]): Promise<AccessReport> {
+async function report(name: string, region: string, creatorArns: string[], headroomPercent: number): Promise<AccessReport> {
   const client = eksClient(region);
   const cluster = await describeCluster(client, name);
   const mode = cluster.authenticationMode;
@@ -46,7 +54,13 @@ async function report(name: string, region: string, creatorArns: string[]): Prom
   const entries = snapshots.map((e) => ({ ...e, ...entryOwnership(e, { creatorArns, creatorBootstrapped: bootstrapped === true }) }));
   const owners: Record<string, number> = { 'eks-access-pilot': 0, eks: 0, other: 0 };
   for (const e of entries) owners[e.owner] = (owners[e.owner] ?? 0) + 1;
-  return { cluster: { name, region, authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: bootstrapped ?? null }, entries, owners, notes };
+  const quota = accessEntryUsage(entries.length, headroomPercent);
+  if (quota.atHeadroom) {
+    notes.push(
+      `${quota.used} of ${quota.quota} access entries: at the ${quota.headroomPercent} % headroom (${quota.limit}), the tag provisioner refuses new grants on this cluster (QuotaRefused); the quota cannot be raised, so remove entries nobody uses`,
+    );
+  }
+  return { cluster: { name, region, authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: bootstrapped ?? null }, entries, owners, quota, notes };
 }
 
 function ownerText(e: ReportEntry): string {
@@ -54,8 +68,17 @@ function ownerText(e: ReportEntry): string {
   return e.note ? `${e.owner} (${e.note})` : e.owner;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** `entries used / 3,000`, with a `!` once the provisioner's headroom is reached. */
+function quotaText(q: AccessEntryUsage): string {
+  const mark = q.atHeadroom ? ' !' : '';
+  return `quota: ${count(q.used)} / ${count(q.quota)} access entries per cluster${mark} (new grants stop at ${count(q.limit)}, the ${q.headroomPercent} % headroom)`;
+}
+
 function printText(r: AccessReport, io: CommandIO): void {
   io.out(`Cluster ${r.cluster.name} (${r.cluster.region}), authentication mode ${r.cluster.authenticationMode}: ${r.entries.length} access entr${r.entries.length === 1 ? 'y' : 'ies'}`);
+  if (r.cluster.authenticationMode !== 'CONFIG_MAP') io.out(quotaText(r.quota));
   if (r.entries.length) {
     io.out('');
     for (const line of table([
@@ -79,13 +102,20 @@ interface Args {
   name: string;
   region: string;
   creators: string[];
+  headroom: number;
   json: boolean;
 }
 
 function parse(args: string[]): Args {
   const { values } = parseCommandArgs(
     args,
-    { cluster: { type: 'string' }, region: { type: 'string' }, creator: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } },
+    {
+      cluster: { type: 'string' },
+      region: { type: 'string' },
+      creator: { type: 'string', multiple: true },
+      headroom: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
     [],
   );
   const name = required(values.cluster, '--cluster NAME');
@@ -93,7 +123,9 @@ function parse(args: string[]): Args {
   // The same rules the migration input applies to a cluster name and a region.
   const check = MigrationInputSchema.pick({ clusterName: true, region: true }).safeParse({ clusterName: name, region });
   if (!check.success) throw new UsageError(formatIssues(check.error).replace('clusterName:', '--cluster:').replace('region:', '--region:'));
-  return { name, region, creators: values.creator ?? [], json: values.json };
+  const headroom = HeadroomSchema.safeParse(values.headroom === undefined ? undefined : Number(values.headroom));
+  if (!headroom.success) throw new UsageError(formatIssues(headroom.error, '--headroom'));
+  return { name, region, creators: values.creator ?? [], headroom: headroom.data, json: values.json };
 }
 
 async function run(args: string[], io: CommandIO): Promise<number> {
@@ -107,7 +139,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const { name, region } = a;
   let r: AccessReport;
   try {
-    r = await report(name, region, a.creators);
+    r = await report(name, region, a.creators, a.headroom);
   } catch (e) {
     if (e instanceof ClusterNotFoundError) io.err(`no cluster ${name} in ${region} (${errorText(e)})`);
     else io.err(`cannot read the access entries of ${name} (${region}): ${errorText(e)}`);
@@ -124,7 +156,10 @@ export const command: Command = {
   --cluster NAME  the EKS cluster
   --region R      its region (credentials: the default AWS chain; AWS_ENDPOINT_URL_EKS for the sandbox)
   --creator ARN   the principal that created the cluster (EKS made its entry); repeatable
-  --json          {"cluster","entries":[{principalArn,type,username,kubernetesGroups,tags,policies,owner,source,note}],"owners","notes"}
+  --headroom P    the deployment's accessEntryHeadroomPercent (default 95): the report marks the cluster
+                  with ! once its entries reach P % of EKS's 3,000 per cluster, where new grants stop
+  --json          {"cluster","entries":[{principalArn,type,username,kubernetesGroups,tags,policies,owner,source,note}],"owners",
+                   "quota":{used,quota,headroomPercent,limit,atHeadroom},"notes"}
 
 Owners: eks-access-pilot (tag managed-by=eks-access-pilot; source "tag" or "migration/<execution>"),
 eks (node and Fargate entry types, the --creator), other (everything else: never touched by this system).`,

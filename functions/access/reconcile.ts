@@ -7,21 +7,26 @@
 import pLimit from 'p-limit';
 import { desiredAccess, type DesiredAccess, type TagProblem } from '#access/domain/tags';
 import type { Principal, PrincipalRef } from '#kernel/principal';
+import { ACCESS_ENTRIES_PER_CLUSTER } from '#kernel/quotas';
 import { type RuntimeConfig } from '#kernel/config';
 import { clusterUnmanagedReason } from '#access/domain/clusters';
-import { planCluster, type Action, type ActualEntry, type GuardContext, type Op } from '#access/domain/entries';
+import { entriesAdded, planCluster, type Action, type ActualEntry, type GuardContext, type Op } from '#access/domain/entries';
 import { parsePrincipalArn, principalKey } from '#kernel/principal';
 import { ClusterNotReadyError } from '#access/domain/errors';
 import { type EksEntries } from '#access/adapters/entries';
 import { EntryExistsError } from '#platform/access-entries';
 import type { IamReader } from '#platform/iam-principals';
+import { QuotaGate, type QuotaRefusal } from './quota.ts';
 
 export interface ClusterOutcome {
   cluster: string;
   region: string;
-  action: Action | 'cluster-not-ready' | 'error';
+  /** `quota-refused`: the grant would have created an entry past the headroom; nothing changed. */
+  action: Action | 'cluster-not-ready' | 'quota-refused' | 'error';
   reason: string;
   ops: Op['op'][];
+  /** For `quota-refused`: the cluster's entries as counted and the limit they reached. */
+  quota?: QuotaRefusal;
 }
 
 export interface PrincipalOutcome {
@@ -45,7 +50,9 @@ function guardContext(runtime: RuntimeConfig): GuardContext {
 /**
  * Plans and applies one principal's access on one cluster. When a create finds the entry
  * already there (a concurrent invocation, or a read that raced a write), it re-reads and
- * plans again once: "exists" means compare, not fail.
+ * plans again once: "exists" means compare, not fail. A plan that adds an entry is first held
+ * against the cluster's access-entry quota (QuotaGate); updates, replaces and deletes of an
+ * existing entry never are.
  */
 async function converge(
   eks: EksEntries,
@@ -53,12 +60,24 @@ async function converge(
   desired: DesiredAccess | null,
   actual: ActualEntry | undefined,
   ctx: GuardContext,
+  quota: QuotaGate,
 ): Promise<ClusterOutcome> {
   const base = { cluster: eks.cluster.name, region: eks.cluster.region };
   const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
   try {
     for (let attempt = 0; ; attempt++) {
       const plan = planCluster({ principal, desired: grant, actual, ctx });
+      const added = entriesAdded(plan);
+      const refused = added > 0 ? await quota.admit(added) : undefined;
+      if (refused) {
+        return {
+          ...base,
+          action: 'quota-refused',
+          reason: `${plan.reason} refused: the cluster has ${refused.used} access entries, the configured limit is ${refused.limit} (EKS allows ${ACCESS_ENTRIES_PER_CLUSTER} per cluster); nothing changed`,
+          ops: [],
+          quota: refused,
+        };
+      }
       try {
         for (const op of plan.ops) await eks.apply(op);
         return { ...base, action: plan.action, reason: plan.reason, ops: plan.ops.map((o) => o.op) };
@@ -121,7 +140,9 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
         try {
           await assertManaged(eks);
           const actual = await findEntry(eks, ref, principal?.arn);
-          return await converge(eks, principal, desired, actual, ctx);
+          // One principal, at most one create per cluster: counted only if this plan creates.
+          const quota = new QuotaGate(async () => (await eks.listPrincipalArns()).length, deps.runtime.config.accessEntryHeadroomPercent);
+          return await converge(eks, principal, desired, actual, ctx, quota);
         } catch (e) {
           const err = e as Error;
           if (e instanceof ClusterNotReadyError) {
@@ -152,6 +173,7 @@ async function resyncPair(
   actual: ActualEntry | undefined,
   deps: ReconcileDeps,
   ctx: GuardContext,
+  quota: QuotaGate,
 ): Promise<ClusterOutcome> {
   const base = { cluster: eks.cluster.name, region: eks.cluster.region };
   const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
@@ -165,7 +187,7 @@ async function resyncPair(
     const want = owner ? desiredAccess(owner.tags, deps.runtime.config) : null;
     if (want && !want.ok) return { ...base, action: 'skip', reason: 'invalid access tags: nothing changed', ops: [] };
     const fresh = (await eks.describe(arn)) ?? undefined;
-    return await converge(eks, owner, want, fresh, ctx);
+    return await converge(eks, owner, want, fresh, ctx, quota);
   } catch (e) {
     const err = e as Error;
     if (e instanceof ClusterNotReadyError) return { ...base, action: 'cluster-not-ready', reason: err.message, ops: [] };
@@ -224,10 +246,14 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     deps.clusters.map((eks) =>
       clusterLimit(async () => {
         let entries: Map<string, ActualEntry>;
+        let quota: QuotaGate;
         try {
           await assertManaged(eks);
           const entryLimit = pLimit(entryConcurrency);
           const arns = await eks.listPrincipalArns();
+          // The sweep lists the cluster anyway: that count is the quota's starting point, and the
+          // gate adds this sweep's creates, so the pairs below never list again.
+          quota = new QuotaGate(async () => arns.length, deps.runtime.config.accessEntryHeadroomPercent, arns.length);
           const described = await Promise.all(arns.map((a) => entryLimit(() => eks.describe(a))));
           entries = new Map(described.filter((e): e is ActualEntry => e !== null).map((e) => [e.principalArn, e]));
         } catch (e) {
@@ -242,7 +268,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const actual = entries.get(arn);
           if (!actual && !desired.byCluster[eks.cluster.name]) continue;
           work.push(async () => {
-            const o = await resyncPair(eks, principal, arn, principal, desired, actual, deps, ctx);
+            const o = await resyncPair(eks, principal, arn, principal, desired, actual, deps, ctx, quota);
             if (o.action !== 'noop') outcomeFor(principal).clusters.push(o);
           });
         }
@@ -251,7 +277,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const ref = parsePrincipalArn(arn);
           if (!ref) continue;
           work.push(async () => {
-            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, ctx);
+            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, ctx, quota);
             if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn }).clusters.push(o);
           });
         }

@@ -1,6 +1,8 @@
 /**
  * Turns reconcile outcomes into what on-call reads: one log line per decision (principal,
- * cluster, action, reason) and a metric per kind of change.
+ * cluster, action, reason) and a metric per kind of change. A grant refused at the access-entry
+ * quota's headroom logs "access entry quota reached" with the entries used and the limit, and
+ * counts `QuotaRefused`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -14,6 +16,7 @@ const METRIC_OF: Record<string, string> = {
   revoke: 'Revoked',
   skip: 'Skipped',
   'cluster-not-ready': 'ClusterNotReady',
+  'quota-refused': 'QuotaRefused',
   error: 'Failed',
 };
 
@@ -33,7 +36,8 @@ export function recordOutcome(outcome: PrincipalOutcome, logger: Logger, metrics
   }
   for (const c of outcome.clusters) {
     const fields = { principal, cluster: c.cluster, region: c.region, action: c.action, reason: c.reason, ops: c.ops };
-    if (c.action === 'error') logger.error('access decision', fields);
+    if (c.action === 'quota-refused') logger.warn('access entry quota reached', { ...fields, used: c.quota?.used, limit: c.quota?.limit });
+    else if (c.action === 'error') logger.error('access decision', fields);
     else if (c.action === 'cluster-not-ready' || c.action === 'skip') logger.warn('access decision', fields);
     else logger.info('access decision', fields);
     const metric = METRIC_OF[c.action];

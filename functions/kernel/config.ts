@@ -6,6 +6,7 @@
  */
 import * as z from './zod-mini.ts';
 import { EksAccessPilotError } from './errors.ts';
+import { DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT } from './quotas.ts';
 import { PARTITIONS, accessPolicyArn, accessPolicyArnPrefix, isSupportedRegion, partitionOf, partitionOfArn, type Partition } from './partition.ts';
 
 /**
@@ -88,6 +89,16 @@ const ConfigFields = z.strictObject({
   tagPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')), 'eks-access'),
   /** Parallel cluster reconciles per principal. */
   clusterConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 8),
+  /**
+   * Share of EKS's 3,000 access entries per cluster (kernel/quotas.ts) the tag side may fill:
+   * a grant that would create an entry past floor(3,000 × percent / 100) is refused, logged and
+   * counted. The rest is room for entries made at the same time by other invocations, EKS
+   * (node groups, Fargate profiles) and people.
+   */
+  accessEntryHeadroomPercent: z._default(
+    z.number().check(z.int('must be a whole number of percent'), z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100 (the quota cannot be exceeded)')),
+    DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT,
+  ),
 });
 
 // Checks run even after a field's own check failed (zod reports every issue at once), so the

@@ -100,6 +100,23 @@ const MODE_ORDER: AuthenticationMode[] = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'A
 // upbound/configuration-aws-eks#122 (DescribeAccessEntry), an AWS workshop (ListAccessEntries).
 const MODE_REJECTS_ACCESS_ENTRIES = "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
 // terraform-aws-modules/terraform-aws-eks#3024 (AssociateAccessPolicy on a missing entry).
+/**
+ * Access entries per cluster: 3,000, not adjustable (AWS General Reference, "Amazon Elastic
+ * Kubernetes Service endpoints and quotas", https://docs.aws.amazon.com/general/latest/gr/eks.html#limits_eks).
+ * The entries EKS makes itself count like any other (the quota names no exception; inferred).
+ * Written here, not imported from the product's kernel: the model is the reference the product
+ * is tested against.
+ */
+export const ACCESS_ENTRIES_PER_CLUSTER = 3000;
+
+/**
+ * What CreateAccessEntry answers past the quota. The code is the SDK's model
+ * (ResourceLimitExceededException is among CreateAccessEntry's errors, HTTP 400); the message is
+ * the model's description of that exception: EKS's own wording for this quota is not published
+ * or quoted anywhere we found (unverified, docs/architecture.md "Sources and unverified rules").
+ */
+const ACCESS_ENTRY_LIMIT_EXCEEDED = 'You have encountered a service limit on the specified resource.';
+
 const ENTRY_NOT_FOUND = "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.";
 
 export interface ClusterSeed {
@@ -382,7 +399,8 @@ export class EksModel {
    * InvalidParameterException "The specified principalArn is invalid: invalid principal."
    * (awslabs/minimum-viable-dataspace-on-aws#5, terraform-aws-eks#2969 where an SSO role ARN
    * without its path was rejected); groups may not start with `system:` (terraform-aws-eks#2915);
-   * node types take no groups or username and get EKS's own (creating-access-entries.adoc).
+   * node types take no groups or username and get EKS's own (creating-access-entries.adoc);
+   * at most ACCESS_ENTRIES_PER_CLUSTER entries (ResourceLimitExceededException).
    */
   createAccessEntry(region: string, input: CreateAccessEntryRequest): CreateAccessEntryResponse {
     return this.call('CreateAccessEntry', () => {
@@ -412,6 +430,9 @@ export class EksModel {
       // BadRequestException: a tag it cannot take is an invalid parameter ("The specified
       // parameter is invalid").
       const tags = validateEksTags(input.tags ?? {}, (message) => eksErrors.invalidParameter(message, c.seed.name));
+      // Checked after the request is found valid and new (an entry that exists answers
+      // ResourceInUseException first): the order of the checks is inferred.
+      if (c.entries.size >= ACCESS_ENTRIES_PER_CLUSTER) throw eksErrors.resourceLimitExceeded(ACCESS_ENTRY_LIMIT_EXCEEDED, c.seed.name);
       const entry = this.newEntry(c, principal, type, groups, input.username, tags);
       return { accessEntry: toAccessEntry(c, entry) };
     });

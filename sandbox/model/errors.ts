@@ -14,6 +14,7 @@ import {
   InvalidRequestException,
   NotFoundException,
   ResourceInUseException,
+  ResourceLimitExceededException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eks';
 
@@ -46,6 +47,8 @@ export const eksErrors = {
     new ResourceInUseException({ message, clusterName, ...meta() }),
   resourceNotFound: (message: string, clusterName?: string) =>
     new ResourceNotFoundException({ message, clusterName, ...meta() }),
+  resourceLimitExceeded: (message: string, clusterName?: string) =>
+    new ResourceLimitExceededException({ message, clusterName, ...meta() }),
   badRequest: (message: string) => new BadRequestException({ message, ...meta() }),
   notFound: (message: string) => new NotFoundException({ message, ...meta() }),
 };

@@ -134,6 +134,41 @@ describe('eks-access-pilot access-report', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/authentication mode CONFIG_MAP: 0 access entries/);
     expect(stdout).toMatch(/note: the cluster is in CONFIG_MAP mode: .*aws-auth/);
+    expect(stdout).not.toMatch(/^quota:/m);
+  });
+
+  // EKS allows 3,000 access entries per cluster, not adjustable (kernel/quotas.ts; issue 10, item 6).
+  describe('the access-entry quota', () => {
+    it('shows the entries used of EKS\'s 3,000 per cluster, and where new grants stop (default 95 %)', async () => {
+      // act
+      const text = await report('--cluster', 'prod', '--region', REGION);
+      const json = await report('--cluster', 'prod', '--region', REGION, '--json');
+
+      // assert
+      expect(text.stdout).toMatch(/^quota: 107 \/ 3,000 access entries per cluster \(new grants stop at 2,850, the 95 % headroom\)$/m);
+      expect((JSON.parse(json.stdout) as { quota: unknown }).quota).toEqual({ used: 107, quota: 3000, headroomPercent: 95, limit: 2850, atHeadroom: false });
+    });
+
+    it('marks a cluster whose entries reach the headroom, and says the provisioner refuses new grants there', async () => {
+      // act: a deployment configured with accessEntryHeadroomPercent 3 stops at 90 entries
+      const { code, stdout } = await report('--cluster', 'prod', '--region', REGION, '--headroom', '3');
+
+      // assert
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^quota: 107 \/ 3,000 access entries per cluster ! \(new grants stop at 90, the 3 % headroom\)$/m);
+      expect(stdout).toMatch(/^note: 107 of 3000 access entries: at the 3 % headroom \(90\), the tag provisioner refuses new grants on this cluster/m);
+    });
+
+    it.each([
+      ['0', /--headroom: must be at least 1/],
+      ['101', /--headroom: must be at most 100/],
+      ['ninety', /--headroom: /],
+    ])('exits 2 for --headroom %s, naming the option', async (value, message) => {
+      const { code, stderr } = await report('--cluster', 'prod', '--region', REGION, '--headroom', value);
+
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+    });
   });
 
   it('exits 1 naming the cluster when it does not exist', async () => {

@@ -10,7 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#kernel/config';
 import { loadConfig } from '#infra/config';
-import { buildApp, shippedConfig } from './synth.ts';
+import { buildApp, properties, shippedConfig } from './synth.ts';
 
 const appWith = (context: unknown) => new App({ context: { eksAccessPilot: context } });
 
@@ -59,6 +59,23 @@ describe('the CDK app entry point', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the access-entry headroom', () => {
+  it('reaches the provisioner and the resync in EAP_CONFIG, as configured', () => {
+    // arrange
+    const { main } = buildApp({ ...shippedConfig(), accessEntryHeadroomPercent: 90 });
+    for (const fn of ['ProvisionerFunction', 'ResyncFunction']) {
+      // act
+      const env = JSON.stringify(properties(main, 'AWS::Lambda::Function', fn).Environment.Variables.EAP_CONFIG);
+      // assert: the JSON travels escaped inside the template's Fn::Join
+      expect(env).toMatch(/\\"accessEntryHeadroomPercent\\":90[,}]/);
+    }
+  });
+
+  it('fails synth naming the field when it is out of range', () => {
+    expect(() => loadConfig(appWith({ ...shippedConfig(), accessEntryHeadroomPercent: 120 }))).toThrow(/eksAccessPilot\.accessEntryHeadroomPercent: must be at most 100/);
   });
 });
 

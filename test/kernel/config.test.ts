@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grantableLevels, parseConfig, parseRuntimeConfig } from '#kernel/config';
+import { accessEntryLimit } from '#kernel/quotas';
 import { clusterUnmanagedReason } from '#access/domain/clusters';
 
 const clusters = [{ name: 'prod', region: 'eu-west-1' }];
@@ -7,7 +8,7 @@ const clusters = [{ name: 'prod', region: 'eu-west-1' }];
 describe('parseConfig', () => {
   it('fills the documented defaults', () => {
     const c = parseConfig({ clusters });
-    expect(c).toMatchObject({ homeRegion: 'us-east-1', ceiling: 'edit', allowedGroups: [], protectedPrincipalArns: [], tagPrefix: 'eks-access', resyncSchedule: 'rate(30 minutes)' });
+    expect(c).toMatchObject({ homeRegion: 'us-east-1', ceiling: 'edit', allowedGroups: [], protectedPrincipalArns: [], tagPrefix: 'eks-access', resyncSchedule: 'rate(30 minutes)', accessEntryHeadroomPercent: 95 });
     expect(c.levels.map((l) => l.name)).toEqual(['view', 'edit', 'admin', 'cluster-admin']);
   });
 
@@ -20,6 +21,10 @@ describe('parseConfig', () => {
     [{ clusters, resyncSchedule: 'every hour' }, 'eksAccessPilot.resyncSchedule: must be rate(...) or cron(...)'],
     [{ clusters, levels: [{ name: 'view', policyArn: 'AmazonEKSViewPolicy' }] }, 'eksAccessPilot.levels[0].policyArn: must be an EKS access policy ARN'],
     [{ clusters, colour: 'blue' }, 'colour'],
+    [{ clusters, accessEntryHeadroomPercent: 0 }, 'eksAccessPilot.accessEntryHeadroomPercent: must be at least 1'],
+    [{ clusters, accessEntryHeadroomPercent: 101 }, 'eksAccessPilot.accessEntryHeadroomPercent: must be at most 100 (the quota cannot be exceeded)'],
+    [{ clusters, accessEntryHeadroomPercent: 90.5 }, 'eksAccessPilot.accessEntryHeadroomPercent: must be a whole number of percent'],
+    [{ clusters, accessEntryHeadroomPercent: '90' }, 'eksAccessPilot.accessEntryHeadroomPercent: '],
     [{ clusters: [...clusters, { name: 'prod', region: 'us-east-1' }] }, 'eksAccessPilot.clusters[1].name: cluster name "prod" is used in two regions'],
     [{ clusters: [{ name: 'prod', region: 'eu-west-1', manageInApiAndConfigMap: 'yes' }] }, 'eksAccessPilot.clusters[0].manageInApiAndConfigMap: '],
     [{ clusters: [{ name: 'prod', region: 'cn-north-1' }] }, 'eksAccessPilot.clusters[0].region: "cn-north-1" is in partition aws-cn, homeRegion "us-east-1" in aws'],
@@ -56,6 +61,13 @@ describe('parseConfig', () => {
   it('takes levels of the home partition as given', () => {
     const levels = [{ name: 'view', policyArn: 'arn:aws-cn:eks::aws:cluster-access-policy/AmazonEKSViewPolicy' }];
     expect(parseConfig({ homeRegion: 'cn-north-1', clusters: [{ name: 'prod', region: 'cn-north-1' }], levels, ceiling: 'view' }).levels).toEqual(levels);
+  });
+
+  it('takes an access-entry headroom from 1 to 100 %: the tag side then stops at floor(3,000 × percent / 100) entries', () => {
+    expect(parseConfig({ clusters, accessEntryHeadroomPercent: 100 }).accessEntryHeadroomPercent).toBe(100);
+    expect(accessEntryLimit(parseConfig({ clusters }).accessEntryHeadroomPercent)).toBe(2850);
+    expect(accessEntryLimit(1)).toBe(30);
+    expect(accessEntryLimit(33)).toBe(990);
   });
 
   it('lists the grantable levels from the lowest up to the ceiling', () => {

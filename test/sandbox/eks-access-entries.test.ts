@@ -12,6 +12,7 @@ import {
   ListAssociatedAccessPoliciesCommand,
   ListTagsForResourceCommand,
   ResourceInUseException,
+  ResourceLimitExceededException,
   ResourceNotFoundException,
   TagResourceCommand,
   UntagResourceCommand,
@@ -19,6 +20,7 @@ import {
 } from '@aws-sdk/client-eks';
 import { DeleteRoleCommand } from '@aws-sdk/client-iam';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACCESS_ENTRIES_PER_CLUSTER } from '#sandbox/model/eks';
 import { ACCOUNT, REGION, createWorld, policy, rejectionOf, type World } from './world.ts';
 
 const CLUSTER = 'prod';
@@ -83,6 +85,30 @@ describe('EksModel access entries: create and describe', () => {
     await create(arn);
     const err = await rejectionOf(create(arn));
     expect(err).toBeInstanceOf(ResourceInUseException);
+  });
+
+  it('holds a cluster to 3,000 access entries, the ones EKS made counted: the next create is ResourceLimitExceededException', async () => {
+    // arrange: EKS's own node entry plus 2,999 others (another account's roles, taken to exist)
+    const nodeRole = await w.createRole('full-nodes');
+    w.model.eks.addCluster({ name: 'full', region: REGION, authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12', nodeRoleArns: [nodeRole] });
+    const bulk = (i: number) => `arn:aws:iam::444455556666:role/bulk-${i}`;
+    for (let i = 0; i < ACCESS_ENTRIES_PER_CLUSTER - 1; i++) w.model.eks.createAccessEntry(REGION, { clusterName: 'full', principalArn: bulk(i) });
+    const dev = await w.createRole('dev');
+    const createOn = (principalArn: string) => w.eks.send(new CreateAccessEntryCommand({ clusterName: 'full', principalArn }));
+
+    // act
+    const err = await rejectionOf(createOn(dev));
+
+    // assert: refused, nothing created; an existing principal is still ResourceInUseException;
+    // a delete makes room again; another cluster is not affected
+    expect(err).toBeInstanceOf(ResourceLimitExceededException);
+    expect(() => w.model.eks.describeAccessEntry(REGION, { clusterName: 'full', principalArn: dev })).toThrow(ResourceNotFoundException);
+    expect(w.model.eks.describeAccessEntry(REGION, { clusterName: 'full', principalArn: nodeRole }).accessEntry?.type).toBe('EC2_LINUX');
+    expect(await rejectionOf(createOn(bulk(0)))).toBeInstanceOf(ResourceInUseException);
+    await w.eks.send(new DeleteAccessEntryCommand({ clusterName: 'full', principalArn: bulk(0) }));
+    await expect(createOn(dev)).resolves.toBeDefined();
+    expect(await rejectionOf(createOn(bulk(0)))).toBeInstanceOf(ResourceLimitExceededException);
+    await expect(create(dev)).resolves.toBeDefined();
   });
 
   it('refuses a principal that does not exist, or a pathed role named without its path', async () => {

@@ -162,3 +162,12 @@ export function planCluster({ principal, desired, actual, ctx }: PlanInput): Clu
   if (!ops.length) return noop(`in sync: ${describeGrant(want)}`);
   return { action: 'change', reason: `change to ${describeGrant(want)}`, ops };
 }
+
+/**
+ * How many entries applying the plan adds to the cluster: its creates minus its deletes. A grant
+ * adds one; a replace (delete, then create) and a change add none; a revoke removes one. Only a
+ * plan that adds entries is held against the access-entry quota (kernel/quotas.ts).
+ */
+export function entriesAdded(plan: ClusterPlan): number {
+  return plan.ops.reduce((n, o) => n + (o.op === 'create' ? 1 : o.op === 'delete' ? -1 : 0), 0);
+}

@@ -54,6 +54,8 @@ afterAll(() => vi.unstubAllEnvs());
 // tests: every cluster answers API throughout this file.
 beforeEach(() => {
   eks.on(DescribeClusterCommand).resolves({ cluster: { name: 'any', accessConfig: { authenticationMode: 'API' } } });
+  // A grant counts the cluster's entries first (the access-entry quota): far from it by default.
+  eks.on(ListAccessEntriesCommand).resolves({ accessEntries: [] });
 });
 afterEach(() => {
   eks.reset();
@@ -326,5 +328,77 @@ describe('authentication mode gate (fresh adapters, so no mode is cached yet)', 
     now = AUTH_MODE_TTL_MS;
     await adapter.authenticationMode();
     expect(eks.commandCalls(DescribeClusterCommand)).toHaveLength(3);
+  });
+});
+
+// EKS allows 3,000 access entries per cluster, not adjustable (kernel/quotas.ts); the tag side
+// stops creating at the configured headroom, 95 % (2,850) by default (issue 10, item 6).
+describe('provisioner handler: the access-entry quota', () => {
+  const LIMIT = 2850;
+  /** Makes ListAccessEntries on `cluster` answer `n` entries, in pages of 100 as EKS pages them. */
+  function entriesOn(cluster: string, n: number): void {
+    const arns = Array.from({ length: n }, (_, i) => `arn:aws:iam::444455556666:role/other-${i}`);
+    eks.on(ListAccessEntriesCommand, { clusterName: cluster }).callsFake((input: { nextToken?: string }) => {
+      const start = Number(input.nextToken ?? 0);
+      return { accessEntries: arns.slice(start, start + 100), nextToken: start + 100 < n ? String(start + 100) : undefined };
+    });
+  }
+
+  it('refuses a grant that would create an entry past the headroom on that cluster only: no write there, one log line with used and limit, a QuotaRefused metric', async () => {
+    // arrange: prod is at 2,850 entries; staging and analytics are far from the quota
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    entriesOn('prod', LIMIT);
+    const out = captureStdout();
+
+    // act
+    const result = (await handler(loadEvent('iam/tag-role'), lambdaContext())) as Array<{ clusters: Array<{ cluster: string; action: string; quota?: unknown }> }>;
+    out.restore();
+
+    // assert
+    const created = eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.clusterName).sort();
+    expect(created).toEqual(['analytics', 'staging']);
+    expect(eks.commandCalls(AssociateAccessPolicyCommand).map((c) => c.args[0].input.clusterName)).not.toContain('prod');
+    expect(result[0]!.clusters.find((c) => c.cluster === 'prod')).toMatchObject({ action: 'quota-refused', quota: { used: LIMIT, limit: LIMIT } });
+    expect(out.logs('access entry quota reached')).toEqual([
+      expect.objectContaining({ level: 'WARN', principal: ROLE_ARN, cluster: 'prod', region: 'eu-west-1', used: LIMIT, limit: LIMIT, action: 'quota-refused' }),
+    ]);
+    expect(out.logs('access decision').map((l) => l.cluster).sort()).toEqual(['analytics', 'staging']);
+    expect(out.metricNames()).toContain('QuotaRefused');
+  });
+
+  it('grants while the new entry stays within the headroom (2,849 entries before it)', async () => {
+    iam.on(GetRoleCommand).resolves(role({ 'eks-access': 'view' }));
+    eks.on(DescribeAccessEntryCommand).rejects(notFound());
+    entriesOn('prod', LIMIT - 1);
+    const out = captureStdout();
+
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+
+    expect(eks.commandCalls(CreateAccessEntryCommand).map((c) => c.args[0].input.clusterName)).toContain('prod');
+    expect(out.metricNames()).not.toContain('QuotaRefused');
+  });
+
+  it.each([
+    ['a level change', { 'eks-access': 'edit' }, [], 'change'],
+    ['a change of groups (delete and re-create)', { 'eks-access': 'view', 'eks-access-groups': 'pod-readers' }, ['log-readers'], 'replace'],
+    ['a revoke', {}, [], 'revoke'],
+  ])('never holds %s of an existing entry against the quota, and does not count the entries for it', async (_label, tags, groups, action) => {
+    // arrange: every cluster is past the headroom; the principal's entry exists everywhere
+    iam.on(GetRoleCommand).resolves(role(tags));
+    eks.on(DescribeAccessEntryCommand).resolves({ accessEntry: { principalArn: ROLE_ARN, type: 'STANDARD', kubernetesGroups: groups, tags: OWN_TAGS } });
+    eks.on(ListAssociatedAccessPoliciesCommand).resolves({ associatedAccessPolicies: [{ policyArn: VIEW, accessScope: { type: 'cluster' } }] });
+    for (const c of ['prod', 'staging', 'analytics']) entriesOn(c, 3000);
+    const out = captureStdout();
+
+    // act
+    await handler(loadEvent('iam/tag-role'), lambdaContext());
+    out.restore();
+
+    // assert
+    expect(out.logs('access decision').map((l) => l.action)).toEqual([action, action, action]);
+    expect(out.metricNames()).not.toContain('QuotaRefused');
+    expect(eks.commandCalls(ListAccessEntriesCommand)).toHaveLength(0);
   });
 });

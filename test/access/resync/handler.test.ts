@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AssociateAccessPolicyCommand, CreateAccessEntryCommand, DeleteAccessEntryCommand, UpdateAccessEntryCommand } from '@aws-sdk/client-eks';
+import { AssociateAccessPolicyCommand, CreateAccessEntryCommand, DeleteAccessEntryCommand, ListAccessEntriesCommand, UpdateAccessEntryCommand } from '@aws-sdk/client-eks';
 import { GetAccountAuthorizationDetailsCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { eksEntries } from '#access/adapters/entries';
+import { resyncAll } from '#access/reconcile';
+import { iamReader } from '#platform/iam-principals';
 import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks, type ModelMocks } from '#sandbox/mock-binding';
 import { testRuntime, ACCOUNT } from '#test/helpers/config';
@@ -233,5 +236,45 @@ describe('resync handler', () => {
 
       expect(mocks.iam.commandCalls(GetRoleCommand)).toHaveLength(0);
     });
+  });
+});
+
+// The sweep shares the reconcile core, so it inherits the access-entry quota (issue 10, item 6);
+// a headroom of 1 % (30 of EKS's 3,000) keeps the cluster small enough to fill in a test.
+describe('resync: the access-entry quota', () => {
+  const small = testRuntime({ clusters: [{ name: 'prod', region: 'eu-west-1' }], accessEntryHeadroomPercent: 1 });
+  const deps = () => ({ runtime: small, iam: iamReader(), clusters: [eksEntries(small.config.clusters[0]!)] });
+
+  it('holds each create of one sweep against the count so far: fills the cluster to the headroom, refuses the rest, lists the cluster once', async () => {
+    // arrange: 27 entries of another account's roles; five tagged roles without an entry
+    for (let i = 0; i < 27; i++) model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: `arn:aws:iam::444455556666:role/other-${i}` });
+    for (let i = 0; i < 5; i++) model.iam.createRole({ RoleName: `team-${i}`, AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] });
+
+    // act
+    const summary = await resyncAll(deps());
+
+    // assert
+    const actions = summary.outcomes.flatMap((o) => o.clusters.map((c) => c.action)).sort();
+    expect(actions).toEqual(['grant', 'grant', 'grant', 'quota-refused', 'quota-refused']);
+    expect(model.eks.listAccessEntries('eu-west-1', { clusterName: 'prod' }).accessEntries).toHaveLength(30);
+    const refused = summary.outcomes.flatMap((o) => o.clusters).filter((c) => c.action === 'quota-refused');
+    for (const r of refused) expect(r.quota).toEqual({ used: 30, limit: 30 });
+    expect(mocks.eks.commandCalls(ListAccessEntriesCommand)).toHaveLength(1);
+    expect(summary.failedClusters).toEqual([]);
+  });
+
+  it('still revokes and repairs at the headroom: only new entries are refused', async () => {
+    // arrange: the cluster is at the limit, one of its entries is an orphan of a deleted role
+    for (let i = 0; i < 29; i++) model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: `arn:aws:iam::444455556666:role/other-${i}` });
+    model.iam.createRole({ RoleName: 'gone', AssumeRolePolicyDocument: TRUST });
+    model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: arn('role', 'gone'), tags: tagOwned(model.iam.getRole({ RoleName: 'gone' }).Role!.RoleId!) });
+    model.iam.deleteRole({ RoleName: 'gone' });
+
+    // act
+    const summary = await resyncAll(deps());
+
+    // assert
+    expect(summary.outcomes.flatMap((o) => o.clusters.map((c) => c.action))).toEqual(['revoke']);
+    expect(model.eks.listAccessEntries('eu-west-1', { clusterName: 'prod' }).accessEntries).not.toContain(arn('role', 'gone'));
   });
 });
