@@ -163,6 +163,8 @@ export interface PlanDocument {
   backup: { location: string; versionId?: string; sha256: string };
   valid: boolean;
   errors: Array<{ where: string; message: string }>;
+  /** What blocks nothing but a person should read (ConversionPlan.warnings); absent in plans written before it existed. */
+  warnings?: Array<{ where: string; message: string }>;
   rows: PlanDocumentRow[];
   blockers: string[];
   summary: PlanSummary;

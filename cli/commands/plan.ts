@@ -1,8 +1,10 @@
 /**
  * `eks-access-pilot plan --aws-auth FILE [--json]`: the conversion plan for an aws-auth
- * ConfigMap, offline. Role ARN paths are not resolved here (no IAM access); the migration
- * workflow resolves them. Exit codes: 0 valid plan (flags and blockers included), 1 malformed
- * ConfigMap or unreadable file, 2 usage error.
+ * ConfigMap, offline. Role ARN paths and the Identity Center roles of `sso` rows are not looked
+ * up here (no IAM access); the migration workflow looks them up. Warnings (data keys the
+ * authenticator ignores, what a converted row changes) are printed under their row and listed
+ * after the counts; they never block. Exit codes: 0 valid plan (flags and blockers included),
+ * 1 malformed ConfigMap or unreadable file, 2 usage error.
  */
 import { readFile } from 'node:fs/promises';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
@@ -47,10 +49,16 @@ function printText(plan: ConversionPlan, file: string, io: CommandIO): void {
     plan.rows.forEach((r, i) => {
       io.out(lines[i + 1]!);
       for (const n of r.notes) io.out(`    - ${n}`);
+      for (const w of r.warnings ?? []) io.out(`    ! warning: ${w}`);
     });
   }
   io.out('');
   io.out(`${plan.rows.length} rows: ${counts.create} to create, ${counts['eks-managed']} created by EKS, ${counts.flag} flagged`);
+  const warnings = plan.warnings ?? [];
+  if (warnings.length > 0) {
+    io.out(`${warnings.length} warning(s) — they block nothing, but read them:`);
+    for (const w of warnings) io.out(`  ! ${w.where}: ${w.message}`);
+  }
   if (plan.blockers.length === 0) {
     io.out('No blockers: the switch to API keeps everyone\'s current access once these entries exist.');
   } else {
@@ -60,7 +68,7 @@ function printText(plan: ConversionPlan, file: string, io: CommandIO): void {
 }
 
 export const command: Command = {
-  usage: `${USAGE}\n\n  --aws-auth FILE  output of kubectl get configmap aws-auth -n kube-system -o yaml (or -o json)\n  --json           print the plan as JSON: {"valid","errors","rows","blockers"}`,
+  usage: `${USAGE}\n\n  --aws-auth FILE  output of kubectl get configmap aws-auth -n kube-system -o yaml (or -o json)\n  --json           print the plan as JSON: {"valid","errors","warnings","rows","blockers"}`,
   async run(args, io) {
     let parsed: Args;
     try {
@@ -78,13 +86,14 @@ export const command: Command = {
     }
     const plan = planConversion(parseAwsAuth(text));
     if (parsed.json) {
-      const { valid, errors, rows, blockers } = plan;
-      io.out(JSON.stringify({ valid, errors, rows, blockers }, null, 2));
+      const { valid, errors, warnings = [], rows, blockers } = plan;
+      io.out(JSON.stringify({ valid, errors, warnings, rows, blockers }, null, 2));
       return valid ? 0 : 1;
     }
     if (!plan.valid) {
       io.err(`${parsed.file} is not a valid aws-auth ConfigMap:`);
       for (const e of plan.errors) io.err(`  ${e.where}: ${e.message}`);
+      for (const w of plan.warnings ?? []) io.err(`  warning: ${w.where}: ${w.message}`);
       return 1;
     }
     printText(plan, parsed.file, io);

@@ -1,13 +1,15 @@
 /**
  * IAM principals with their tags: one role or user by name (the provisioner's re-read of an
  * event's principal, the migration's lookup of a path-less aws-auth ARN) and every one of them
- * (the resync). Events are only hints, so these reads are the truth.
+ * (the resync); and the ARNs of the roles under a path (the migration's lookup of the Identity
+ * Center roles an aws-auth `sso` row maps). Events are only hints, so these reads are the truth.
  */
 import {
   GetRoleCommand,
   GetUserCommand,
   NoSuchEntityException,
   paginateGetAccountAuthorizationDetails,
+  paginateListRoles,
   type IAMClient,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -19,9 +21,11 @@ export interface IamReader {
   getPrincipal(ref: PrincipalRef): Promise<Principal | null>;
   /** Every role and user of the account with their tags (all pages). */
   listPrincipals(): AsyncIterable<Principal>;
+  /** The ARNs of the account's roles whose path starts with `pathPrefix` (iam:ListRoles, all pages). */
+  listRoleArns(pathPrefix: string): Promise<string[]>;
 }
 
-/** GetAccountAuthorizationDetails' largest page (IAM API reference, `MaxItems`: 1–1000). */
+/** The largest page of GetAccountAuthorizationDetails and ListRoles (IAM API reference, `MaxItems`: 1–1000). */
 const PAGE_SIZE = 1000;
 
 /**
@@ -45,6 +49,14 @@ export function iamReader(client: IAMClient = iamClient()): IamReader {
         if (e instanceof NoSuchEntityException) return null;
         throw e;
       }
+    },
+
+    async listRoleArns(pathPrefix) {
+      const arns: string[] = [];
+      for await (const page of paginateListRoles({ client, pageSize: PAGE_SIZE }, { PathPrefix: pathPrefix })) {
+        for (const r of page.Roles ?? []) if (r.Arn) arns.push(r.Arn);
+      }
+      return arns;
     },
 
     async *listPrincipals() {

@@ -24,15 +24,15 @@ describe('eks-access-pilot plan', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plan-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints the plan of the realistic sample as JSON with exactly valid, errors, rows, blockers, and exits 0', async () => {
+  it('prints the plan of the realistic sample as JSON with exactly valid, errors, warnings, rows, blockers, and exits 0', async () => {
     // act
     const { code, out } = await run('--aws-auth', events('realistic.yaml'), '--json');
 
     // assert
     expect(code).toBe(0);
     const plan = JSON.parse(out) as Record<string, unknown> & { rows: Array<Record<string, unknown>> };
-    expect(Object.keys(plan)).toEqual(['valid', 'errors', 'rows', 'blockers']);
-    expect(plan).toMatchObject({ valid: true, errors: [], blockers: [] });
+    expect(Object.keys(plan)).toEqual(['valid', 'errors', 'warnings', 'rows', 'blockers']);
+    expect(plan).toMatchObject({ valid: true, errors: [], warnings: [], blockers: [] });
     for (const row of plan.rows) expect(Object.keys(row)).toEqual(['source', 'principalArn', 'action', 'entry', 'notes']);
     expect(plan.rows.map((r) => [r.source, r.action, (r.entry as { type: string }).type])).toEqual([
       ['mapRoles[0]', 'create', 'EC2_LINUX'],
@@ -74,6 +74,40 @@ describe('eks-access-pilot plan', () => {
     expect(out).toContain('2 blocker(s)');
   });
 
+  it('shows the warnings and flags of rows as found in the wild, under their rows and after the counts', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('in-the-wild.yaml'));
+
+    // assert
+    expect(code).toBe(0);
+    expect(out).toMatch(/^mapRoles\[1\]\s+flag\s+\S+NodeInstanceRole\S+\s+EC2_WINDOWS$/m);
+    expect(out).toMatch(/^mapRoles\[2\]\s+eks-managed\s+\S+eks-prod-fargate-pods\s+FARGATE_LINUX$/m);
+    expect(out).toMatch(/^mapRoles\[3\]\s+create\s+\S+role\/bastion\s+STANDARD policy=AmazonEKSClusterAdminPolicy@cluster$/m);
+    expect(out).toMatch(/^ {4}! warning: username "system:bastion:\{\{SessionName\}\}" is not kept/m);
+    expect(out).toMatch(/^ {4}- username "oncall - system:masters" holds a YAML list folded into one string.*Likely intent: username "oncall", groups \[system:masters\]/m);
+    expect(out).toMatch(/^mapRoles\[5\]\s+create\s+arn:aws:iam::111122223333:role\/AWSReservedSSO_PlatformAdmin_\*/m);
+    expect(out).toContain('6 rows: 2 to create, 1 created by EKS, 3 flagged');
+    expect(out).toContain('5 warning(s) — they block nothing, but read them:');
+    expect(out).toMatch(/^ {2}! data\.mapGroups \(line 3\): data key "mapGroups" is not read by the authenticator/m);
+    expect(out).toMatch(/^ {2}! data\.maproles \(line 37\): .*whoever it lists has no access today/m);
+    expect(out).toMatch(/^ {2}! mapRoles\[2\] \(line 19\): username "fargate-node" is not kept/m);
+    expect(out).toContain('2 blocker(s)');
+    expect(out).toMatch(/^ {2}\* mapRoles\[1\] .*one node role for Linux \(mapRoles\[0\]\) and Windows \(mapRoles\[1\]\) nodes/m);
+    expect(out).toMatch(/^ {2}\* mapRoles\[4\] .*folded/m);
+  });
+
+  it('puts the warnings in the JSON as where and message, and a row\'s own warnings on the row', async () => {
+    // act
+    const { code, out } = await run('--aws-auth', events('in-the-wild.yaml'), '--json');
+
+    // assert
+    expect(code).toBe(0);
+    const plan = JSON.parse(out) as { warnings: Array<Record<string, string>>; rows: Array<{ source: string; warnings?: string[] }> };
+    for (const w of plan.warnings) expect(Object.keys(w)).toEqual(['where', 'message']);
+    expect(plan.warnings.map((w) => w.where)).toEqual(['data.mapGroups (line 3)', 'data.maproles (line 37)', 'mapRoles[2] (line 19)', 'mapRoles[3] (line 24)', 'mapRoles[5] (line 31)']);
+    expect(plan.rows.filter((r) => r.warnings).map((r) => r.source)).toEqual(['mapRoles[2]', 'mapRoles[3]', 'mapRoles[5]']);
+  });
+
   it('exits 1 for a malformed ConfigMap, with the errors in the JSON', async () => {
     // act
     const { code, out } = await run('--aws-auth', events('malformed.yaml'), '--json');
@@ -84,8 +118,9 @@ describe('eks-access-pilot plan', () => {
     expect(plan.valid).toBe(false);
     expect(plan.rows).toEqual([]);
     for (const e of plan.errors) expect(Object.keys(e)).toEqual(['where', 'message']);
+    // An unknown data key is a warning, also in a document that is malformed for other reasons.
+    expect((plan as unknown as { warnings: Array<{ where: string }> }).warnings.map((w) => w.where)).toEqual(['data.maproles (line 18)']);
     expect(plan.errors.map((e) => e.where)).toEqual([
-      'data.maproles (line 18)',
       'mapRoles (line 6)',
       'mapUsers[0].user_arn (line 8)',
       'mapUsers[0] (line 8)',
@@ -123,7 +158,7 @@ describe('eks-access-pilot plan', () => {
 
     // assert
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toEqual({ valid: true, errors: [], rows: [], blockers: [] });
+    expect(JSON.parse(out)).toEqual({ valid: true, errors: [], warnings: [], rows: [], blockers: [] });
   });
 
   it.each([

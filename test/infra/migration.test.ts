@@ -176,7 +176,7 @@ describe('the task functions', () => {
     const expected: Record<string, string[]> = {
       ValidateInputFunctionArn: [],
       DescribeClusterFunctionArn: ['eks:DeleteAccessEntry', 'eks:DescribeCluster', ...read, 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-      PlanFunctionArn: ['iam:GetRole', 'iam:GetUser', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+      PlanFunctionArn: ['iam:GetRole', 'iam:GetUser', 'iam:ListRoles', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
       RelistEntriesFunctionArn: [...read, 's3:GetObject', 's3:GetObjectVersion'],
       CreateEntriesFunctionArn: ['eks:AssociateAccessPolicy', 'eks:CreateAccessEntry', ...read, 'eks:TagResource', 'iam:PassRole', 's3:GetObject'],
       VerifyEntriesFunctionArn: [...read, 's3:GetObject'],

@@ -147,6 +147,7 @@ function statementsOf(roleName: string) {
 /** Grants no flow here can exercise, each with why; anything else unused fails the test. */
 const NOT_EXERCISED: Record<string, string> = {
   ReadPlans: 'read only when a retried "Plan conversion" finds the plan an earlier attempt wrote (lost response)',
+  ListIdentityCenterRoles: 'iam:ListRoles, called only for an aws-auth sso row (Identity Center roles); no flow here maps one',
   PassNodeRolesToNodeEntries: 'iam:PassRole for creating EC2_LINUX/EC2_WINDOWS entries: whether EKS asks for it is unverified, and here EKS created the node entries itself',
 };
 

@@ -17,7 +17,21 @@ export interface AwsAuthError {
 export interface SsoMatcher {
   permissionSetName: string;
   accountId: string;
+  /** `partition` as written, `aws` when the row leaves it out. */
   partition: string;
+  /** True when the row writes `partition` (which changes what the authenticator matches: see conversion-sso.ts). */
+  partitionWritten?: true;
+}
+
+/**
+ * A username or group item into which YAML folded a list: `username: admin` followed by a more
+ * indented `- system:masters` line is one plain scalar, "admin - system:masters" (YAML 1.2 §7.3.3,
+ * multi-line plain scalars fold line breaks into spaces).
+ */
+export interface FoldedValue {
+  /** `username` or `groups[1]`. */
+  field: string;
+  text: string;
 }
 
 export interface AwsAuthRow {
@@ -35,6 +49,8 @@ export interface AwsAuthRow {
   overriddenBy?: string;
   /** mapUsers rows whose ARNs differ only in case: the authenticator picks one of them at random. */
   ambiguousWith?: string[];
+  /** Values that hold a folded list (kept as the authenticator reads them, in username and groups). */
+  folded?: FoldedValue[];
 }
 
 export interface AwsAuthAccount {
@@ -57,11 +73,17 @@ const ARN_SHAPE = /^arn:[^:\s]+:[^:\s]+:[^:\s]*:[^:\s]*:\S+$/;
 const PLACEHOLDER = /<[^<>\n]*>/;
 /** `groups: - system:masters` on one line: YAML reads the list as one plain string. */
 const FOLDED_LIST = /(^|\s)-\s+\S/;
+/** A list item or another key folded into a value: "admin - system:masters", "admin groups: - x". */
+export function isFolded(text: string): boolean {
+  return FOLDED_LIST.test(text) || /\sgroups:(\s|$)/.test(text);
+}
 
 export type LineOf = (node: unknown) => number | undefined;
 
 export interface Ctx {
   errors: AwsAuthError[];
+  /** What does not make the document invalid but changes what it means (data keys nobody reads). */
+  warnings: AwsAuthError[];
 }
 
 export function at(where: string, line: number | undefined): string {
@@ -149,8 +171,13 @@ export function parseEntry(
   if (arn !== undefined && sso !== undefined) {
     ctx.errors.push({ where: at(source, line), message: 'give either rolearn or sso, not both (the authenticator rejects the entry)' });
   }
+  const folded: FoldedValue[] = [];
   const username = readUsername(source, fields.get('username'), ctx);
+  if (username !== undefined && isFolded(username)) folded.push({ field: 'username', text: username });
   const groups = readGroups(source, fields.get('groups'), lineOf, ctx);
+  (groups ?? []).forEach((g, i) => {
+    if (isFolded(g)) folded.push({ field: `groups[${i}]`, text: g });
+  });
   if (ctx.errors.length > before) return undefined;
 
   return {
@@ -161,6 +188,7 @@ export function parseEntry(
     ...(username === undefined ? {} : { username }),
     groups: groups ?? [],
     ...(line === undefined ? {} : { line }),
+    ...(folded.length > 0 ? { folded } : {}),
   };
 }
 
@@ -220,7 +248,7 @@ function readSso(source: string, field: { value: unknown; line: number | undefin
   if (!/^\d{12}$/.test(accountId)) ctx.errors.push({ where, message: `sso.accountID "${accountId}" is not a 12-digit account ID` });
   if (!/^[\w+=,.@-]{1,32}$/.test(permissionSetName)) ctx.errors.push({ where, message: `sso.permissionSetName "${permissionSetName}" is not a permission set name` });
   if (!SSO_PARTITIONS.includes(partition)) ctx.errors.push({ where, message: `sso.partition "${partition}" is not an AWS partition` });
-  return { permissionSetName, accountId, partition: partition || 'aws' };
+  return { permissionSetName, accountId, partition: partition || 'aws', ...(partition === '' ? {} : { partitionWritten: true as const }) };
 }
 
 function readUsername(source: string, field: { value: unknown; line: number | undefined } | undefined, ctx: Ctx): string | undefined {
@@ -235,10 +263,9 @@ function readUsername(source: string, field: { value: unknown; line: number | un
   }
   const text = v.value;
   if (!checkText(where, 'username', text, ctx)) return undefined;
-  if (/^-\s+\S/.test(text) || /\sgroups:/.test(text)) {
-    ctx.errors.push({ where, message: `"${text}" looks like a list or another key folded into the value: put each on its own line` });
-    return undefined;
-  }
+  // A list folded into the username ("admin - system:masters") is kept as written: the
+  // authenticator takes the whole string as the username, so the row grants access today and
+  // the conversion flags it (conversion-rows.ts, foldedIntent) instead of refusing the document.
   return text === '' ? undefined : text;
 }
 
@@ -275,6 +302,11 @@ function readGroups(
   return groups;
 }
 
+/** The authenticator's map key of an sso row: SSOArnLike (the partition is empty when written: see conversion-sso.ts). */
+function ssoKey(sso: SsoMatcher): string {
+  return `sso:arn:${sso.partitionWritten ? '' : 'aws'}:iam::${sso.accountId}:role/awsreservedsso_${sso.permissionSetName}_*`.toLowerCase();
+}
+
 /**
  * Marks the rows the authenticator never uses. saveMap stores rows in maps keyed by ARN —
  * roles by the lowercased ARN, users by the ARN as written — so within a list the last row
@@ -285,8 +317,9 @@ function readGroups(
 export function markDuplicates(rows: AwsAuthRow[]): void {
   const byArn = new Map<string, AwsAuthRow[]>();
   for (const row of rows) {
-    if (row.sso) continue; // matched by pattern, not by key
-    const k = row.arn.toLowerCase();
+    // An sso row is stored under its pattern (RoleMapping.Key, pkg/config/mapper.go: SSOArnLike,
+    // lowercased), so two sso rows for the same permission set and account also keep the last.
+    const k = row.sso ? ssoKey(row.sso) : row.arn.toLowerCase();
     byArn.set(k, [...(byArn.get(k) ?? []), row]);
   }
   for (const group of byArn.values()) {

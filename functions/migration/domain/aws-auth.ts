@@ -15,11 +15,21 @@
  *   and try role rows before user rows.
  *
  * This parser is stricter than the authenticator on purpose: anything the authenticator
- * would silently drop or misread (an unknown key such as `role_arn`, a missing ARN,
- * `groups` written as a scalar, an unreplaced `<placeholder>`) makes the whole document
- * invalid, because converting a document we do not understand could take someone's
- * access away. It never throws for bad input: it returns errors naming the data key, the
- * entry index and the line in the file where one is known.
+ * would silently drop or misread inside an entry (an unknown key such as `role_arn`, a missing
+ * ARN, `groups` written as a scalar, an unreplaced `<placeholder>`) makes the whole document
+ * invalid, because converting a document we do not understand could take someone's access
+ * away. (`groups: system:masters`: encoding/json cannot put a string into []string; Unmarshal
+ * "skips that field and completes the unmarshaling as best it can" and returns the
+ * UnmarshalTypeError, and ParseMap logs it and still validates and keeps the rows it got, so that
+ * row maps its username with no groups — surely not what was meant.)
+ * Two things are not errors, because what the authenticator does with them is certain:
+ * * a data key other than the three (`mapGroups` from a tutorial, `maproles`) is never read
+ *   (ParseMap looks up m["mapRoles"], m["mapUsers"], m["mapAccounts"] only), so it grants
+ *   nothing today: a warning, in `warnings`;
+ * * a username or group that holds a folded list (`admin - system:masters`) is a string the
+ *   authenticator uses as it is: the row is kept and the conversion flags it.
+ * It never throws for bad input: it returns errors naming the data key, the entry index and
+ * the line in the file where one is known.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Pair, YAMLError } from 'yaml';
@@ -37,7 +47,7 @@ import {
   type LineOf,
 } from './aws-auth-entries.ts';
 
-export type { AwsAuthAccount, AwsAuthError, AwsAuthList, AwsAuthRow, SsoMatcher } from './aws-auth-entries.ts';
+export type { AwsAuthAccount, AwsAuthError, AwsAuthList, AwsAuthRow, FoldedValue, SsoMatcher } from './aws-auth-entries.ts';
 
 export const AWS_AUTH_DATA_KEYS = ['mapRoles', 'mapUsers', 'mapAccounts'] as const;
 export type AwsAuthDataKey = (typeof AWS_AUTH_DATA_KEYS)[number];
@@ -46,6 +56,8 @@ export interface AwsAuthDocument {
   /** False when anything is malformed; then `rows` and `accounts` are empty. */
   valid: boolean;
   errors: AwsAuthError[];
+  /** What is read but grants nothing (data keys the authenticator ignores); never makes the document invalid. */
+  warnings: AwsAuthError[];
   rows: AwsAuthRow[];
   accounts: AwsAuthAccount[];
   /** `metadata.resourceVersion`, kept for the backup and an optimistic-concurrency patch. */
@@ -75,8 +87,8 @@ function lineTextAt(text: string, offset: number): string {
  * Returns every problem found rather than stopping at the first; never throws.
  */
 export function parseAwsAuth(text: string): AwsAuthDocument {
-  const ctx: Ctx = { errors: [] };
-  const invalid = (): AwsAuthDocument => ({ valid: false, errors: ctx.errors, rows: [], accounts: [] });
+  const ctx: Ctx = { errors: [], warnings: [] };
+  const invalid = (): AwsAuthDocument => ({ valid: false, errors: ctx.errors, warnings: ctx.warnings, rows: [], accounts: [] });
   if (typeof text !== 'string') {
     ctx.errors.push({ where: 'document', message: 'expected the text of the aws-auth ConfigMap' });
     return invalid();
@@ -139,12 +151,7 @@ export function parseAwsAuth(text: string): AwsAuthDocument {
         if ((AWS_AUTH_DATA_KEYS as readonly string[]).includes(key)) {
           values.set(key as AwsAuthDataKey, pair);
         } else {
-          // The authenticator looks the keys up exactly (m["mapRoles"]): `maproles` or
-          // `mapRole` would be ignored and everyone in it would have no access.
-          ctx.errors.push({
-            where: at(`data.${key}`, keyLine),
-            message: `unknown data key "${key}": the authenticator reads only mapRoles, mapUsers and mapAccounts (exact case) and would ignore it`,
-          });
+          ctx.warnings.push({ where: at(`data.${key}`, keyLine), message: unknownKeyWarning(key) });
         }
       }
       for (const key of AWS_AUTH_DATA_KEYS) {
@@ -156,7 +163,22 @@ export function parseAwsAuth(text: string): AwsAuthDocument {
 
   if (ctx.errors.length > 0) return invalid();
   markDuplicates(rows);
-  return { valid: true, errors: [], rows, accounts, ...(resourceVersion === undefined ? {} : { resourceVersion }) };
+  return { valid: true, errors: [], warnings: ctx.warnings, rows, accounts, ...(resourceVersion === undefined ? {} : { resourceVersion }) };
+}
+
+/**
+ * The authenticator looks the data keys up exactly (pkg/mapper/configmap/configmap.go, ParseMap:
+ * `m["mapRoles"]`, `m["mapUsers"]`, `m["mapAccounts"]`) and ignores every other key, so whatever
+ * an unknown key lists grants nothing today. A key that differs from a real one only in case or
+ * in a plural `s` (`maproles`, `mapRole`) was meant to grant access: its people are locked out now.
+ */
+function unknownKeyWarning(key: string): string {
+  const lower = key.toLowerCase();
+  const meant = AWS_AUTH_DATA_KEYS.find((k) => k.toLowerCase() === lower || k.toLowerCase() === `${lower}s`);
+  if (meant) {
+    return `data key "${key}" is not ${meant}: the authenticator reads mapRoles, mapUsers and mapAccounts spelled exactly so and ignores this key, so whoever it lists has no access today and nothing in it is converted; if they should have access, move the entries under ${meant}`;
+  }
+  return `data key "${key}" is not read by the authenticator (only mapRoles, mapUsers and mapAccounts are): it grants nothing today and is not converted`;
 }
 
 function parseDataValue(

@@ -1,37 +1,56 @@
 /**
  * The conversion plan: what each `aws-auth` row becomes as an EKS access entry
- * (docs/architecture.md, "Safety invariants" 6 and "The migration workflow"). Pure and deterministic: the same document and resolver give the
- * same plan, rows in document order (mapRoles, mapUsers, mapAccounts).
+ * (docs/architecture.md, "Safety invariants" 6 and "The migration workflow"). Pure and
+ * deterministic: the same document and resolvers give the same plan, rows in document order
+ * (mapRoles, mapUsers, mapAccounts); an `sso` row gives one row per Identity Center role it maps.
  *
  * A row is converted only if it grants access under aws-auth today and EKS accepts the
  * equivalent entry; anything else is flagged with a note. A flagged row that grants
  * access today is also a blocker: switching to `API` (one way, no return) would take that
- * access away.
+ * access away. A converted row whose entry differs from the row in a way that keeps the access
+ * (a username EKS refuses on a cluster-admin row, a Fargate row's username) carries a warning:
+ * it never blocks.
  *
- * Sources for the rules, cited where they surprise:
+ * Sources for the rules, cited where they surprise (the row rules: ./conversion-rows.ts; sso
+ * rows: ./conversion-sso.ts):
  * * kubernetes-sigs/aws-iam-authenticator `pkg/arn/arn.go` (Canonicalize),
- *   `pkg/server/server.go` (renderTemplate), `pkg/mapper/configmap` (matching);
- * * EKS user guide, "Create access entries" (creating-access-entries.adoc) and
- *   "Set a custom username" (set-custom-username.adoc);
+ *   `pkg/server/server.go` (renderTemplate), `pkg/mapper/configmap` (matching),
+ *   `pkg/config/mapper.go` (sso rows);
+ * * EKS user guide, "Create access entries" (creating-access-entries.adoc), "Set a custom
+ *   username" (set-custom-username.adoc), "Migrating existing aws-auth ConfigMap entries to
+ *   access entries" (migrating-access-entries.adoc), "Deploy Windows nodes" (windows-support.adoc);
  * * eksctl `pkg/actions/accessentry/migrator.go` (`eksctl utils migrate-to-access-entry`).
  */
-import type { AssociatedPolicy } from '#kernel/access-entry';
-import { accessPolicyArn, partitionOfArn, type Partition } from '#kernel/partition';
+import { partitionOfArn, type Partition } from '#kernel/partition';
+import { at } from './aws-auth-entries.ts';
 import type { AwsAuthDocument, AwsAuthError, AwsAuthRow } from './aws-auth.ts';
+import {
+  arnFlags,
+  classify,
+  duplicateFlags,
+  foldedIntent,
+  sharedNodeRoles,
+  splitArn,
+  type Classified,
+  type Flag,
+  type PlannedEntry,
+  type RowAction,
+  type SharedNodeRole,
+} from './conversion-rows.ts';
+import {
+  SSO_ROLE_PATH_PREFIX,
+  canonicalRoleKey,
+  resolveSso,
+  ssoGateWarning,
+  ssoMatches,
+  ssoNotes,
+  type SsoResolution,
+  type SsoRoleListing,
+} from './conversion-sso.ts';
 
-export type EntryType = 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS' | 'FARGATE_LINUX';
-export type RowAction = 'create' | 'eks-managed' | 'flag';
-
-/** An access policy a planned entry gets: the shape EKS reports for an associated one. */
-export type PlannedAccessPolicy = AssociatedPolicy;
-
-/** The access entry a row becomes (for a flagged row: what it would become once fixed). */
-export interface PlannedEntry {
-  type: EntryType;
-  username?: string;
-  kubernetesGroups?: string[];
-  accessPolicies?: PlannedAccessPolicy[];
-}
+export type { EntryType, PlannedAccessPolicy, PlannedEntry, RowAction } from './conversion-rows.ts';
+export { FARGATE_USERNAME, MASTERS_GROUP, NODE_USERNAME, RESERVED_USERNAME_PREFIXES, WINDOWS_GROUP, usernameProblem } from './conversion-rows.ts';
+export { SSO_ROLE_PATH_PREFIX, type SsoRoleListing } from './conversion-sso.ts';
 
 export interface PlanRow {
   /** `mapRoles[0]`, `mapUsers[1]`, `mapAccounts[0]`. */
@@ -41,11 +60,18 @@ export interface PlanRow {
   action: RowAction;
   entry: PlannedEntry;
   notes: string[];
+  /** Only on a converted row: what changes although the access stays (never blocks). */
+  warnings?: string[];
 }
 
 export interface ConversionPlan {
   valid: boolean;
   errors: AwsAuthError[];
+  /**
+   * What a person should read although nothing blocks: data keys the authenticator ignores, and
+   * each converted row's warnings (where: the row). Always set by planConversion.
+   */
+  warnings?: AwsAuthError[];
   rows: PlanRow[];
   /** Why the switch to API must not happen yet; empty when it may. */
   blockers: string[];
@@ -59,40 +85,18 @@ export interface PlanOptions {
    */
   resolveArn?: (pathlessArn: string) => string | undefined;
   /**
+   * Lists the IAM Identity Center roles of an account (iam:ListRoles with PathPrefix
+   * /aws-reserved/sso.amazonaws.com/, done by an adapter at migration time), or says why that
+   * account cannot be read. The plan picks the roles each `sso` row maps (conversion-sso.ts).
+   * Absent offline: sso rows are planned as "resolved at migration time".
+   */
+  ssoRoles?: (accountId: string) => SsoRoleListing;
+  /**
    * The cluster's partition (kernel/partition.ts `partitionOf(region)`): the ARNs the plan
    * writes (access policies, the account of a mapAccounts row) are in it. Absent offline: the
    * partition of the document's first IAM ARN, else aws.
    */
   partition?: Partition;
-}
-
-export const NODE_USERNAME = 'system:node:{{EC2PrivateDNSName}}';
-export const FARGATE_USERNAME = 'system:node:{{SessionName}}';
-export const MASTERS_GROUP = 'system:masters';
-export const WINDOWS_GROUP = 'eks:kube-proxy-windows';
-const NODE_GROUPS = ['system:bootstrappers', 'system:nodes'];
-const FARGATE_GROUP = 'system:node-proxier';
-
-/** EKS rejects access entry usernames starting with these (creating-access-entries.adoc). */
-export const RESERVED_USERNAME_PREFIXES = ['system:', 'eks:', 'aws:', 'amazon:', 'iam:'];
-/** The only templates an access entry username may hold (set-custom-username.adoc). */
-const ENTRY_TEMPLATES = ['{{SessionName}}', '{{SessionNameRaw}}'];
-
-interface ParsedArn {
-  partition: string;
-  service: string;
-  account: string;
-  resource: string;
-}
-
-function splitArn(arn: string): ParsedArn | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return { partition: parts[1]!, service: parts[2]!, account: parts[4]!, resource: parts.slice(5).join(':') };
-}
-
-function clusterAdminPolicyArn(partition: Partition): string {
-  return accessPolicyArn(partition, 'AmazonEKSClusterAdminPolicy');
 }
 
 function planPartition(doc: AwsAuthDocument, options: PlanOptions): Partition {
@@ -104,120 +108,14 @@ function planPartition(doc: AwsAuthDocument, options: PlanOptions): Partition {
   return 'aws';
 }
 
-/** One reason a row is not converted; `works` says whether the row grants access today. */
-interface Flag {
-  note: string;
-  works: boolean;
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
-/** Problems EKS would reject in a custom username, or undefined when it is acceptable. */
-export function usernameProblem(username: string): string | undefined {
-  const prefix = RESERVED_USERNAME_PREFIXES.find((p) => username.startsWith(p));
-  if (prefix) return `EKS rejects access entry usernames starting with "${prefix}"`;
-  const templates = username.match(/\{\{[^}]*\}\}/g) ?? [];
-  const other = templates.filter((t) => !ENTRY_TEMPLATES.includes(t));
-  if (other.length > 0) {
-    // The authenticator also renders {{AccountID}}, {{AccessKeyID}} and {{EC2PrivateDNSName}};
-    // access entries accept only the session-name templates.
-    return `EKS access entry usernames accept only {{SessionName}} and {{SessionNameRaw}}, not ${unique(other).join(', ')}`;
-  }
-  const session = username.indexOf('{{SessionName');
-  if (session !== -1 && !username.slice(0, session).includes(':')) {
-    // "the username must include a colon before {{SessionName}}" — anywhere before it,
-    // e.g. jo:hn{{SessionName}} is accepted (creating-access-entries.adoc).
-    return 'EKS requires a ":" somewhere before {{SessionName}} in an access entry username';
-  }
-  return undefined;
-}
-
-/** Flags about the principal ARN itself; undefined principal kind means "not convertible". */
-function arnFlags(row: AwsAuthRow, arn: ParsedArn | undefined): { flags: Flag[]; kind?: 'role' | 'user' } {
-  if (row.sso) {
-    return {
-      flags: [
-        {
-          note: `sso matcher (permission set ${row.sso.permissionSetName} in ${row.sso.accountId}) maps every matching AWSReservedSSO_ role; access entries take one ARN each: create an entry per role`,
-          works: true,
-        },
-      ],
-    };
-  }
-  if (!arn) return { flags: [{ note: 'not an ARN', works: false }] };
-  if (/[*?]/.test(row.arn)) {
-    // The authenticator compares ARNs for equality (RoleMapping.Matches): a wildcard matches nothing.
-    return { flags: [{ note: 'wildcards are not supported: the authenticator compares ARNs exactly, so this row grants nothing today', works: false }] };
-  }
-  if (arn.service === 'sts') {
-    if (arn.resource.startsWith('assumed-role/')) {
-      // Canonicalize turns every session into arn:…:iam::<account>:role/<name>, so an
-      // assumed-role ARN in aws-auth never matches anyone.
-      return {
-        flags: [{ note: 'an STS assumed-role ARN never matches: the authenticator maps sessions to their IAM role ARN; map the role instead', works: false }],
-      };
-    }
-    return {
-      flags: [{ note: 'access entries cannot use STS session principals (CreateAccessEntry); map an IAM role or user', works: true }],
-    };
-  }
-  if (arn.service !== 'iam') return { flags: [{ note: `"${arn.service}" is not an IAM principal ARN`, works: false }] };
-  const [type, ...rest] = arn.resource.split('/');
-  if (type === 'role' && rest.length > 0) {
-    if (rest.length > 1) {
-      // The ARN a session presents has no path (arn:…:sts::…:assumed-role/<name>/<session>),
-      // so a mapRoles ARN with a path never matches (EKS "Troubleshooting IAM";
-      // kubernetes-sigs/aws-iam-authenticator#153). Nobody has this access today.
-      const slr = rest[0] === 'aws-service-role' ? ' (a service-linked role, which access entries do not support either)' : '';
-      return {
-        kind: 'role',
-        flags: [
-          {
-            note: `role ARN with a path${slr}: it never matches under aws-auth, so it grants nothing today; create an access entry deliberately if the access is wanted`,
-            works: false,
-          },
-        ],
-      };
-    }
-    if (rest[0]!.startsWith('AWSServiceRoleFor')) {
-      return {
-        kind: 'role',
-        flags: [{ note: 'a service-linked role: EKS does not support access entries for service-linked roles', works: true }],
-      };
-    }
-    return { kind: 'role', flags: [] };
-  }
-  // A user ARN carries its path in GetCallerIdentity, so a user ARN with a path does match.
-  if (type === 'user' && rest.length > 0) return { kind: 'user', flags: [] };
-  return { flags: [{ note: `"${arn.resource}" is not an IAM role or user`, works: type === 'root' }] };
-}
-
-function duplicateFlags(row: AwsAuthRow): Flag[] {
-  const flags: Flag[] = [];
-  if (row.overriddenBy) {
-    flags.push({
-      note: `overridden by ${row.overriddenBy}: the authenticator keeps one row per ARN (the last, compared case-insensitively; mapRoles before mapUsers), so this row grants nothing today`,
-      works: false,
-    });
-  } else if (row.ambiguousWith) {
-    flags.push({
-      note: `same user as ${row.ambiguousWith.join(', ')} up to letter case: the authenticator picks one of them at random; keep one row`,
-      works: true,
-    });
-  }
-  return flags;
-}
-
 interface Resolution {
   principalArn: string;
   flags: Flag[];
   notes: string[];
 }
 
-function resolvePrincipal(row: AwsAuthRow, kind: 'role' | 'user' | undefined, pathFlagged: boolean, options: PlanOptions): Resolution {
-  if (!kind || pathFlagged) return { principalArn: row.arn, flags: [], notes: [] };
+function resolvePrincipal(row: AwsAuthRow, kind: 'role' | 'user' | undefined, neverMatches: boolean, options: PlanOptions): Resolution {
+  if (!kind || neverMatches) return { principalArn: row.arn, flags: [], notes: [] };
   if (!options.resolveArn) {
     return {
       principalArn: row.arn,
@@ -250,104 +148,116 @@ function resolvePrincipal(row: AwsAuthRow, kind: 'role' | 'user' | undefined, pa
   return { principalArn: resolved, flags, notes };
 }
 
-interface Classified {
-  action: Exclude<RowAction, 'flag'>;
-  entry: PlannedEntry;
-  flags: Flag[];
-  notes: string[];
+/** What the plan of one document knows about all its rows. */
+interface PlanContext {
+  options: PlanOptions;
+  partition: Partition;
+  shared: Map<AwsAuthRow, SharedNodeRole>;
+  sso: Map<AwsAuthRow, SsoResolution>;
+  /** Roles more than one row maps (canonical key → sources): a coin toss today. */
+  ambiguous: Map<string, string[]>;
 }
 
-function nodeLike(row: AwsAuthRow, kind: 'role' | 'user' | undefined, required: string[], allowed: string[]): Flag[] {
-  const flags: Flag[] = [];
-  if (kind !== 'role') flags.push({ note: 'node entries must be IAM roles', works: true });
-  const missing = required.filter((g) => !row.groups.includes(g));
-  const extra = row.groups.filter((g) => !required.includes(g) && !allowed.includes(g));
-  if (missing.length > 0) flags.push({ note: `a node row without ${missing.join(', ')}: check it by hand`, works: true });
-  if (extra.length > 0) {
-    flags.push({ note: `node entries carry no groups: ${unique(extra).join(', ')} would be lost`, works: true });
-  }
-  return flags;
+interface Planned {
+  row: PlanRow;
+  blocker?: string;
 }
 
-function classify(row: AwsAuthRow, kind: 'role' | 'user' | undefined, partition: Partition): Classified {
-  if (row.username === NODE_USERNAME) {
-    // eksctl's migrator recognises node rows by this username and picks EC2_WINDOWS when
-    // eks:kube-proxy-windows is among the groups. Node entries take no username, groups or
-    // policies: EKS fills them in.
-    const windows = row.groups.includes(WINDOWS_GROUP);
-    return {
-      action: 'create',
-      entry: { type: windows ? 'EC2_WINDOWS' : 'EC2_LINUX' },
-      flags: nodeLike(row, kind, NODE_GROUPS, [WINDOWS_GROUP]),
-      notes: ['node role: EKS creates this entry itself for managed node groups; an existing entry is compared, not recreated'],
-    };
-  }
-  if (row.username === FARGATE_USERNAME && row.groups.includes(FARGATE_GROUP)) {
-    // EKS creates the FARGATE_LINUX entry for each Fargate profile's pod execution role
-    // when access entries are enabled (creating-access-entries.adoc); the workflow verifies it.
-    return {
-      action: 'eks-managed',
-      entry: { type: 'FARGATE_LINUX' },
-      flags: nodeLike(row, kind, [FARGATE_GROUP], NODE_GROUPS),
-      notes: ['Fargate pod execution role: EKS creates the FARGATE_LINUX entry itself; verified after the switch'],
-    };
-  }
-
-  const flags: Flag[] = [];
-  const notes: string[] = [];
-  if (row.username === FARGATE_USERNAME) {
-    flags.push({ note: 'system:node:{{SessionName}} without system:node-proxier looks like a hybrid node role (HYBRID_LINUX): convert it by hand', works: true });
-  }
-  const masters = row.groups.includes(MASTERS_GROUP);
-  const others = unique(row.groups.filter((g) => g !== MASTERS_GROUP));
-  const systemGroups = others.filter((g) => g.startsWith('system:'));
-  const templated = others.filter((g) => g.includes('{{'));
-  const kubernetesGroups = others.filter((g) => !g.startsWith('system:'));
-  if (systemGroups.length > 0) {
-    // eksctl refuses these too; Kubernetes reserves system: groups for itself.
-    flags.push({ note: `kubernetesGroups cannot start with "system:": ${systemGroups.join(', ')}`, works: true });
-  }
-  if (templated.length > 0) {
-    flags.push({ note: `access entry groups are literal names; the authenticator renders templates in ${templated.join(', ')}`, works: true });
-  }
-  if (row.username !== undefined) {
-    const problem = usernameProblem(row.username);
-    if (problem) flags.push({ note: `username "${row.username}": ${problem}`, works: true });
-  }
-  const entry: PlannedEntry = { type: 'STANDARD' };
-  if (row.username !== undefined) entry.username = row.username;
-  if (kubernetesGroups.length > 0) entry.kubernetesGroups = kubernetesGroups;
-  if (masters) {
-    // As eksctl migrate-to-access-entry does; system:masters cannot be a kubernetesGroup.
-    entry.accessPolicies = [{ policyArn: clusterAdminPolicyArn(partition), accessScope: { type: 'cluster' } }];
-    notes.push('system:masters becomes AmazonEKSClusterAdminPolicy at cluster scope');
-  }
-  if (!masters && kubernetesGroups.length === 0 && row.groups.length === 0) {
-    notes.push('no groups: the entry authenticates but grants only what RBAC binds to the username');
-  }
-  return { action: 'create', entry, flags, notes };
-}
-
-function planRow(row: AwsAuthRow, options: PlanOptions, partition: Partition): { row: PlanRow; blocker?: string } {
-  const arn = splitArn(row.arn);
-  const { flags: idFlags, kind } = arnFlags(row, arn);
-  const pathFlagged = idFlags.some((f) => !f.works);
-  const dupFlags = duplicateFlags(row);
-  const resolution = resolvePrincipal(row, kind, pathFlagged || dupFlags.some((f) => !f.works), options);
-  const classified = classify(row, kind, partition);
-
-  const flags = [...idFlags, ...dupFlags, ...resolution.flags, ...classified.flags];
+function finish(row: AwsAuthRow, principalArn: string, flags: Flag[], notes: string[], classified: Classified): Planned {
   const action: RowAction = flags.length > 0 ? 'flag' : classified.action;
-  const principalArn = row.sso ? `sso:${row.sso.accountId}:${row.sso.permissionSetName}` : resolution.principalArn;
-  const notes = [...flags.map((f) => f.note), ...resolution.notes, ...classified.notes];
-  const planned: PlanRow = { source: row.source, principalArn, action, entry: classified.entry, notes };
+  const planned: PlanRow = {
+    source: row.source,
+    principalArn,
+    action,
+    entry: classified.entry,
+    notes: [...flags.map((f) => f.note), ...notes, ...classified.notes],
+    ...(action !== 'flag' && classified.warnings.length > 0 ? { warnings: classified.warnings } : {}),
+  };
   // A flagged row blocks the one-way switch only if it grants access today: a row that
   // never matched (path, wildcard, overridden duplicate) takes nothing away.
-  const worksToday = flags.every((f) => f.works);
-  if (action === 'flag' && worksToday) {
+  if (action === 'flag' && flags.every((f) => f.works)) {
     return { row: planned, blocker: `${row.source} (${principalArn}): ${flags.map((f) => f.note).join('; ')}` };
   }
   return { row: planned };
+}
+
+function ambiguityFlags(source: string, roleArn: string, ctx: PlanContext): Flag[] {
+  const key = canonicalRoleKey(roleArn);
+  const others = (key === undefined ? [] : (ctx.ambiguous.get(key) ?? [])).filter((s) => s !== source);
+  if (others.length === 0) return [];
+  return [{
+    note:
+      `${others.join(', ')} also map${others.length === 1 ? 's' : ''} this role: the authenticator keeps role rows in one map and uses the first that matches, ` +
+      'in Go\'s random map order (pkg/mapper/configmap/configmap.go, RoleMapping), so which row applies is a coin toss; keep one row',
+    works: true,
+  }];
+}
+
+function planRow(row: AwsAuthRow, ctx: PlanContext): Planned[] {
+  const intent = foldedIntent(row);
+  const intentFlags = intent.flag ? [intent.flag] : [];
+  if (row.sso) return planSsoRow(row, intentFlags, classify(intent, 'role', ctx.partition), ctx);
+  const { flags: idFlags, kind } = arnFlags(row, splitArn(row.arn));
+  const dupFlags = duplicateFlags(row, ctx.shared.get(row));
+  const neverMatches = [...idFlags, ...dupFlags].some((f) => !f.works);
+  const resolution = resolvePrincipal(row, kind, neverMatches, ctx.options);
+  const classified = classify(intent, kind, ctx.partition);
+  const ambiguity = kind === 'role' && !neverMatches ? ambiguityFlags(row.source, row.arn, ctx) : [];
+  const flags = [...idFlags, ...dupFlags, ...resolution.flags, ...ambiguity, ...intentFlags, ...classified.flags];
+  return [finish(row, resolution.principalArn, flags, resolution.notes, classified)];
+}
+
+function planSsoRow(row: AwsAuthRow, intentFlags: Flag[], classified: Classified, ctx: PlanContext): Planned[] {
+  const sso = row.sso!;
+  const pattern = `arn:${sso.partition}:iam::${sso.accountId}:role/AWSReservedSSO_${sso.permissionSetName}_*`;
+  const base = [...duplicateFlags(row, undefined), ...intentFlags, ...classified.flags];
+  const resolution = ctx.sso.get(row);
+  if (!resolution) return [finish(row, pattern, base, [], classified)]; // overridden: never resolved
+  const withWarning = { ...classified, warnings: [...classified.warnings, ssoGateWarning(sso)] };
+  if (resolution.kind === 'offline') {
+    const note = `sso row: the Identity Center role(s) of permission set ${sso.permissionSetName} are looked up at migration time (iam:ListRoles under ${SSO_ROLE_PATH_PREFIX}), one entry each`;
+    return [finish(row, pattern, base, [note], withWarning)];
+  }
+  if (resolution.kind === 'flag') return [finish(row, pattern, [...base, { note: resolution.note, works: true }], [], classified)];
+  return resolution.roleArns.map((roleArn) =>
+    finish(row, roleArn, [...base, ...ambiguityFlags(row.source, roleArn, ctx)], ssoNotes(sso, roleArn, resolution.roleArns.length), withWarning),
+  );
+}
+
+/** The roles each sso row maps; one listing per account. Overridden rows are not looked up. */
+function resolveSsoRows(rows: readonly AwsAuthRow[], options: PlanOptions): Map<AwsAuthRow, SsoResolution> {
+  const listings = new Map<string, SsoRoleListing>();
+  const list = options.ssoRoles
+    ? (account: string): SsoRoleListing => {
+        if (!listings.has(account)) listings.set(account, options.ssoRoles!(account));
+        return listings.get(account)!;
+      }
+    : undefined;
+  const out = new Map<AwsAuthRow, SsoResolution>();
+  for (const row of rows) if (row.sso && !row.overriddenBy) out.set(row, resolveSso(row.sso, list));
+  return out;
+}
+
+/**
+ * Roles that more than one row maps today: a rolearn row and an sso row whose pattern matches
+ * it, or two sso rows (markDuplicates has already kept one row per exact key).
+ */
+function roleAmbiguities(rows: readonly AwsAuthRow[], sso: Map<AwsAuthRow, SsoResolution>): Map<string, string[]> {
+  const explicit = new Map<string, string>();
+  for (const r of rows) {
+    const key = r.list === 'mapRoles' && !r.sso && !r.overriddenBy ? canonicalRoleKey(r.arn) : undefined;
+    // Only a path-less ARN matches anyone (a path never matches: conversion-rows.ts, arnFlags).
+    if (key !== undefined && key === r.arn.toLowerCase()) explicit.set(key, r.source);
+  }
+  const subjects = new Set(explicit.keys());
+  for (const res of sso.values()) if (res.kind === 'roles') for (const a of res.roleArns) subjects.add(canonicalRoleKey(a)!);
+  const ssoRows = [...sso.keys()];
+  const out = new Map<string, string[]>();
+  for (const key of subjects) {
+    const sources = [...(explicit.has(key) ? [explicit.get(key)!] : []), ...ssoRows.filter((r) => ssoMatches(r.sso!, key)).map((r) => r.source)];
+    if (sources.length > 1) out.set(key, sources);
+  }
+  return out;
 }
 
 /**
@@ -356,17 +266,37 @@ function planRow(row: AwsAuthRow, options: PlanOptions, partition: Partition): {
  * check `valid` still cannot switch to API.
  */
 export function planConversion(doc: AwsAuthDocument, options: PlanOptions = {}): ConversionPlan {
+  const docWarnings = doc.warnings ?? [];
   if (!doc.valid) {
-    return { valid: false, errors: doc.errors, rows: [], blockers: ['aws-auth is malformed: fix the errors before planning the migration'] };
+    return {
+      valid: false,
+      errors: doc.errors,
+      warnings: docWarnings,
+      rows: [],
+      blockers: ['aws-auth is malformed: fix the errors before planning the migration'],
+    };
   }
+  const ordered = [...doc.rows.filter((r) => r.list === 'mapRoles'), ...doc.rows.filter((r) => r.list === 'mapUsers')];
+  const sso = resolveSsoRows(ordered, options);
+  const ctx: PlanContext = {
+    options,
+    partition: planPartition(doc, options),
+    shared: sharedNodeRoles(ordered),
+    sso,
+    ambiguous: roleAmbiguities(ordered, sso),
+  };
   const rows: PlanRow[] = [];
   const blockers: string[] = [];
-  const partition = planPartition(doc, options);
-  const ordered = [...doc.rows.filter((r) => r.list === 'mapRoles'), ...doc.rows.filter((r) => r.list === 'mapUsers')];
+  const warnings = [...docWarnings];
   for (const row of ordered) {
-    const planned = planRow(row, options, partition);
-    rows.push(planned.row);
-    if (planned.blocker) blockers.push(planned.blocker);
+    for (const planned of planRow(row, ctx)) {
+      rows.push(planned.row);
+      if (planned.blocker) blockers.push(planned.blocker);
+      for (const message of planned.row.warnings ?? []) {
+        const where = at(row.source, row.line);
+        if (!warnings.some((w) => w.where === where && w.message === message)) warnings.push({ where, message });
+      }
+    }
   }
   for (const account of doc.accounts) {
     // mapAccounts lets every IAM principal of the account in with its ARN as username and
@@ -374,12 +304,12 @@ export function planConversion(doc: AwsAuthDocument, options: PlanOptions = {}):
     const note = `mapAccounts admits every IAM principal of account ${account.accountId}; access entries have no account-wide equivalent: create an entry per principal that needs access`;
     rows.push({
       source: account.source,
-      principalArn: `arn:${partition}:iam::${account.accountId}:root`,
+      principalArn: `arn:${ctx.partition}:iam::${account.accountId}:root`,
       action: 'flag',
       entry: { type: 'STANDARD' },
       notes: [note],
     });
     blockers.push(`${account.source} (${account.accountId}): ${note}`);
   }
-  return { valid: true, errors: [], rows, blockers };
+  return { valid: true, errors: [], warnings, rows, blockers };
 }

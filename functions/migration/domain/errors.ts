@@ -74,7 +74,11 @@ export class AccessEntriesMismatchError extends EksAccessPilotError {
   }
 }
 
-/** The rollback could not undo everything; the message says what was and was not undone. */
+/**
+ * The rollback could not undo everything. The message is the whole story on-call reads as the
+ * Cause of "Rollback failed" (rollback-report.ts, incompleteRollbackStory): the failure that started
+ * the rollback, each undo step done / not needed / NOT DONE and why, the backup and the next actions.
+ */
 export class RollbackIncompleteError extends EksAccessPilotError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -117,5 +121,17 @@ export class KubernetesUnavailableError extends EksAccessPilotError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KubernetesUnavailableError';
+  }
+}
+
+/**
+ * The plan would take the cluster past EKS's 3,000 access entries per cluster (not adjustable:
+ * kernel/quotas.ts): the creates would fail halfway, so a real run stops at the plan with
+ * nothing changed. The message gives the numbers and what to remove.
+ */
+export class AccessEntryQuotaError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AccessEntryQuotaError';
   }
 }

@@ -154,6 +154,14 @@ export function taskStatements(scope: Construct, grant: TaskGrant, targets: Task
           statement: principalLookupStatement(scope, 'ResolvePrincipalPaths'),
           wildcardReason: 'aws-auth names roles and users without their path, so each is looked up by name under any path (iam:GetRole, iam:GetUser). Read-only.',
         },
+        {
+          // An `sso` row maps every AWSReservedSSO_<permission set>_* role of the account; they
+          // are found by listing the Identity Center path (functions/migration/tasks/plan.ts).
+          // iam:ListRoles has no resource type in the SAR ("ListRoles … Resource types: none"),
+          // so `*` is the only resource it can be granted on.
+          statement: new iam.PolicyStatement({ sid: 'ListIdentityCenterRoles', actions: ['iam:ListRoles'], resources: ['*'] }),
+          wildcardReason: 'iam:ListRoles is wildcard-only (SAR: no resource type); it lists the Identity Center roles an aws-auth sso row maps. Read-only.',
+        },
       ];
     case 'deleteOwnEntries':
       return [

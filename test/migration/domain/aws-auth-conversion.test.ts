@@ -2,21 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
 import { planConversion, usernameProblem, type PlanOptions, type PlannedEntry, type RowAction } from '#migration/domain/conversion';
+import { cm } from './config-map.ts';
 
 const A = '111122223333';
 const ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
-
-/**
- * A ConfigMap as `kubectl get cm aws-auth -n kube-system -o yaml` prints it: each data value
- * a `|` block. Line numbers: `apiVersion` 1, `data:` 2, the first data key 3, its first
- * list line 4; each later key starts on the line after the previous value.
- */
-function cm(data: Record<string, string>): string {
-  const body = Object.entries(data)
-    .map(([k, v]) => `  ${k}: |\n${v.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`)
-    .join('');
-  return `apiVersion: v1\ndata:\n${body}kind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n  resourceVersion: "4711"\n`;
-}
 
 const nodeRow = (name: string, extra = '') => `- rolearn: arn:aws:iam::${A}:role/${name}
   username: system:node:{{EC2PrivateDNSName}}
@@ -390,11 +379,6 @@ const cases: Case[] = [
     errors: [['mapRoles (line 4)', /expected a list of entries, got a mapping/]],
   },
   {
-    name: 'a data key the authenticator does not read (maproles)',
-    doc: cm({ maproles: `- rolearn: arn:aws:iam::${A}:role/a` }),
-    errors: [['data.maproles (line 3)', /only mapRoles, mapUsers and mapAccounts/]],
-  },
-  {
     name: 'a document that is not the aws-auth ConfigMap',
     doc: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n',
     errors: [['kind (line 2)', /expected kind: ConfigMap/]],
@@ -543,9 +527,19 @@ describe('planConversion invariants', () => {
     `arn:aws:sts::${A}:assumed-role/admin/jane`,
     `arn:aws:iam::${A}:role/*`,
   );
-  const groupArb = fc.constantFrom('system:masters', 'system:bootstrappers', 'system:nodes', 'system:node-proxier', 'eks:kube-proxy-windows', 'pod-readers', 'viewers', 'system:monitoring');
+  const groupArb = fc.constantFrom('system:masters', 'system:bootstrappers', 'system:nodes', 'system:node-proxier', 'eks:kube-proxy-windows', 'pod-readers', 'viewers', 'system:monitoring', 'viewers - editors');
   const usernameArb = fc.option(
-    fc.constantFrom('system:node:{{EC2PrivateDNSName}}', 'system:node:{{SessionName}}', 'admin', 'admin:{{SessionName}}', '{{SessionName}}', 'eks:thing', 'x:{{AccountID}}'),
+    fc.constantFrom(
+      'system:node:{{EC2PrivateDNSName}}',
+      'system:node:{{SessionName}}',
+      'admin',
+      'admin:{{SessionName}}',
+      '{{SessionName}}',
+      'eks:thing',
+      'x:{{AccountID}}',
+      'system:bastion:{{SessionName}}',
+      'admin - system:masters',
+    ),
     { nil: undefined },
   );
   const rowArb = fc.record({ list: fc.constantFrom('mapRoles', 'mapUsers'), arn: arnArb, username: usernameArb, groups: fc.uniqueArray(groupArb, { maxLength: 4 }) });
@@ -587,10 +581,13 @@ describe('planConversion invariants', () => {
             expect(r.entry.kubernetesGroups).toBeUndefined();
             expect(r.entry.accessPolicies).toBeUndefined();
           }
-          for (const g of r.entry.kubernetesGroups ?? []) expect(g.startsWith('system:')).toBe(false);
+          for (const g of r.entry.kubernetesGroups ?? []) expect(g.startsWith('system:') || g.includes(' - ')).toBe(false);
           if (r.entry.username !== undefined) expect(usernameProblem(r.entry.username)).toBeUndefined();
+          if (r.entry.username !== undefined) expect(r.entry.username).not.toContain(' - ');
           expect(r.principalArn).not.toMatch(/:sts:|\*|:role\/.+\//);
         }
+        // A warning never stands in for a flag: only converted rows carry one.
+        for (const r of plan.rows) if (r.warnings) expect(r.action).not.toBe('flag');
         const keys = plan.rows.filter((r) => r.action !== 'flag').map((r) => r.principalArn.toLowerCase());
         expect(new Set(keys).size).toBe(keys.length);
         const flagged = new Set(plan.rows.filter((r) => r.action === 'flag').map((r) => r.source));

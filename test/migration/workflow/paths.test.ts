@@ -495,4 +495,21 @@ describe('auth-mode migration workflow', () => {
     // One status check per switch: no poll loop iterations are included.
     expect(direct.transitions).toBe(HAPPY_PATH_TO_API.length + 1);
   });
+  it("QuotaExceeded: a plan that would take the cluster past EKS's 3,000 entries stops at Plan conversion, before any entry is created", async () => {
+    // arrange: already in API_AND_CONFIG_MAP with 2,995 entries (other accounts' roles: taken to exist),
+    // so the ten-row aws-auth's new entries cannot all fit.
+    const w = await given({ mode: 'API_AND_CONFIG_MAP' });
+    for (let i = 0; i < 2995; i++) w.aws.eks.createAccessEntry(REGION, { clusterName: CLUSTER, principalArn: `arn:aws:iam::444455556666:role/bulk-${i}` });
+    const before = w.entryArns();
+
+    // act
+    const run = await w.run(machine, input());
+
+    // assert
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('MigrationFailed.PlanConversion');
+    expect(run.cause).toMatch(/AccessEntryQuotaError: .*more than the 3000 EKS allows per cluster.*nothing was changed/);
+    expect(run.path).not.toContain('Create access entries');
+    expect(w.entryArns()).toEqual(before);
+  });
 });
