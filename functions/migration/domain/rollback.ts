@@ -352,12 +352,15 @@ export function rollbackCause(o: RollbackOutcome): string {
   else undone.push('aws-auth already held every row of the backup (nothing to restore)');
   if (o.awsAuth.problems.length) undone.push(`aws-auth values left as they are: ${o.awsAuth.problems.join('; ')}`);
   parts.push(`Rollback: ${undone.join('; ')}.`);
-  const mode = o.updating ? `${o.modeNow} (an update is still in progress)` : o.modeNow;
-  parts.push(
-    o.modeNow === 'CONFIG_MAP' && !o.updating
-      ? 'Not undone: nothing; the authentication mode was not changed (CONFIG_MAP).'
-      : `Not undone: the authentication mode is ${mode}; EKS cannot switch a cluster back to a mode without the access-entry API, so it stays.`,
-  );
+  parts.push(modeSentence({ modeNow: o.modeNow, updating: o.updating }));
   parts.push(`Backup: ${o.backupLocation}.`);
   return parts.join(' ');
+}
+
+/** The sentence about the authentication mode, which no rollback can revert; `undefined`: DescribeCluster failed. */
+export function modeSentence(cluster: { modeNow: string; updating: boolean } | undefined): string {
+  if (!cluster) return 'Not undone: the authentication mode (unknown: DescribeCluster failed); EKS cannot switch a cluster back to a mode without the access-entry API.';
+  if (cluster.modeNow === 'CONFIG_MAP' && !cluster.updating) return 'Not undone: nothing; the authentication mode was not changed (CONFIG_MAP).';
+  const mode = cluster.updating ? `${cluster.modeNow} (an update is still in progress)` : cluster.modeNow;
+  return `Not undone: the authentication mode is ${mode}; EKS cannot switch a cluster back to a mode without the access-entry API, so it stays.`;
 }

@@ -3,6 +3,7 @@ import { parse, stringify } from 'yaml';
 import { parseAwsAuth } from '#migration/domain/aws-auth';
 import { AwsAuthMergeError } from '#migration/domain/errors';
 import { canonicalData, dataSha256, entriesDecision, failedStep, mergeAwsAuth, rollbackCause, type ExecutionProgress } from '#migration/domain/rollback';
+import { done, incompleteRollbackStory, nextActions, notDone, notNeeded, rollbackComplete, UNDO_STEPS, type RollbackReport } from '#migration/domain/rollback-report';
 
 const row = (arn: string, groups = ['g']) => `- rolearn: ${arn}\n  groups: [${groups.join(', ')}]\n`;
 
@@ -201,6 +202,88 @@ describe('rollbackCause', () => {
     expect(cause).toBe(
       'Verify access entries failed: x. Rollback: deleted the 2 access entries this execution created (tag eks-access-pilot/source=migration/e1); aws-auth already held every row of the backup (nothing to restore). ' +
         'Not undone: the authentication mode is API_AND_CONFIG_MAP; EKS cannot switch a cluster back to a mode without the access-entry API, so it stays. Backup: s3://b/backups/prod/e1/backup.json (version v1).',
+    );
+  });
+});
+
+describe('the story of an incomplete rollback (incompleteRollbackStory, nextActions)', () => {
+  const report = (over: Partial<RollbackReport> = {}): RollbackReport => ({
+    failed: { step: 'CreateAccessEntries', error: 'MigrationFailed.CreateAccessEntries', reason: 'Create access entries failed: x' },
+    clusterName: 'prod',
+    region: 'eu-west-1',
+    executionName: 'e1',
+    backup: { bucket: 'b', key: 'backups/prod/e1/backup.json', versionId: 'v1', location: 's3://b/backups/prod/e1/backup.json (version v1)' },
+    cluster: { modeNow: 'API_AND_CONFIG_MAP', updating: false },
+    steps: {
+      describeCluster: done('API_AND_CONFIG_MAP, ACTIVE'),
+      readBackup: done('s3://b/backups/prod/e1/backup.json (version v1)'),
+      readAwsAuth: done('resourceVersion 7'),
+      writeAwsAuth: notNeeded('aws-auth already holds every row of the backup'),
+      listEntries: done('1 found'),
+      deleteEntries: done('deleted 1'),
+    },
+    entriesLeft: [],
+    ...over,
+  });
+  const arn = (i: number) => `arn:aws:iam::111122223333:role/r${i}`;
+
+  it('is complete only when no undo step is NOT DONE', () => {
+    expect(rollbackComplete(report())).toBe(true);
+    for (const id of UNDO_STEPS) expect(rollbackComplete(report({ steps: { ...report().steps, [id]: notDone('x') } })), id).toBe(false);
+  });
+
+  it('names the first failure, every undo step with its status, the mode, the backup and the next action, in that order', () => {
+    const r = report({ steps: { ...report().steps, deleteEntries: notDone(`deleted 0 of 1; not deleted: ${arn(1)}: AccessDeniedException: no`) }, entriesLeft: [arn(1)] });
+
+    expect(incompleteRollbackStory(r)).toBe(
+      'ROLLBACK INCOMPLETE after MigrationFailed.CreateAccessEntries. What failed first: Create access entries failed: x. ' +
+        "Undo steps: (1) read the cluster's mode (EKS DescribeCluster): done (API_AND_CONFIG_MAP, ACTIVE); (2) read the backup (S3 GetObject): done (s3://b/backups/prod/e1/backup.json (version v1)); " +
+        '(3) read aws-auth (Kubernetes API): done (resourceVersion 7); (4) merge the backup back into aws-auth (Kubernetes API): not needed (aws-auth already holds every row of the backup); ' +
+        '(5) find the access entries this execution created (EKS ListAccessEntries, DescribeAccessEntry): done (1 found); ' +
+        `(6) delete them (EKS DeleteAccessEntry): NOT DONE: deleted 0 of 1; not deleted: ${arn(1)}: AccessDeniedException: no. ` +
+        'Not undone: the authentication mode is API_AND_CONFIG_MAP; EKS cannot switch a cluster back to a mode without the access-entry API, so it stays. ' +
+        'Backup: s3://b/backups/prod/e1/backup.json (version v1). ' +
+        `Next: (1) delete the access entries tagged eks-access-pilot/source=migration/e1: run \`aws eks delete-access-entry --cluster-name prod --region eu-west-1 --principal-arn ${arn(1)}\`.`,
+    );
+  });
+
+  it('puts aws-auth first and the entries after it, with the exact get-object command of the backup version', () => {
+    const r = report({
+      steps: { ...report().steps, readBackup: notDone('AccessDenied: Access Denied'), readAwsAuth: notDone('not attempted'), writeAwsAuth: notDone('not attempted'), deleteEntries: notDone('kept until aws-auth …') },
+      entriesLeft: [arn(1)],
+    });
+
+    const [awsAuth, entries, ...rest] = nextActions(r);
+
+    expect(rest).toEqual([]);
+    expect(awsAuth).toMatch(/^restore aws-auth from the backup as RUNBOOK\.md section 4 shows: `aws s3api get-object --bucket b --key backups\/prod\/e1\/backup\.json --version-id v1 backup\.json`/);
+    expect(entries).toMatch(/^once aws-auth holds the rows of the backup again, delete the access entries tagged eks-access-pilot\/source=migration\/e1: run `aws eks delete-access-entry /);
+  });
+
+  it('with the mode unknown, deletes the entries only if the cluster is shown in API_AND_CONFIG_MAP; unlisted, it says how to find them', () => {
+    const { cluster: _unknown, ...r } = report({ steps: { ...report().steps, describeCluster: notDone('AccessDeniedException: no'), listEntries: notDone('AccessDeniedException: no'), deleteEntries: notDone('kept: the mode is unknown') } });
+
+    expect(nextActions(r)).toEqual([
+      'if `aws eks describe-cluster --name prod --region eu-west-1` shows the cluster ACTIVE in API_AND_CONFIG_MAP (in API keep the entries: they are the only access), ' +
+        'delete the access entries tagged eks-access-pilot/source=migration/e1: find them with `eap access-report --cluster prod --region eu-west-1` (OWNER migration/e1) ' +
+        'and delete each with `aws eks delete-access-entry --cluster-name prod --region eu-west-1 --principal-arn <arn>`',
+    ]);
+    expect(incompleteRollbackStory(r)).toContain('Not undone: the authentication mode (unknown: DescribeCluster failed)');
+  });
+
+  it('spells out at most 10 commands and counts the rest (a Cause holds 32,768 characters)', () => {
+    const left = Array.from({ length: 25 }, (_, i) => arn(i));
+    const r = report({ steps: { ...report().steps, deleteEntries: notDone('kept') }, entriesLeft: left });
+
+    const [action] = nextActions(r);
+
+    expect(action!.match(/delete-access-entry/g)).toHaveLength(10);
+    expect(action).toMatch(/; and 15 more$/);
+  });
+
+  it('says when a transient error is retried by the state machine', () => {
+    expect(incompleteRollbackStory(report({ steps: { ...report().steps, writeAwsAuth: notDone('ConcurrentEditError: 409') } }), 'ConcurrentEditError')).toMatch(
+      /\(ConcurrentEditError: the state machine retries "Roll back" on it; as the final Cause it means every attempt failed\.\)$/,
     );
   });
 });

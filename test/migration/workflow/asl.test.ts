@@ -149,6 +149,36 @@ describe('workflows/auth-mode-migration.asl.json', () => {
       const last = all[name]!.Catch!.at(-1)!;
       expect(last, name).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Roll back' }));
     }
-    expect(all['Roll back']!.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Rollback failed' })]);
+    expect(all['Roll back']!.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['RollbackIncompleteError', 'ConcurrentEditError', 'KubernetesUnavailableError'], ResultPath: '$.rollbackError', Next: 'Rollback incomplete' }),
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.rollbackError', Next: 'Rollback function failed: what failed first?' }),
+    ]);
+    // Every way out of "Roll back" other than success ends in "Rollback failed", under its own Error name.
+    for (const name of ['Rollback incomplete', 'Rollback function failed after a step failed', 'Rollback function failed after a mode switch']) {
+      expect(all[name], name).toMatchObject({ Type: 'Pass', ResultPath: '$.rollback', Next: 'Rollback failed' });
+    }
+    expect(all['Rollback failed']).toMatchObject({ Type: 'Fail', Error: 'RollbackFailed', CausePath: '$.rollback.report.errorMessage' });
+  });
+
+  it('builds the Cause of a failed rollback function only from paths every way into "Roll back" has (else States.Runtime)', () => {
+    const all = states() as unknown as Record<string, { Type: string; Next?: string; Default?: string; Parameters?: unknown; Catch?: Array<Rule & { Next: string; ResultPath?: string }>; Choices?: Array<{ Next: string }> }>;
+    // The ways in: a step's Catch (ResultPath $.error) or an "… update done?" Choice (no $.error).
+    const catches = Object.values(all).flatMap((s) => (s.Catch ?? []).filter((c) => c.Next === 'Roll back'));
+    const choices = Object.entries(all).filter(([, s]) => s.Type === 'Choice' && (s.Choices ?? []).some((c) => c.Next === 'Roll back')).map(([n]) => n);
+    expect(catches.length).toBeGreaterThan(0);
+    expect(new Set(catches.map((c) => c.ResultPath))).toEqual(new Set(['$.error']));
+    expect(choices.sort()).toEqual(['API update done?', 'API_AND_CONFIG_MAP update done?']);
+    // From the Choice that routes the failed function: $.error present → a step failed, else a switch.
+    expect(all['Rollback function failed: what failed first?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.error', IsPresent: true, Next: 'Rollback function failed after a step failed' }],
+      Default: 'Rollback function failed after a mode switch',
+    });
+    // What is always there: run and backup (every required field), rollbackError (its Catch), and error after a step's Catch.
+    const always = ['$.run.executionName', '$.run.clusterName', '$.run.region', '$.backup.location', '$.backup.bucket', '$.backup.key', '$.rollbackError.Error', '$.rollbackError.Cause'];
+    const paths = (name: string) => [...JSON.stringify(all[name]!.Parameters).matchAll(/\$\.[A-Za-z.]+/g)].map((m) => m[0]);
+    expect(paths('Rollback function failed after a step failed').filter((p) => ![...always, '$.error.Error', '$.error.Cause'].includes(p))).toEqual([]);
+    expect(paths('Rollback function failed after a mode switch').filter((p) => !always.includes(p))).toEqual([]);
+    expect(paths('Rollback incomplete')).toEqual(['$.rollbackError.Cause']);
   });
 });

@@ -203,6 +203,14 @@ export interface WorldOptions {
   creator?: boolean;
 }
 
+export interface AwsFault {
+  state: string;
+  command: string;
+  error: () => Error;
+  when?: (input: Record<string, unknown>) => boolean;
+  times?: number;
+}
+
 /** A named error, as an SDK or handler would throw it. */
 export function namedError(name: string, message: string): Error {
   const e = new Error(message);
@@ -231,7 +239,8 @@ export class MigrationWorld {
   readonly ports: MigrationPorts;
   /** Entries present before the run (none for a CONFIG_MAP cluster). */
   entriesBefore: string[] = [];
-  injection: Injection | undefined;
+  /** One failure, or several (each in its own state, e.g. a step and then the rollback itself). */
+  injection: Injection | Injection[] | undefined;
   approval: Approval = { approve: { approvedBy: 'alice@example.com' } };
   approvalRequests: unknown[] = [];
   /** Simulates a Kubernetes API outage for the aws-auth store. */
@@ -242,6 +251,13 @@ export class MigrationWorld {
    * real adapter sees them as CoreV1Api throws them.
    */
   kubernetesFaults: { state: string; method: 'readNamespacedConfigMap' | 'replaceNamespacedConfigMap'; errors: Error[] } | undefined;
+  /**
+   * Failures of the AWS calls (EKS, S3) that `state`'s task makes, before the model answers: the
+   * SDK command's class name (`DescribeClusterCommand`, `GetObjectCommand`, …), the calls it
+   * applies to (`when`, by the command's input; all when absent) and how many of them fail
+   * (`times`; every one when absent). The real adapter sees the error as the SDK throws it.
+   */
+  awsFaults: AwsFault[] = [];
   /** The state whose handler is running (states run one at a time). */
   private currentState: string | undefined;
   /** This world's Step Functions: its executions, histories and task tokens. */
@@ -263,10 +279,10 @@ export class MigrationWorld {
     this.s3.createBucket(BUCKET, { versioned: true });
     const eks = (region: string) => {
       let c = this.eksClients.get(region);
-      if (!c) this.eksClients.set(region, (c = new EKSClient({ region })));
+      if (!c) this.eksClients.set(region, (c = this.withAwsFaults(new EKSClient({ region }))));
       return c;
     };
-    const s3 = new S3Client({ region: REGION });
+    const s3 = this.withAwsFaults(new S3Client({ region: REGION }));
     this.ports = {
       eks,
       iam: () => this.iam,
@@ -384,6 +400,22 @@ export class MigrationWorld {
     stub.on(HeadObjectCommand).callsFake((input: HeadObjectCommandInput) => ({ ...this.s3.headObject(input), $metadata: {} }));
   }
 
+  /** The client with `awsFaults` answered first; every other call goes to its (mocked) `send`. */
+  private withAwsFaults<C extends EKSClient | S3Client>(client: C): C {
+    return new Proxy(client, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'send' || typeof value !== 'function') return value;
+        return (command: { constructor: { name: string }; input: Record<string, unknown> }, ...rest: unknown[]) => {
+          const f = this.awsFaults.find((x) => x.state === this.currentState && x.command === command.constructor.name && (x.when?.(command.input) ?? true) && (x.times ?? 1) > 0);
+          if (!f) return (value as (...a: unknown[]) => unknown).apply(target, [command, ...rest]);
+          if (f.times !== undefined) f.times--;
+          return Promise.reject(f.error());
+        };
+      },
+    });
+  }
+
   /** The model's CoreV1Api with `kubernetesFaults` answered first. */
   private withFaults(api: CoreV1Api): CoreV1Api {
     return new Proxy(api, {
@@ -400,8 +432,8 @@ export class MigrationWorld {
   }
 
   private inject(state: string, when: 'before' | 'after'): void {
-    const i = this.injection;
-    if (!i || i.state !== state || i.when !== when) return;
+    const i = [this.injection ?? []].flat().find((x) => x.state === state && x.when === when);
+    if (!i) return;
     i.act?.(this);
     if (i.error) throw i.error;
   }
@@ -428,6 +460,7 @@ export class MigrationWorld {
       }
     };
     return async (service, action, parameters, region, task) => {
+      this.currentState = task.state;
       inject(service, task.state, 'before');
       const out = await eks(service, action, parameters, region, task);
       inject(service, task.state, 'after');
