@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   const machine = await createMigrationStateMachine(sandbox);
   // What an operator exports from the stack's outputs (RUNBOOK.md).
   process.env.EAP_STATE_MACHINE_ARN = machine.stateMachineArn;
-  const bus = new EventBridge((event) => lambda.invoke(provisioner, event));
+  // IAM's calls reach the provisioner as in AWS: the trail records them, the deployed rules match them.
+  const bus = new EventBridge((event, functionArn) => (functionArn ? lambda.invokeArn(functionArn, event) : lambda.invoke(provisioner, event)), { model: sandbox.model });
   bus.connect(sandbox.model.iam);
   const sfn = new SFNClient({ region });
   const s3 = new S3Client({ region });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stsHost } from '#kernel/partition';
 import { EventBridge } from './eventbridge.ts';
-import { loadSeed, startSandbox, type Sandbox } from '#sandbox/server/index';
+import { loadSeed, SANDBOX_TRAIL, startSandbox, type Sandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunctions/migration';
 
 const DEFAULT_SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
@@ -68,15 +68,17 @@ async function main(): Promise<void> {
   // The deployed provisioner's configuration, for `eks-access-pilot invoke` run against this sandbox.
   const deployedProvisioner = sandbox.iam!.app.functions.find((f) => f.logicalId.startsWith('TagProvisioningProvisionerFunction'));
   if (deployedProvisioner?.environment.EAP_CONFIG) env.EAP_CONFIG = deployedProvisioner.environment.EAP_CONFIG;
-  // The provisioner runs as its own role in the sandbox's Lambda runtime, behind the rule pattern.
+  // The provisioner runs as its own role in the sandbox's Lambda runtime. IAM's calls reach it as
+  // in AWS: recorded by the account's trail, matched by the deployed rules (us-east-1, forwarded to
+  // the home Region), failures retried and then sent to its on-failure queue.
   const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
-  const bus = new EventBridge((event) => lambda.invoke(provisioner, event));
+  const bus = new EventBridge((event, functionArn) => (functionArn ? lambda.invokeArn(functionArn, event) : lambda.invoke(provisioner, event)), { model: sandbox.model });
   bus.connect(sandbox.model.iam);
 
   process.stdout.write(
     [
       `# eks-access-pilot sandbox on ${sandbox.url}: clusters ${seed.clusters.map((c) => `${c.name} (${c.region}, ${c.authenticationMode})`).join(', ')}`,
-      '# IAM calls reach the provisioner through the rule pattern; its logs follow below.',
+      `# IAM calls reach the provisioner through trail ${SANDBOX_TRAIL} and the deployed rules (aws cloudtrail stop-logging --name ${SANDBOX_TRAIL} turns them off); its logs follow below.`,
       `# IAM enforced: each function runs as its role in the synthesized app (${sandbox.iam!.app.roles.size} roles); these exports are the operator's.`,
       `# The migration state machine: ${machine.stateMachineArn} (try: npm run -s cli -- migrate start --cluster demo --region ${sandbox.env.AWS_REGION} --target API --dry-run)`,
       '# Export these in another shell:',

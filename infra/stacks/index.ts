@@ -3,7 +3,8 @@
  * (docs/architecture.md, "How it is tested"). `infra/app.ts` is the thin entry; tests build the
  * same app.
  */
-import { Validations, type App } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { CfnOutput, Validations, type App, type Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Config } from '#kernel/config';
 import { IAM_EVENTS_REGION, IamEventForwarderStack } from './forwarder.ts';
@@ -15,6 +16,18 @@ export const MAIN_STACK_NAME = 'EksAccessPilot';
 export const FORWARDER_STACK_NAME = 'EksAccessPilotIamEventForwarder';
 /** The migration stack for the managed clusters of `region` (not the home region). */
 export const migrationStackName = (region: string): string => `EksAccessPilotMigration-${region}`;
+
+/** The output every stack carries: the version of the checkout that deployed it (`doctor` compares). */
+export const VERSION_OUTPUT = 'Version';
+
+/** package.json's version: what `doctor` compares a deployment with. */
+export function appVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+function addVersion(stack: Stack): void {
+  new CfnOutput(stack, VERSION_OUTPUT, { value: appVersion(), description: 'eks-access-pilot version deployed (package.json); eks-access-pilot doctor compares it with the checkout' });
+}
 
 export interface EksAccessPilotStacks {
   main: EksAccessPilotStack;
@@ -35,6 +48,7 @@ export function defineStacks(app: App, config: Config): EksAccessPilotStacks {
     description: 'eks-access-pilot: EKS access entries from IAM tags',
   });
   const migrations = defineRegionalMigrations(app, config, main, account);
+  for (const stack of [main, ...migrations]) addVersion(stack);
   if (config.homeRegion === IAM_EVENTS_REGION) return { main, migrations };
 
   const forwarder = new IamEventForwarderStack(app, FORWARDER_STACK_NAME, {
@@ -44,6 +58,7 @@ export function defineStacks(app: App, config: Config): EksAccessPilotStacks {
   });
   // Deploy the receiving rule first; forwarding into a bus with no rule would only drop events.
   forwarder.addStackDependency(main, 'the home-region rule receives what this stack forwards');
+  addVersion(forwarder);
   return { main, forwarder, migrations };
 }
 

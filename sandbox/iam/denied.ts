@@ -9,7 +9,11 @@
  * "Common Errors" (AccessDenied 403, InvalidClientTokenId 403, SignatureDoesNotMatch 403);
  * Amazon S3 API reference, "Error responses" (AccessDenied, InvalidAccessKeyId,
  * SignatureDoesNotMatch: 403); Step Functions API reference, "Common Errors" (awsJson1_0:
- * AccessDeniedException, InvalidSignatureException, UnrecognizedClientException, all 400).
+ * AccessDeniedException, InvalidSignatureException, UnrecognizedClientException, all 400), and the
+ * same for the other JSON services (CloudTrail, EventBridge: their API references' "Common Errors");
+ * SQS, JSON with query compatibility, also names the query code in `x-amzn-query-error`
+ * (AccessDenied, InvalidClientTokenId, SignatureDoesNotMatch: SQS API reference, "Common Errors");
+ * CloudFormation, a query service, answers as IAM does.
  */
 import type { SandboxRequest, SandboxResponse } from '#sandbox/server/router';
 
@@ -20,10 +24,14 @@ const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 const QUERY_NAMESPACES: Record<string, string> = {
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  cloudformation: 'http://cloudformation.amazonaws.com/doc/2010-05-15/',
 };
 
+/** The awsJson services and their JSON version (the content type of their answers). */
+const JSON_SERVICES: Record<string, string> = { states: '1.0', cloudtrail: '1.1', events: '1.1', sqs: '1.0' };
+
 function codeFor(service: string, refusal: Refusal): string {
-  if (service === 'eks' || service === 'states') {
+  if (service === 'eks' || service in JSON_SERVICES) {
     return { AccessDenied: 'AccessDeniedException', UnknownKey: 'UnrecognizedClientException', BadSignature: 'InvalidSignatureException' }[refusal];
   }
   if (service === 's3') return { AccessDenied: 'AccessDenied', UnknownKey: 'InvalidAccessKeyId', BadSignature: 'SignatureDoesNotMatch' }[refusal];
@@ -37,8 +45,16 @@ export function refusalResponse(req: SandboxRequest, service: string, refusal: R
   if (service === 'eks') {
     return { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId }, body: JSON.stringify({ message }) };
   }
-  if (service === 'states') {
-    return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message }) };
+  if (service === 'sqs') {
+    const queryCode = { AccessDenied: 'AccessDenied', UnknownKey: 'InvalidClientTokenId', BadSignature: 'SignatureDoesNotMatch' }[refusal];
+    return {
+      status: 403,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId, 'x-amzn-query-error': `${queryCode};Sender` },
+      body: JSON.stringify({ __type: `com.amazon.coral.service#${code}`, message }),
+    };
+  }
+  if (service in JSON_SERVICES) {
+    return { status: 400, headers: { 'content-type': `application/x-amz-json-${JSON_SERVICES[service]!}`, 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message }) };
   }
   if (service === 's3') {
     const body = req.method === 'HEAD' ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId><HostId>sandbox</HostId></Error>`;

@@ -1,19 +1,19 @@
 /**
  * IAM in the sandbox: who signed a request (SigV4, verified with the secret the sandbox issued for
  * that key), and whether the deployed app's policies let that identity make the call. The
- * policies are the synthesized app's (./deployed.ts); the evaluation is
- * @cloud-copilot/iam-simulate's (identity and resource policies, every condition operator, explicit
- * deny before allow: IAM User Guide, "Policy evaluation logic"). That package is AGPL-3.0: it is a
+ * policies are the synthesized app's (./deployed.ts); the evaluation is ./evaluate.ts, the one
+ * iam:SimulatePrincipalPolicy uses too. Its engine, @cloud-copilot/iam-simulate, is AGPL-3.0: a
  * devDependency used by the sandbox and the tests only, never bundled into a deployed function
  * (the build bundles functions/ only, and the lint walls keep functions/ from importing sandbox/).
  */
 import { createHash, createHmac, randomBytes, type Hash, type Hmac } from 'node:crypto';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { allowedContextKeysForRequest } from '@cloud-copilot/iam-simulate';
 import type { AwsModel } from '#sandbox/model/index';
 import type { SandboxRequest } from '#sandbox/server/router';
 import type { DeployedApp, PolicyDocument } from './deployed.ts';
+import { PolicyEvaluator, type Decision as PolicyDecision } from './evaluate.ts';
 import { authorizationRequests, type AuthorizationRequest, type CallSummary } from './requests.ts';
 
 /**
@@ -82,8 +82,8 @@ function parseAuthorization(header: string | undefined): { accessKeyId: string; 
 export class IamEnforcer {
   private readonly identities = new Map<string, Identity>();
   private readonly allowedKeys = new Map<string, Promise<string[]>>();
-  /** (policies, action) pairs whose first request went through the validating simulation. */
-  private readonly validated = new WeakMap<object, Set<string>>();
+  /** The one policy evaluation, shared with iam:SimulatePrincipalPolicy (./simulate.ts). */
+  readonly evaluator = new PolicyEvaluator();
   /** Every (role, action) pair decided, allowed or not: what the suite exercised under enforcement. */
   readonly decisions = new Map<string, { allowed: number; denied: number }>();
   /** Every decision since `openJournal()`, for re-evaluating the same requests with other policies. */
@@ -111,6 +111,18 @@ export class IamEnforcer {
   /** The identity behind credentials the sandbox issued. */
   identityOf(accessKeyId: string): Identity | undefined {
     return this.identities.get(accessKeyId);
+  }
+
+  /**
+   * Credentials of a principal outside the app with the identity policies given (a restricted
+   * operator, e.g. one that may not read CloudTrail). `arn` is an IAM user's or an STS session's.
+   */
+  issueCredentials(arn: string, policies: Array<{ name: string; policy: PolicyDocument }>): IssuedCredentials {
+    const creds = this.issue(arn);
+    const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+    const principalArn = session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : arn;
+    this.identities.set(creds.accessKeyId, { arn, principalArn, policies });
+    return creds;
   }
 
   /** Credentials of an administrator outside the app (the operator at a terminal). */
@@ -221,11 +233,11 @@ export class IamEnforcer {
   }
 
   /**
-   * IAM's answer for one request of `identity` under `policies` (its own, or a variant: the
-   * mutation test removes one statement at a time). The context is limited to the keys the SAR
-   * lists for the action and resource, plus the global keys every request carries.
+   * The request context the service sets for `r`, as IAM sees it: the keys the SAR lists for the
+   * action and resource (the rest of `r.context` is dropped), plus the global keys every request
+   * over HTTPS carries. Give SimulatePrincipalPolicy this context to ask what the enforcer decides.
    */
-  async evaluate(identity: Identity, policies: Array<{ name: string; policy: PolicyDocument }>, r: AuthorizationRequest, call: CallSummary): Promise<'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied'> {
+  async requestContext(identity: Identity, r: AuthorizationRequest, call: Pick<CallSummary, 'region'>): Promise<Record<string, string | string[]>> {
     const allowedKeys = new Set((await this.contextKeys(r)).map((k) => k.toLowerCase()));
     const isAllowed = (key: string) => {
       const lower = key.toLowerCase();
@@ -236,7 +248,8 @@ export class IamEnforcer {
     const context: Record<string, string | string[]> = {
       'aws:PrincipalArn': identity.principalArn,
       'aws:PrincipalAccount': this.app.accountId,
-      'aws:PrincipalType': 'AssumedRole',
+      // IAM User Guide, "AWS global condition context keys", aws:PrincipalType: AssumedRole for a role session, User for an IAM user.
+      'aws:PrincipalType': identity.arn.includes(':user/') ? 'User' : 'AssumedRole',
       'aws:userid': identity.arn,
       'aws:CurrentTime': new Date().toISOString(),
       'aws:EpochTime': String(Math.floor(Date.now() / 1000)),
@@ -244,27 +257,22 @@ export class IamEnforcer {
       'aws:RequestedRegion': call.region,
     };
     for (const [k, v] of Object.entries(r.context)) if (isAllowed(k)) context[k] = v;
-    const simulation: Simulation = {
-      request: { principal: identity.arn, action: r.action, resource: { resource: r.resource, accountId: this.app.accountId }, contextVariables: context },
-      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(r.action.startsWith('s3:') ? { resourcePolicy: this.app.resourcePolicies.get(r.resource.split('/')[0]!) } : {}),
-    };
-    // The first request of each (policies, action) pair is validated — policy grammar, the action,
-    // the resource ARN's format for the action, the context keys' types — which costs ~3.5 ms; the
-    // same policies and action then skip it (~0.5 ms), so a 10,000-call resync is not throttled by
-    // the sandbox itself. The policies never change during a run; a mutated copy is a new object.
-    const seen = this.validated.get(policies) ?? new Set<string>();
-    this.validated.set(policies, seen);
-    // (Requests with a resource policy, S3's, always take the validating path: the unvalidated one
-    // does not evaluate resource policies in iam-simulate 0.1.173.)
-    if (seen.has(r.action) && !simulation.resourcePolicy) return runUnsafeSimulation(simulation, {}) as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
-    const result = await runSimulation(simulation, {});
-    if (result.resultType === 'error') {
-      throw new Error(`the sandbox could not evaluate ${r.action} on ${r.resource} for ${identity.arn}: ${JSON.stringify(result.errors)}`);
-    }
-    seen.add(r.action);
-    return result.overallResult as 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+    return context;
+  }
+
+  /**
+   * IAM's answer for one request of `identity` under `policies` (its own, or a variant: the
+   * mutation test removes one statement at a time), in the context the service sets.
+   */
+  async evaluate(identity: Identity, policies: Array<{ name: string; policy: PolicyDocument }>, r: AuthorizationRequest, call: CallSummary): Promise<PolicyDecision> {
+    const resourcePolicy = r.action.startsWith('s3:') ? this.app.resourcePolicies.get(r.resource.split('/')[0]!) : undefined;
+    return this.evaluator.evaluate(policies, {
+      principal: identity.arn,
+      accountId: this.app.accountId,
+      action: r.action,
+      resource: r.resource,
+      context: await this.requestContext(identity, r, call),
+      ...(resourcePolicy ? { resourcePolicy } : {}),
+    });
   }
 }

@@ -63,6 +63,11 @@ export class LambdaRuntime {
     return found.name;
   }
 
+  /** Invokes the function with this ARN (a rule's target, sandbox/eventbridge.ts), as `invoke` does. */
+  invokeArn(functionArn: string, event: unknown): Promise<unknown> {
+    return this.invoke(functionArn.split(':').at(-1)!, event);
+  }
+
   /** Invokes `name` with `event` (RequestResponse): the handler's result, or its error. */
   invoke(name: string, event: unknown): Promise<unknown> {
     const env = this.environment(name);

@@ -1,14 +1,21 @@
 // One model of AWS for tests and the sandbox: IAM and EKS wired so EKS sees IAM's principals;
 // S3; the Kubernetes API server of each cluster, which authenticates and authorizes callers by the
-// cluster's EKS state; and the callers' identities (what STS GetCallerIdentity answers for an
-// access key).
+// cluster's EKS state; the callers' identities (what STS GetCallerIdentity answers for an access
+// key); and what carries IAM's events to the app and records its failures — CloudTrail's trails,
+// EventBridge's rules, the SQS queues, Lambda's async-invoke settings — with the CloudFormation
+// stacks that deployed them.
+import { CloudFormationModel } from './cloudformation.ts';
+import { CloudTrailModel } from './cloudtrail.ts';
 import { EksModel, type EksModelOptions } from './eks.ts';
+import { EventsModel } from './events.ts';
 import { DEFAULT_ACCOUNT_ID, IamModel } from './iam.ts';
 import type { AccessEntryView } from '#sandbox/kubernetes/authn';
 import { KubernetesModel } from './kubernetes.ts';
+import { LambdaModel } from './lambda.ts';
 import { S3Model } from './s3.ts';
+import { SqsModel } from './sqs.ts';
 
-export { EksModel, IamModel, DEFAULT_ACCOUNT_ID, KubernetesModel, S3Model };
+export { CloudFormationModel, CloudTrailModel, EksModel, EventsModel, IamModel, DEFAULT_ACCOUNT_ID, KubernetesModel, LambdaModel, S3Model, SqsModel };
 export type { ApiServer, ClusterSeed, EksModelOptions } from './eks.ts';
 export type { IamWriteEvent, IamWriteListener } from './iam.ts';
 
@@ -49,6 +56,11 @@ export class AwsModel {
   readonly iam: IamModel;
   readonly eks: EksModel;
   readonly s3: S3Model;
+  readonly cloudtrail: CloudTrailModel;
+  readonly events: EventsModel;
+  readonly sqs: SqsModel;
+  readonly lambda: LambdaModel;
+  readonly cloudformation: CloudFormationModel;
   private readonly apiServers = new Map<string, KubernetesModel>();
   private readonly accessKeys = new Map<string, KnownAccessKey>();
 
@@ -57,6 +69,11 @@ export class AwsModel {
     const now = options.now;
     this.iam = new IamModel(this.accountId, now ? { now } : {});
     this.s3 = new S3Model(now ? { now } : {});
+    this.cloudtrail = new CloudTrailModel(this.accountId, now);
+    this.events = new EventsModel(this.accountId);
+    this.sqs = new SqsModel(this.accountId, now ? () => now().getTime() : undefined);
+    this.lambda = new LambdaModel();
+    this.cloudformation = new CloudFormationModel(this.accountId, now);
     const local = (arn: string) => arn.startsWith(`arn:aws:iam::${this.accountId}:`);
     this.eks = new EksModel({
       ...options,

@@ -2,8 +2,8 @@
  * The sandbox: the in-process AWS model (sandbox/model) served over HTTP on 127.0.0.1, so the
  * unmodified SDK clients reach it through `AWS_ENDPOINT_URL_<SERVICE>` — the same code paths
  * (signing, serialization, retries, error parsing) as against AWS. One port serves every AWS
- * service (EKS, IAM, S3, STS, Step Functions); the router picks the service from the SigV4
- * credential scope. Each cluster's Kubernetes API is served over TLS on a second port, at the
+ * service (EKS, IAM, S3, STS, Step Functions, CloudTrail, EventBridge, SQS, CloudFormation); the
+ * router picks the service from the SigV4 credential scope. Each cluster's Kubernetes API is served over TLS on a second port, at the
  * endpoint and with the CA that DescribeCluster returns, as EKS does.
  */
 import { randomUUID } from 'node:crypto';
@@ -14,11 +14,16 @@ import { AwsModel, WORKFLOW_ROLE_NAME, type AwsModelOptions } from '#sandbox/mod
 import { StepFunctionsModel } from '#sandbox/stepfunctions/model';
 import { FaultInjector, type Faults } from './faults.ts';
 import { credentialScope, Router, type SandboxRequest, type ServiceHandler } from './router.ts';
+import { seedDeployment, seedTrail } from './deployment.ts';
 import { applySeed, loadSeed, type SandboxSeed } from './seed.ts';
+import { cloudFormationService } from './services/cloudformation.ts';
+import { cloudTrailService } from './services/cloudtrail.ts';
 import { eksService } from './services/eks.ts';
+import { eventsService } from './services/events.ts';
 import { iamService } from './services/iam.ts';
 import { kubernetesPath, kubernetesService } from './services/kubernetes.ts';
 import { s3Service } from './services/s3.ts';
+import { sqsService } from './services/sqs.ts';
 import { stepFunctionsService } from './services/stepfunctions.ts';
 import { stsService } from './services/sts.ts';
 import { makeServerTls } from './tls.ts';
@@ -26,14 +31,16 @@ import type { ConfigInput } from '#kernel/config';
 import { refusalResponse } from '#sandbox/iam/denied';
 import { synthesizeDeployedApp } from '#sandbox/iam/deployed';
 import { IamEnforcer } from '#sandbox/iam/enforcer';
-import type { DeployedApp } from '#sandbox/iam/deployed';
+import { PolicyEvaluator } from '#sandbox/iam/evaluate';
+import { PrincipalPolicySimulator } from '#sandbox/iam/simulate';
+import { defineFunctions } from '#sandbox/lambda/deployed';
 import { LambdaRuntime } from '#sandbox/lambda/runtime';
-import { MIGRATION_SUBSTITUTIONS, type Substitution } from '#workflows/manifest';
 
 export type { Faults, ThrottleFault } from './faults.ts';
 export type { SandboxSeed } from './seed.ts';
 export type { ServiceHandler, SandboxRequest, SandboxResponse, ResolvedCall } from './router.ts';
 export { applySeed, loadSeed, parseSeed } from './seed.ts';
+export { SANDBOX_TRAIL } from './deployment.ts';
 
 export interface SandboxOptions {
   /** The model to serve; a new one (with `modelOptions`) when absent. */
@@ -64,6 +71,12 @@ export interface SandboxOptions {
   iam?: { config: ConfigInput } | false;
   /** The operator's key pair (default: the sandbox's own); a test that signs with fixed credentials names them here. */
   operator?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * The account's trail (default true): one multi-region trail in `region`, logging every
+   * management event (./deployment.ts, SANDBOX_TRAIL). `false`: an account without a trail, where
+   * IAM's calls never reach EventBridge.
+   */
+  trail?: boolean;
 }
 
 export interface Sandbox {
@@ -145,12 +158,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   // The sandbox's own key is the operator's: an administrator outside the app.
   iam?.registerAdministrator(operator.accessKeyId, `arn:aws:iam::${model.accountId}:role/Administrator`);
+  // iam:SimulatePrincipalPolicy answers with the enforcer's own evaluation and the app's policies.
+  const simulator = new PrincipalPolicySimulator(model.iam, iam?.app, iam?.evaluator ?? new PolicyEvaluator());
   const router = new Router(faults)
     .add(eksService(model.eks, region))
-    .add(iamService(model.iam))
+    .add(iamService(model.iam, simulator))
     .add(s3Service(model.s3))
     .add(stsService(model))
-    .add(stepFunctionsService(stepFunctions))
+    .add(stepFunctionsService(stepFunctions, region))
+    .add(cloudTrailService(model.cloudtrail, region))
+    .add(eventsService(model.events, region))
+    .add(sqsService(model.sqs, region))
+    .add(cloudFormationService(model.cloudformation, region))
     .add(kubernetesService(model));
   for (const s of options.services?.(model) ?? []) router.add(s);
   if (iam) {
@@ -184,6 +203,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const server = createServer(serve);
   const url = `http://127.0.0.1:${await listen(server, options.port ?? 0)}`;
+  // Queue URLs point at the sandbox: the SDK sends each SQS call to its QueueUrl's host.
+  model.sqs.serveAt(url);
+  if (options.trail !== false) seedTrail(model, region);
+  if (iam) seedDeployment(model, iam.app);
   const tls = makeServerTls();
   const tlsServer = createTlsServer({ key: tls.keyPem, cert: tls.certPem }, serve);
   const kubernetesUrl = `https://127.0.0.1:${await listen(tlsServer, 0)}`;
@@ -196,6 +219,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_S3: url,
       AWS_ENDPOINT_URL_STS: url,
       AWS_ENDPOINT_URL_SFN: url,
+      // The service IDs of the SDK and botocore models: CloudTrail, EventBridge, SQS, CloudFormation.
+      AWS_ENDPOINT_URL_CLOUDTRAIL: url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: url,
+      AWS_ENDPOINT_URL_SQS: url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: url,
       AWS_REGION: region,
       // aws-cli v1 (botocore) reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
       AWS_DEFAULT_REGION: region,
@@ -252,33 +280,4 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
 function defaultConfig(model: AwsModel, region: string): ConfigInput {
   const names = model.eks.listClusters(region).clusters ?? [];
   return { homeRegion: region, clusters: names.length ? names.map((name) => ({ name, region })) : [{ name: 'sandbox', region }] };
-}
-
-/**
- * Every function of the deployed app, with the handler module it is bundled from: the tag side's
- * functions by their construct (infra/constructs/tag-provisioning.ts), the migration's tasks by
- * the state machine's definition substitutions (workflows/manifest.ts names each task's entry).
- */
-function defineFunctions(runtime: LambdaRuntime, app: DeployedApp): LambdaRuntime {
-  const entries = new Map<string, string>();
-  for (const { substitutions } of app.stateMachines.values()) {
-    for (const [placeholder, value] of Object.entries(substitutions)) {
-      const sub = (MIGRATION_SUBSTITUTIONS as Record<string, Substitution>)[placeholder];
-      if (sub?.kind === 'function') entries.set(value, sub.entry);
-    }
-  }
-  for (const fn of app.functions) {
-    const tag = /TagProvisioning(Provisioner|Resync)Function/.exec(fn.logicalId)?.[1];
-    const entry = tag ? `functions/access/${tag.toLowerCase()}/handler.ts` : entries.get(fn.arn);
-    if (!entry) continue;
-    const region = fn.arn.split(':')[3]!;
-    runtime.define({ name: fn.name, entry, roleName: fn.roleName, environment: withoutNodeOptions(fn.environment), region });
-  }
-  return runtime;
-}
-
-/** NODE_OPTIONS (`--enable-source-maps` in the app) would restart nothing in a worker; the sandbox already has source maps. */
-function withoutNodeOptions(env: Record<string, string>): Record<string, string> {
-  const { NODE_OPTIONS: _ignored, ...rest } = env;
-  return rest;
 }

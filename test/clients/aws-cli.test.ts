@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import { SANDBOX_TRAIL, startSandbox, type Sandbox } from '#sandbox/server/index';
 
 const AWS = 'aws';
 const REGION = 'eu-west-1';
@@ -189,6 +189,46 @@ describe('aws-cli v1 against the sandbox', () => {
     expect(role?.[1]).toBe(SESSION_ROLE);
     expect(roleId).toMatch(/^AROA[A-Z2-7]{17}$/);
     expect(me.UserId).toBe(`${roleId}:${role?.[2]}`);
+  }, TIMEOUT);
+
+  it('CloudTrail: `aws cloudtrail stop-logging` stops the trail, and `get-trail-status` says so (IsLogging false); start-logging restores it', async () => {
+    const trails = await awsJson<{ trailList: Array<{ Name: string; HomeRegion: string; IsMultiRegionTrail: boolean }> }>('cloudtrail', 'describe-trails');
+    const trail = trails.trailList[0]!.Name;
+
+    await aws('cloudtrail', 'stop-logging', '--name', trail);
+    const stopped = await awsJson<{ IsLogging: boolean; StopLoggingTime?: number }>('cloudtrail', 'get-trail-status', '--name', trail);
+    await aws('cloudtrail', 'start-logging', '--name', trail);
+    const started = await awsJson<{ IsLogging: boolean }>('cloudtrail', 'get-trail-status', '--name', trail);
+    const missing = await run(['cloudtrail', 'get-trail-status', '--name', 'no-such-trail']);
+
+    expect(trails.trailList).toEqual([expect.objectContaining({ Name: SANDBOX_TRAIL, HomeRegion: REGION, IsMultiRegionTrail: true })]);
+    expect(stopped.IsLogging).toBe(false);
+    expect(typeof stopped.StopLoggingTime).toBe('number');
+    expect(started.IsLogging).toBe(true);
+    expect(missing.stderr).toContain('(TrailNotFoundException) when calling the GetTrailStatus operation');
+  }, TIMEOUT);
+
+  it('SQS and EventBridge: `aws sqs get-queue-attributes` reads a dead-letter queue of the app; `aws events list-rules` its rule', async () => {
+    // aws-cli v1 replaces the SQS endpoint with `<region>.queue.amazonaws.com` unless --endpoint-url
+    // is given, ignoring AWS_ENDPOINT_URL_SQS (awscli/customizations/overridesslcommonname.py): against
+    // the sandbox, `aws sqs` needs --endpoint-url. aws-cli v2 and the SDKs honour the variable.
+    const sqs = (...args: string[]) => ['sqs', ...args, '--endpoint-url', sandbox.env.AWS_ENDPOINT_URL_SQS!];
+    const urls = await awsJson<{ QueueUrls: string[] }>(...sqs('list-queues'));
+    const queueUrl = urls.QueueUrls.find((u) => u.includes('ProvisionerFailures'))!;
+    const attributes = await awsJson<{ Attributes: Record<string, string> }>(
+      ...sqs('get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'QueueArn'),
+    );
+    const missing = await run(sqs('get-queue-attributes', '--queue-url', `${sandbox.url}/${ACCOUNT}/no-such-queue`, '--attribute-names', 'All'));
+    const rules = await awsJson<{ Rules: Array<{ Name: string; State: string }> }>('events', 'list-rules', '--region', 'us-east-1');
+
+    expect(attributes.Attributes).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+      QueueArn: expect.stringMatching(new RegExp(`^arn:aws:sqs:${REGION}:${ACCOUNT}:EksAccessPilot-TagProvisioningProvisionerFailures`)),
+    });
+    // botocore names an SQS error by its query code (x-amzn-query-error), as aws-cli users know it.
+    expect(missing.stderr).toContain('(AWS.SimpleQueueService.NonExistentQueue) when calling the GetQueueAttributes operation');
+    expect(rules.Rules).toEqual([expect.objectContaining({ Name: expect.stringMatching(/^EksAccessPilotIamEventForwarder-ForwardIamEvents/), State: 'ENABLED' })]);
   }, TIMEOUT);
 
   it('answers operations the sandbox does not model with the protocol\'s own error, which the CLI does not retry', async () => {

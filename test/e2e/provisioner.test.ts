@@ -1,8 +1,9 @@
 /**
  * The provisioner end to end over real HTTP: a team makes IAM calls with the real IAMClient
- * against the sandbox; the IAM model's writes become CloudTrail events; the sandbox's
- * EventBridge delivers the ones the deployed rule would match to the real provisioner handler;
- * the handler's own module-level SDK clients read IAM and write EKS over HTTP. Nothing is mocked.
+ * against the sandbox; the IAM model's writes become CloudTrail events (the seeded trail records
+ * them); the sandbox's EventBridge delivers the ones the deployed rules match — us-east-1's
+ * forwarder, then the home Region's rule — to the real provisioner handler; the handler's own
+ * module-level SDK clients read IAM and write EKS over HTTP. Nothing is mocked.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -53,7 +54,7 @@ beforeAll(async () => {
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
   const lambda = sandbox.lambda!;
   const provisioner = lambda.functionFor('functions/access/provisioner/handler.ts');
-  bus = new EventBridge((event) => lambda.invoke(provisioner, event), { retryDelayMs: 5 });
+  bus = new EventBridge((event, functionArn) => (functionArn ? lambda.invokeArn(functionArn, event) : lambda.invoke(provisioner, event)), { retryDelayMs: 5, model: sandbox.model });
   bus.connect(sandbox.model.iam);
   iam = new IAMClient({ region: 'us-east-1', retryMode: 'adaptive', maxAttempts: 8 });
 });

@@ -123,8 +123,8 @@ describe('sandbox server: plumbing', () => {
   });
 
   it('refuses a request signed for a service it does not serve', async () => {
-    const res = await fetch(sandbox.url, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00' } });
+    const res = await fetch(sandbox.url, { headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00' } });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain('SigV4 service sqs');
+    expect(await res.text()).toContain('SigV4 service sns');
   });
 });

@@ -1,6 +1,8 @@
 /**
- * IAM over the AWS query protocol: every operation the IAM model implements. IAM is global; the
- * SDK signs it for us-east-1 and the region plays no part here.
+ * IAM over the AWS query protocol: every operation the IAM model implements, and
+ * SimulatePrincipalPolicy, answered by the same policy evaluation the sandbox enforces
+ * (sandbox/iam/simulate.ts). IAM is global; the SDK signs it for us-east-1 and the region plays no
+ * part here.
  */
 import * as iamApi from '@aws-sdk/client-iam';
 import {
@@ -15,22 +17,24 @@ import {
   ListRoleTags$,
   ListUsers$,
   ListUserTags$,
+  SimulatePrincipalPolicy$,
   TagRole$,
   TagUser$,
   UntagRole$,
   UntagUser$,
 } from '@aws-sdk/client-iam';
 import type { IamModel } from '#sandbox/model/iam';
+import type { PrincipalPolicySimulator } from '#sandbox/iam/simulate';
 import { codedError, decodeQueryInput, queryError, queryErrorOf, queryParams, queryResult, type QueryServiceInfo } from '../protocols/aws-query.ts';
 import type { ResolvedCall, SandboxRequest, SandboxResponse, ServiceHandler } from '../router.ts';
 import { errorShapes, operationOf, type Operation, type StaticOperation } from '../smithy.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs are decoded from the wire against the operation's schema
 type Input = any;
-type Serve = (m: IamModel, input: Input) => object;
+type Serve = (m: IamModel, input: Input, simulator: PrincipalPolicySimulator | undefined) => object | Promise<object>;
 
 // The same table as sandbox/mock-binding.ts, keyed by the operation schema instead of the Command
-// (ListRoles and ListUsers are served over HTTP only).
+// (ListRoles, ListUsers and SimulatePrincipalPolicy are served over HTTP only).
 const OPERATIONS: Array<[StaticOperation, Serve]> = [
   [CreateRole$, (m, i) => m.createRole(i)],
   [GetRole$, (m, i) => m.getRole(i)],
@@ -47,6 +51,13 @@ const OPERATIONS: Array<[StaticOperation, Serve]> = [
   [ListUserTags$, (m, i) => m.listUserTags(i)],
   [ListUsers$, (m, i) => m.listUsers(i)],
   [GetAccountAuthorizationDetails$, (m, i) => m.getAccountAuthorizationDetails(i)],
+  [
+    SimulatePrincipalPolicy$,
+    (_m, i, simulator) => {
+      if (!simulator) throw new Error('SimulatePrincipalPolicy needs the sandbox started with its policy evaluation');
+      return simulator.simulate(i);
+    },
+  ],
 ];
 
 const BY_ACTION = new Map<string, { op: Operation; serve: Serve }>(
@@ -64,7 +75,7 @@ const INFO: QueryServiceInfo = {
   version: '2010-05-08',
 };
 
-export function iamService(model: IamModel): ServiceHandler {
+export function iamService(model: IamModel, simulator?: PrincipalPolicySimulator): ServiceHandler {
   return {
     service: 'iam',
     signingName: 'iam',
@@ -88,9 +99,9 @@ export function iamService(model: IamModel): ServiceHandler {
       return {
         operation: entry.op.name,
         input,
-        serve: () => {
+        serve: async () => {
           try {
-            return queryResult(INFO, entry.op, entry.serve(model, input), req.requestId);
+            return queryResult(INFO, entry.op, await entry.serve(model, input, simulator), req.requestId);
           } catch (e) {
             return queryError(INFO, queryErrorOf(e, ERRORS), req.requestId);
           }
