@@ -30,6 +30,10 @@ const commands: Record<string, Registered> = {
     summary: 'List every access entry of a cluster, its policies and scope, and who owns it.',
     load: async () => (await import('./commands/access-report.ts')).command,
   },
+  doctor: {
+    summary: 'Check, read-only, that a deployment can work: events, rules, permissions, clusters, queues.',
+    load: async () => (await import('./commands/doctor.ts')).command,
+  },
   invoke: {
     summary: 'Run a Lambda handler of this repository locally with an event file.',
     load: async () => (await import('./commands/invoke.ts')).command,
