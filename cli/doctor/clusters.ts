@@ -6,7 +6,7 @@
  * let in: then a warning with the exact row and RBAC to add, as the workflow's "Describe cluster"
  * prints them.
  */
-import { eksClient } from '#platform/clients';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { accessEntries } from '#platform/access-entries';
 import { ClusterNotFoundError, describeCluster, type ClusterDescription } from '#platform/clusters';
 import { partitionOf } from '#kernel/partition';
@@ -57,7 +57,8 @@ export function clusterChecks(d: Deployment, accountId: string): Promise<CheckRe
     d.config.clusters.map(async (cl) => {
       const id = `cluster ${cl.name} (${cl.region})`;
       const [r] = await guarded(id, 'eks:DescribeCluster and eks:ListAccessEntries', async () => {
-        const client = eksClient(cl.region);
+        // Its own client, not the functions' cached one: each doctor run reads with the credentials it is given.
+        const client = new EKSClient({ region: cl.region });
         let c: ClusterDescription;
         try {
           c = await describeCluster(client, cl.name);

@@ -3,6 +3,7 @@
  * synthesized app (IAM enforced): every check passes; then each fault on its own turns exactly its
  * check into a failure or a warning with a fix, and nothing else.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CloudTrailClient, StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
@@ -195,6 +196,28 @@ describe('eks-access-pilot doctor', () => {
       expect(check(report, 'trail').detail).toMatch(/^not checked: doctor may not call cloudtrail:DescribeTrails.*AccessDeniedException/);
       expect(check(report, 'trail').fix).toMatch(/read-only policy in README/);
       expect(code).toBe(0);
+    } finally {
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
+        if (sandbox.env[k] === undefined) vi.stubEnv(k, undefined);
+        else vi.stubEnv(k, sandbox.env[k]);
+      }
+    }
+  });
+
+  it("needs nothing beyond infra/doctor-read-only-policy.json (the README's policy): with only it, every AWS check passes", async () => {
+    // arrange
+    const policy = JSON.parse(readFileSync(fileURLToPath(new URL('../../infra/doctor-read-only-policy.json', import.meta.url)), 'utf8')) as never;
+    const creds = sandbox.iam!.issueCredentials(`arn:aws:sts::${ACCOUNT}:assumed-role/platform-engineer/doctor`, [{ name: 'doctor-read-only', policy }]);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', creds.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', creds.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', creds.sessionToken ?? '');
+    try {
+      // act
+      const { report } = await doctor();
+
+      // assert: only aws-auth, which is Kubernetes' to allow (the engineer is not mapped in demo's aws-auth)
+      expect(notPassing(report)).toEqual(['cluster demo (eu-west-1): warn']);
+      expect(check(report, 'cluster demo (eu-west-1)').detail).toMatch(/aws-auth not readable by doctor/);
     } finally {
       for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const) {
         if (sandbox.env[k] === undefined) vi.stubEnv(k, undefined);

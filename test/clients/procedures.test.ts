@@ -13,16 +13,19 @@
  * binary, and the procedures run in a scratch directory outside the checkout, as on-call would.
  *
  * Procedures the sandbox cannot serve, left out rather than faked (a fake would test itself):
- *  - RUNBOOK preamble, `aws cloudformation describe-stack-resources` / `describe-stacks`: there is
- *    no CloudFormation; the stack outputs they read (state machine ARN, bucket) are what
- *    createMigrationStateMachine returns, as `npm run sandbox` prints them.
- *  - RUNBOOK §2 step 3, `aws cloudtrail lookup-events`: no CloudTrail API. The CloudTrail record
+ *  - RUNBOOK preamble, `aws cloudformation describe-stack-resources` / `describe-stacks`: the
+ *    sandbox's CloudFormation serves the synthesized stacks, but the state machine this file
+ *    deploys is createMigrationStateMachine's, whose ARN `npm run sandbox` prints.
+ *  - RUNBOOK §2 step 3, `aws cloudtrail lookup-events`: the sandbox's CloudTrail serves trails, not
+ *    LookupEvents. The CloudTrail record
  *    it would print is taken from the event the sandbox's EventBridge delivered (its `detail`),
  *    and the RUNBOOK's `jq` conversion and `eap explain-event` run on it for real.
  *  - RUNBOOK §2 steps 4 and 6, `aws logs filter-log-events`, `aws cloudwatch
  *    get-metric-statistics`: no CloudWatch Logs or Metrics; the functions log in their workers.
- *  - RUNBOOK §2 step 7 and §3, `aws lambda invoke` and `aws sqs …`: no Lambda or SQS API; the
- *    sandbox invokes the functions itself and keeps dead letters in memory (sandbox/eventbridge.ts).
+ *  - RUNBOOK §2 step 7 and §3, `aws lambda invoke` and `aws sqs …`: no Lambda API; the sandbox
+ *    serves SQS, but aws-cli v1 ignores AWS_ENDPOINT_URL_SQS (it rewrites the endpoint to
+ *    `<region>.queue.amazonaws.com` unless `--endpoint-url` is given:
+ *    awscli/customizations/overridesslcommonname.py), so the printed exports cannot reach it.
  *  - RUNBOOK §3, "reproduce a failure locally": `eap invoke provisioner event.json` with the
  *    exports `npm run sandbox` prints exits 1, "EAP_CONFIG is not set": the exports carry no
  *    EAP_CONFIG (sandbox/main.ts prints sandbox.env and EAP_STATE_MACHINE_ARN only), though the
@@ -243,7 +246,10 @@ beforeAll(async () => {
   // The operator's shell: the printed exports and nothing else of AWS or Kubernetes (no ~/.aws, no ~/.kube).
   mkdirSync(join(dir, 'home'));
   env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && k !== 'KUBECONFIG' && k !== EAP_STATE_MACHINE_ARN));
+  // `npm run sandbox` also exports the deployed provisioner's EAP_CONFIG (sandbox/main.ts): doctor's configuration.
+  const deployedConfig = sandbox.iam!.app.functions.find((f) => f.logicalId.startsWith('TagProvisioningProvisionerFunction'))!.environment.EAP_CONFIG!;
   Object.assign(env, sandbox.env, {
+    EAP_CONFIG: deployedConfig,
     EAP_STATE_MACHINE_ARN: machine.stateMachineArn,
     HOME: join(dir, 'home'),
     AWS_CONFIG_FILE: join(dir, 'home', 'aws-config'),
@@ -583,3 +589,32 @@ describe('README "The tag contract (v1)"', () => {
     expect(bus.deadLetters).toEqual([]);
   }, TIMEOUT);
 });
+
+describe('README "Check a deployment with doctor" and RUNBOOK §2 step 0', () => {
+  it('doctor passes the deployed sandbox but for the cluster nobody mapped the workflow in; aws cloudtrail stop-logging makes it FAIL with the fix, which works', async () => {
+    documented('README', 'eks-access-pilot doctor --region eu-west-1');
+    const line = documented('RUNBOOK', 'eap doctor --region $REGION                  # exit 1 and a FAIL line when something is broken');
+
+    // A healthy deployment: the only warning is LEGACY, whose aws-auth does not map the workflow yet.
+    const healthy = await sh(line);
+    expect(healthy.stderr).toBe('');
+    expect(healthy.stdout).toMatch(new RegExp(`^cluster ${LEGACY} \\(${REGION}\\)\\s+warn\\s+CONFIG_MAP mode; the workflow's role \\S+ is not in aws-auth`, 'm'));
+    expect(healthy.stdout).toMatch(/^0 failed, 1 warning$/m);
+    expect(healthy.code).toBe(0);
+
+    // The trail stops: IAM events would stop reaching the provisioner.
+    await ok('aws cloudtrail stop-logging --name management-events --region $REGION');
+    const broken = await sh(line);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^trail\s+FAIL\s+management-events \(multi-region trail\) is not logging/m);
+    const fix = /^\s+fix: (aws cloudtrail start-logging .*)$/m.exec(broken.stdout)?.[1];
+    expect(fix).toBeDefined();
+
+    // The printed fix, run as printed.
+    await ok(fix!);
+    const mended = await sh(line);
+    expect(mended.stdout).toMatch(/^0 failed, 1 warning$/m);
+    expect(mended.code).toBe(0);
+  }, TIMEOUT);
+});
+
