@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       `# IAM calls reach the provisioner through trail ${SANDBOX_TRAIL} and the deployed rules (aws cloudtrail stop-logging --name ${SANDBOX_TRAIL} turns them off); its logs follow below.`,
       `# IAM enforced: each function runs as its role in the synthesized app (${sandbox.iam!.app.roles.size} roles); these exports are the operator's.`,
       `# The migration state machine: ${machine.stateMachineArn} (try: npm run -s cli -- migrate start --cluster demo --region ${sandbox.env.AWS_REGION} --target API --dry-run)`,
+      `# Check the deployment, read-only: npm run -s cli -- doctor --region ${region}   (then try: aws cloudtrail stop-logging --name management-events)`,
       '# Export these in another shell:',
       ...Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
       ...kubectlHints(sandbox, seed.clusters),
