@@ -19,7 +19,7 @@ import { accessEntryUsage, type AccessEntryUsage } from '#kernel/quotas';
 import { EXIT, UsageError, type Command, type CommandIO } from '../lib/command.ts';
 import { parseCommandArgs, required, usageError } from '../lib/args.ts';
 import { errorText, policyText, table } from '../lib/format.ts';
-import { entryOwnership, type Ownership } from '../lib/ownership.ts';
+import { entryOwnership, ownerText, type Ownership } from '../lib/ownership.ts';
 
 const USAGE = 'eks-access-pilot access-report --cluster NAME --region R [--creator ARN]... [--headroom PERCENT] [--json]';
 
@@ -61,11 +61,6 @@ async function report(name: string, region: string, creatorArns: string[], headr
     );
   }
   return { cluster: { name, region, authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: bootstrapped ?? null }, entries, owners, quota, notes };
-}
-
-function ownerText(e: ReportEntry): string {
-  if (e.owner === 'eks-access-pilot') return `eks-access-pilot (${e.source})`;
-  return e.note ? `${e.owner} (${e.note})` : e.owner;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');

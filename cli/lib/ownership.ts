@@ -5,6 +5,7 @@
  * Fargate types are EKS's; everything else was made by someone else. Pure.
  */
 import { principalHandsOff } from '#access/domain/entries';
+import { IDENTITY_CENTER_SOURCE, identityCenterRoleOfArn } from '#kernel/identity-center';
 import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged } from '#kernel/ownership';
 import { samePrincipal } from '#kernel/principal';
 import type { EntrySnapshot } from '#workflows/contract';
@@ -13,10 +14,15 @@ export type Owner = 'eks-access-pilot' | 'eks' | 'other';
 
 export interface Ownership {
   owner: Owner;
-  /** For this system's entries: `tag` or `migration/<execution>` (eks-access-pilot/source). */
+  /** For this system's entries: `tag`, `identity-center` or `migration/<execution>` (eks-access-pilot/source). */
   source?: string;
   /** For this system's entries: the IAM unique ID the entry was made for. */
   principalId?: string;
+  /**
+   * For an entry granted from a permission set's tags (source `identity-center`): the permission
+   * set, read from the role's name (`AWSReservedSSO_<permission set>_<suffix>`).
+   */
+  permissionSet?: string;
   note?: string;
 }
 
@@ -47,10 +53,13 @@ function looksLikeCreator(e: EntrySnapshot): boolean {
 
 export function entryOwnership(e: EntrySnapshot, ctx: OwnershipContext): Ownership {
   if (isManaged(e)) {
+    const source = e.tags[SOURCE_KEY] ?? '(no source tag)';
+    const permissionSet = source === IDENTITY_CENTER_SOURCE ? identityCenterRoleOfArn(e.principalArn)?.permissionSetName : undefined;
     return {
       owner: 'eks-access-pilot',
-      source: e.tags[SOURCE_KEY] ?? '(no source tag)',
+      source,
       ...(e.tags[PRINCIPAL_ID_KEY] ? { principalId: e.tags[PRINCIPAL_ID_KEY] } : {}),
+      ...(permissionSet ? { permissionSet } : {}),
     };
   }
   // The same line entryHandsOff draws: every type but STANDARD is a node or Fargate entry.
@@ -63,4 +72,13 @@ export function entryOwnership(e: EntrySnapshot, ctx: OwnershipContext): Ownersh
     return { owner: 'other', note: 'possibly the cluster creator (untagged, cluster admin only); confirm with --creator ARN' };
   }
   return { owner: 'other' };
+}
+
+/**
+ * The owner as a person reads it: `eks-access-pilot (tag)`, `eks-access-pilot (identity-center:
+ * PlatformReadOnly)`, `eks-access-pilot (migration/<execution>)`, `eks (cluster creator)`, `other`.
+ */
+export function ownerText(o: Ownership): string {
+  if (o.owner === 'eks-access-pilot') return `eks-access-pilot (${o.source}${o.permissionSet ? `: ${o.permissionSet}` : ''})`;
+  return o.note ? `${o.owner} (${o.note})` : o.owner;
 }

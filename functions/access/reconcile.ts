@@ -5,7 +5,8 @@
  * and entries, never on what an event said changed.
  */
 import pLimit from 'p-limit';
-import { desiredAccess, type DesiredAccess, type TagProblem } from '#access/domain/tags';
+import type { DesiredAccess, TagProblem } from '#access/domain/tags';
+import type { EntryStyle, PrincipalAccess } from '#access/domain/identity-center';
 import type { Principal, PrincipalRef } from '#kernel/principal';
 import { ACCESS_ENTRIES_PER_CLUSTER } from '#kernel/quotas';
 import { type RuntimeConfig } from '#kernel/config';
@@ -16,7 +17,9 @@ import { ClusterNotReadyError } from '#access/domain/errors';
 import { type EksEntries } from '#access/adapters/entries';
 import { EntryExistsError } from '#platform/access-entries';
 import type { IamReader } from '#platform/iam-principals';
+import type { PermissionSetReader } from '#access/adapters/permission-sets';
 import { QuotaGate, type QuotaRefusal } from './quota.ts';
+import { accessOfPrincipal, sweepAccess, type SweepAccess } from './access-source.ts';
 
 export interface ClusterOutcome {
   cluster: string;
@@ -31,6 +34,8 @@ export interface ClusterOutcome {
 
 export interface PrincipalOutcome {
   principal: PrincipalRef & { arn?: string };
+  /** For an Identity Center role: the permission set whose tags decided its access. */
+  permissionSet?: string;
   status: 'reconciled' | 'rejected' | 'ignored';
   reason?: string;
   problems?: TagProblem[];
@@ -41,6 +46,8 @@ export interface ReconcileDeps {
   iam: IamReader;
   clusters: EksEntries[];
   runtime: RuntimeConfig;
+  /** Reads permission sets' tags from the Identity Center instance; wired when `identityCenter.instanceArn` is configured. */
+  permissionSets?: PermissionSetReader;
 }
 
 function guardContext(runtime: RuntimeConfig): GuardContext {
@@ -61,12 +68,13 @@ async function converge(
   actual: ActualEntry | undefined,
   ctx: GuardContext,
   quota: QuotaGate,
+  style: EntryStyle | undefined,
 ): Promise<ClusterOutcome> {
   const base = { cluster: eks.cluster.name, region: eks.cluster.region };
   const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
   try {
     for (let attempt = 0; ; attempt++) {
-      const plan = planCluster({ principal, desired: grant, actual, ctx });
+      const plan = planCluster({ principal, desired: grant, actual, ctx, style });
       const added = entriesAdded(plan);
       const refused = added > 0 ? await quota.admit(added) : undefined;
       if (refused) {
@@ -129,9 +137,13 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
   if (principal?.path.startsWith('/aws-service-role/')) {
     return { principal: who, status: 'ignored', reason: 'service-linked role', clusters: [] };
   }
-  const desired = principal ? desiredAccess(principal.tags, deps.runtime.config) : null;
+  // An Identity Center role's access comes from its permission set's tags: read once here. A
+  // failed read throws (the invocation is retried); it never counts as "no tags".
+  const access = principal ? await accessOfPrincipal(principal, deps) : null;
+  const desired = access?.desired ?? null;
+  const set = access?.permissionSet !== undefined ? { permissionSet: access.permissionSet } : {};
   if (desired && !desired.ok) {
-    return { principal: who, status: 'rejected', reason: 'invalid access tags: nothing changed', problems: desired.problems, clusters: [] };
+    return { principal: who, ...set, status: 'rejected', reason: rejectedReason(access), problems: desired.problems, clusters: [] };
   }
   const limit = pLimit(deps.runtime.config.clusterConcurrency);
   const clusters = await Promise.all(
@@ -142,7 +154,7 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
           const actual = await findEntry(eks, ref, principal?.arn);
           // One principal, at most one create per cluster: counted only if this plan creates.
           const quota = new QuotaGate(async () => (await eks.listPrincipalArns()).length, deps.runtime.config.accessEntryHeadroomPercent);
-          return await converge(eks, principal, desired, actual, ctx, quota);
+          return await converge(eks, principal, desired, actual, ctx, quota, access?.style);
         } catch (e) {
           const err = e as Error;
           if (e instanceof ClusterNotReadyError) {
@@ -153,7 +165,11 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
       }),
     ),
   );
-  return { principal: who, status: 'reconciled', clusters };
+  return { principal: who, ...set, status: 'reconciled', clusters };
+}
+
+function rejectedReason(access: PrincipalAccess | null): string {
+  return access?.permissionSet !== undefined ? `invalid access tags on permission set ${access.permissionSet}: nothing changed` : 'invalid access tags: nothing changed';
 }
 
 /**
@@ -169,25 +185,32 @@ async function resyncPair(
   ref: PrincipalRef,
   arn: string,
   principal: Principal | null,
-  desired: DesiredAccess | null,
+  access: PrincipalAccess | null,
   actual: ActualEntry | undefined,
   deps: ReconcileDeps,
+  sweep: SweepAccess,
   ctx: GuardContext,
   quota: QuotaGate,
 ): Promise<ClusterOutcome> {
   const base = { cluster: eks.cluster.name, region: eks.cluster.region };
+  const desired = access?.desired;
   const grant = desired?.ok ? (desired.byCluster[eks.cluster.name] ?? null) : null;
-  const snapshot = planCluster({ principal, desired: grant, actual, ctx });
+  const snapshot = planCluster({ principal, desired: grant, actual, ctx, style: access?.style });
   if (!snapshot.ops.length) return { ...base, action: snapshot.action, reason: snapshot.reason, ops: [] };
   try {
     const current = await deps.iam.getPrincipal(ref);
     // The pair is keyed by exact ARN: a principal now living under another path (re-created)
     // leaves this ARN an orphan; its new ARN is its own pair, here or at the next sweep.
     const owner = current?.arn === arn ? current : null;
-    const want = owner ? desiredAccess(owner.tags, deps.runtime.config) : null;
-    if (want && !want.ok) return { ...base, action: 'skip', reason: 'invalid access tags: nothing changed', ops: [] };
+    // The sweep's one read of the permission sets answers for a re-read Identity Center role too.
+    const want = owner ? sweep.of(owner) : null;
+    if (owner && !want) {
+      const why = sweep.unreadable !== undefined ? `could not be read (${sweep.unreadable})` : 'were not read in this sweep (the role appeared during it)';
+      return { ...base, action: 'skip', reason: `its permission set's tags ${why}: nothing changed`, ops: [] };
+    }
+    if (want && !want.desired.ok) return { ...base, action: 'skip', reason: rejectedReason(want), ops: [] };
     const fresh = (await eks.describe(arn)) ?? undefined;
-    return await converge(eks, owner, want, fresh, ctx, quota);
+    return await converge(eks, owner, want?.desired ?? null, fresh, ctx, quota, want?.style);
   } catch (e) {
     const err = e as Error;
     if (e instanceof ClusterNotReadyError) return { ...base, action: 'cluster-not-ready', reason: err.message, ops: [] };
@@ -203,11 +226,18 @@ export interface ResyncSummary {
   /** Why each of `clustersNotReady` was skipped, by its label. */
   notReadyReasons: Record<string, string>;
   failedClusters: string[];
+  /**
+   * Set when the Identity Center instance could not be read: the reason, and the roles whose
+   * access depends on it, which this sweep left untouched.
+   */
+  identityCenterUnreadable?: { reason: string; roles: string[] };
 }
 
 /**
  * The full sweep: every IAM principal against every managed cluster's entries, repairing
  * drift both ways (missing grants; managed entries whose principal is gone or untagged).
+ * Identity Center roles are among the principals (the listing holds every role, whatever its
+ * path); their permission sets' tags are read once per sweep (access-source.ts, sweepAccess).
  * Only principals with access tags or an entry on the cluster are planned; a cluster that
  * is in sync costs reads only. A pair that the snapshot shows drifted is re-read before
  * anything is written (see resyncPair).
@@ -216,25 +246,34 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
   const ctx = guardContext(deps.runtime);
   // Keyed by exact ARN: an entry whose ARN is no current principal's (deleted, or re-created
   // under another path) is an orphan, whatever its name.
-  const principals = new Map<string, { principal: Principal; desired: DesiredAccess }>();
-  for await (const p of deps.iam.listPrincipals()) {
-    principals.set(p.arn, { principal: p, desired: desiredAccess(p.tags, deps.runtime.config) });
-  }
+  const listed: Principal[] = [];
+  for await (const p of deps.iam.listPrincipals()) listed.push(p);
+  // Every permission set's tags, read once for the whole sweep (only if an Identity Center role needs them).
+  const sweep = await sweepAccess(listed, deps);
+  // An Identity Center role whose set's tags could not be read keeps `access` undefined: it is
+  // listed (so its entries are not taken for orphans) but never planned.
+  const principals = new Map<string, { principal: Principal; access: PrincipalAccess | undefined }>(listed.map((p) => [p.arn, { principal: p, access: sweep.of(p) }]));
+  const unknown = [...principals.values()].filter(({ access }) => !access).map(({ principal }) => principal.arn);
 
-  const rejected: PrincipalOutcome[] = [...principals.values()]
-    .filter(({ desired }) => !desired.ok)
-    .map(({ principal, desired }) => ({
-      principal: { kind: principal.kind, name: principal.name, arn: principal.arn },
-      status: 'rejected',
-      reason: 'invalid access tags: nothing changed',
-      problems: desired.ok ? [] : desired.problems,
-      clusters: [],
-    }));
+  const rejected: PrincipalOutcome[] = [...principals.values()].flatMap(({ principal, access }) =>
+    access && !access.desired.ok
+      ? [
+          {
+            principal: { kind: principal.kind, name: principal.name, arn: principal.arn },
+            ...(access.permissionSet !== undefined ? { permissionSet: access.permissionSet } : {}),
+            status: 'rejected' as const,
+            reason: rejectedReason(access),
+            problems: access.desired.problems,
+            clusters: [],
+          },
+        ]
+      : [],
+  );
 
   const byPrincipal = new Map<string, PrincipalOutcome>();
-  const outcomeFor = (ref: PrincipalRef & { arn: string }): PrincipalOutcome => {
+  const outcomeFor = (ref: PrincipalRef & { arn: string }, permissionSet?: string): PrincipalOutcome => {
     let o = byPrincipal.get(ref.arn);
-    if (!o) byPrincipal.set(ref.arn, (o = { principal: ref, status: 'reconciled', clusters: [] }));
+    if (!o) byPrincipal.set(ref.arn, (o = { principal: ref, ...(permissionSet !== undefined ? { permissionSet } : {}), status: 'reconciled', clusters: [] }));
     return o;
   };
 
@@ -263,13 +302,13 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           return;
         }
         const work: Array<() => Promise<void>> = [];
-        for (const [arn, { principal, desired }] of principals) {
-          if (!desired.ok) continue;
+        for (const [arn, { principal, access }] of principals) {
+          if (!access?.desired.ok) continue;
           const actual = entries.get(arn);
-          if (!actual && !desired.byCluster[eks.cluster.name]) continue;
+          if (!actual && !access.desired.byCluster[eks.cluster.name]) continue;
           work.push(async () => {
-            const o = await resyncPair(eks, principal, arn, principal, desired, actual, deps, ctx, quota);
-            if (o.action !== 'noop') outcomeFor(principal).clusters.push(o);
+            const o = await resyncPair(eks, principal, arn, principal, access, actual, deps, sweep, ctx, quota);
+            if (o.action !== 'noop') outcomeFor(principal, access.permissionSet).clusters.push(o);
           });
         }
         for (const [arn, actual] of entries) {
@@ -277,7 +316,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
           const ref = parsePrincipalArn(arn);
           if (!ref) continue;
           work.push(async () => {
-            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, ctx, quota);
+            const o = await resyncPair(eks, { kind: ref.kind, name: ref.name }, arn, null, null, actual, deps, sweep, ctx, quota);
             if (o.action !== 'noop') outcomeFor({ kind: ref.kind, name: ref.name, arn }).clusters.push(o);
           });
         }
@@ -287,5 +326,13 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     ),
   );
 
-  return { principals: principals.size, rejected, outcomes: [...byPrincipal.values()], clustersNotReady, notReadyReasons, failedClusters };
+  return {
+    principals: principals.size,
+    rejected,
+    outcomes: [...byPrincipal.values()],
+    clustersNotReady,
+    notReadyReasons,
+    failedClusters,
+    ...(sweep.unreadable !== undefined ? { identityCenterUnreadable: { reason: sweep.unreadable, roles: unknown } } : {}),
+  };
 }

@@ -22,9 +22,11 @@ const METRIC_OF: Record<string, string> = {
 
 export function recordOutcome(outcome: PrincipalOutcome, logger: Logger, metrics: Metrics): void {
   const principal = outcome.principal.arn ?? `${outcome.principal.kind}/${outcome.principal.name}`;
+  // Identity Center roles: the permission set whose tags decided, so on-call knows where to look.
+  const from = outcome.permissionSet !== undefined ? { permissionSet: outcome.permissionSet } : {};
   if (outcome.status === 'rejected') {
     for (const p of outcome.problems ?? []) {
-      logger.warn('access tag rejected', { principal, tagKey: p.key, tagValue: p.value, kind: p.kind, reason: p.message });
+      logger.warn('access tag rejected', { principal, ...from, tagKey: p.key, tagValue: p.value, kind: p.kind, reason: p.message });
     }
     metrics.addMetric('Rejected', MetricUnit.Count, 1);
     if (outcome.problems?.some((p) => p.kind === 'ceiling')) metrics.addMetric('RejectedAboveCeiling', MetricUnit.Count, 1);
@@ -35,7 +37,7 @@ export function recordOutcome(outcome: PrincipalOutcome, logger: Logger, metrics
     return;
   }
   for (const c of outcome.clusters) {
-    const fields = { principal, cluster: c.cluster, region: c.region, action: c.action, reason: c.reason, ops: c.ops };
+    const fields = { principal, ...from, cluster: c.cluster, region: c.region, action: c.action, reason: c.reason, ops: c.ops };
     if (c.action === 'quota-refused') logger.warn('access entry quota reached', { ...fields, used: c.quota?.used, limit: c.quota?.limit });
     else if (c.action === 'error') logger.error('access decision', fields);
     else if (c.action === 'cluster-not-ready' || c.action === 'skip') logger.warn('access decision', fields);

@@ -8,6 +8,8 @@ import * as z from './zod-mini.ts';
 import { EksAccessPilotError } from './errors.ts';
 import { DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT } from './quotas.ts';
 import { PARTITIONS, accessPolicyArn, accessPolicyArnPrefix, isSupportedRegion, partitionOf, partitionOfArn, type Partition } from './partition.ts';
+import { DEFAULT_IDENTITY_CENTER_USERNAME } from './identity-center.ts';
+import { accessEntryUsernameProblem } from './username.ts';
 
 /**
  * The access policy ARN prefix of the aws partition, where the default home region is. Other
@@ -36,6 +38,77 @@ const policyArn = z
 const iamPrincipalArn = z
   .string()
   .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN'));
+
+
+/**
+ * Where access tags come from for the roles IAM Identity Center creates (kernel/identity-center.ts):
+ * their permission set's tags, read from the instance through a read-only role, and/or written
+ * here by permission-set name. Formats from the Identity Center API reference: an instance ARN
+ * (ListPermissionSets, `InstanceArn`: `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`)
+ * and a permission set name (CreatePermissionSet, `Name`: 1–32 of `[\w+=,.@-]`).
+ */
+const IdentityCenterFields = z.strictObject({
+  /** The Identity Center instance whose permission sets' tags are read. */
+  instanceArn: z.optional(
+    z.string().check(z.regex(/^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/, 'must be an IAM Identity Center instance ARN (arn:<partition>:sso:::instance/ssoins-…)')),
+  ),
+  /** The region the instance lives in (its sso-admin endpoint). */
+  region: z.optional(region),
+  /** A read-only role in the account that administers Identity Center (management or delegated admin), assumed to read it. */
+  readRoleArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))),
+  /**
+   * Tags by permission-set name, for where the instance cannot be read (or to pin a set). They
+   * follow the tag contract and are checked when used, like a role's tags: an invalid one changes
+   * nothing for that set's roles and is logged and counted.
+   */
+  permissionSets: z.optional(
+    z
+      .array(
+        z.strictObject({
+          name: z.string().check(z.regex(/^[\w+=,.@-]{1,32}$/, 'must be a permission set name (1–32 letters, digits and +=,.@_-)')),
+          tags: z.record(z.string().check(z.minLength(1, 'a tag key must not be empty')), z.string()),
+        }),
+      )
+      .check(z.minLength(1, 'list at least one permission set, or leave permissionSets out')),
+  ),
+  /** The username of an Identity Center role's access entry; {{SessionName}} is the person's Identity Center user name. */
+  username: z._default(
+    z.string().check(
+      z.superRefine((u, ctx) => {
+        const problem = accessEntryUsernameProblem(u);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: u });
+      }),
+    ),
+    DEFAULT_IDENTITY_CENTER_USERNAME,
+  ),
+});
+
+const INSTANCE_FIELDS = ['instanceArn', 'region', 'readRoleArn'] as const;
+
+const IdentityCenterSchema = IdentityCenterFields.check(
+  z.superRefine((ic, ctx) => {
+    const given = INSTANCE_FIELDS.filter((f) => ic[f] !== undefined);
+    if (given.length > 0) {
+      for (const f of INSTANCE_FIELDS.filter((x) => ic[x] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [f], message: `required with ${given.join(' and ')}: instanceArn, region and readRoleArn come together`, input: ic });
+      }
+    } else if (!ic.permissionSets) {
+      ctx.addIssue({ code: 'custom', message: 'give instanceArn, region and readRoleArn (to read the permission sets), or permissionSets, or both', input: ic });
+    }
+    const seen = new Set<string>();
+    ic.permissionSets?.forEach((ps, i) => {
+      if (seen.has(ps.name)) ctx.addIssue({ code: 'custom', path: ['permissionSets', i, 'name'], message: `duplicate permission set "${ps.name}"`, input: ps });
+      seen.add(ps.name);
+      const keys = new Map<string, string>();
+      for (const key of Object.keys(ps.tags)) {
+        // Access tag keys are compared ignoring case (the tag contract), so two spellings would be one key.
+        const other = keys.get(key.toLowerCase());
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['permissionSets', i, 'tags', key], message: `the same key as "${other}" (keys are compared ignoring case)`, input: ps });
+        keys.set(key.toLowerCase(), key);
+      }
+    });
+  }),
+);
 
 /** The levels a configuration without `levels` gets, with the policy ARNs of its partition. */
 export function defaultLevels(partition: Partition): Array<{ name: string; policyArn: string }> {
@@ -99,6 +172,8 @@ const ConfigFields = z.strictObject({
     z.number().check(z.int('must be a whole number of percent'), z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100 (the quota cannot be exceeded)')),
     DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT,
   ),
+  /** Access for the roles IAM Identity Center creates, from their permission sets' tags; off when absent. */
+  identityCenter: z.optional(IdentityCenterSchema),
 });
 
 // Checks run even after a field's own check failed (zod reports every issue at once), so the
@@ -150,6 +225,16 @@ export const ConfigSchema = ConfigFields.check(
       const p = partitionOfArn(arn);
       if (p !== home) ctx.addIssue({ code: 'custom', path: ['protectedPrincipalArns', i], message: elsewhere(arn, p) });
     });
+    const ic = c.identityCenter;
+    for (const f of ['instanceArn', 'readRoleArn'] as const) {
+      const arn = ic?.[f];
+      if (arn === undefined || !arn.startsWith('arn:')) continue; // not an ARN at all: its own issue says so
+      const p = partitionOfArn(arn);
+      if (p !== home) ctx.addIssue({ code: 'custom', path: ['identityCenter', f], message: elsewhere(arn, p) });
+    }
+    if (ic?.region !== undefined && isSupportedRegion(ic.region) && partitionOf(ic.region) !== home) {
+      ctx.addIssue({ code: 'custom', path: ['identityCenter', 'region'], message: elsewhere(`"${ic.region}"`, partitionOf(ic.region)) });
+    }
   }),
 );
 
@@ -202,6 +287,13 @@ export function parseRuntimeConfig(json: string | undefined): RuntimeConfig {
   const r = RuntimeConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(`invalid EAP_CONFIG:\n${formatIssues(r.error)}`);
   return r.data;
+}
+
+/** The Identity Center instance to read, when the configuration names one (the three fields come together). */
+export function identityCenterInstance(config: Config): { instanceArn: string; region: string; readRoleArn: string } | undefined {
+  const ic = config.identityCenter;
+  if (!ic?.instanceArn || !ic.region || !ic.readRoleArn) return undefined;
+  return { instanceArn: ic.instanceArn, region: ic.region, readRoleArn: ic.readRoleArn };
 }
 
 /** The levels from the lowest up to and including the ceiling. */

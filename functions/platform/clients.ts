@@ -4,12 +4,14 @@
  * adaptive mode, which also rate-limits the client after a throttle; nothing here loops by hand.
  *
  * One module for every service: the SDK packages declare `"sideEffects": false`, so esbuild drops
- * the clients a function never calls (the provisioner's bundle carries no S3 or STS client).
+ * the clients a function never calls (the provisioner's bundle carries no S3 client).
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { iamRegion, partitionOf, type Partition } from '#kernel/partition';
 
 /** The retry configuration every client of the system uses. */
@@ -59,4 +61,34 @@ let sts: STSClient | undefined;
 export function stsClient(): STSClient {
   sts ??= new STSClient({ ...RETRY });
   return sts;
+}
+
+/** The session name the read role sees (CloudTrail in the Identity Center account shows it). */
+export const IDENTITY_CENTER_READ_SESSION = 'eks-access-pilot';
+
+const ssoAdminClients = new Map<string, SSOAdminClient>();
+
+/**
+ * sso-admin in the Identity Center instance's region, as the read-only role of the account that
+ * administers Identity Center: the function's own credentials assume `readRoleArn`
+ * (fromTemporaryCredentials, sts:AssumeRole, session IDENTITY_CENTER_READ_SESSION). STS is called
+ * in the function's own region (`stsRegion`, a region the function's account has enabled, which
+ * the instance's region need not be). The SDK caches the assumed credentials and assumes again
+ * shortly before they expire (one hour by default): one AssumeRole per hour per warm container.
+ */
+export function ssoAdminClient(region: string, readRoleArn: string, stsRegion: string | undefined = process.env.AWS_REGION): SSOAdminClient {
+  const key = `${region} ${readRoleArn}`;
+  let client = ssoAdminClients.get(key);
+  if (!client) {
+    client = new SSOAdminClient({
+      region,
+      ...RETRY,
+      credentials: fromTemporaryCredentials({
+        params: { RoleArn: readRoleArn, RoleSessionName: IDENTITY_CENTER_READ_SESSION },
+        clientConfig: { ...RETRY, ...(stsRegion ? { region: stsRegion } : {}) },
+      }),
+    });
+    ssoAdminClients.set(key, client);
+  }
+  return client;
 }

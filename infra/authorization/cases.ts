@@ -12,6 +12,7 @@
  * stack's).
  */
 import { grantableLevels, type Config } from '#kernel/config';
+import { IDENTITY_CENTER_PATH_PREFIX, IDENTITY_CENTER_SOURCE } from '#kernel/identity-center';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, migrationTags, ownershipTags } from '#kernel/ownership';
 import type { Partition } from '#kernel/partition';
 import { documentKey } from '#workflows/contract';
@@ -161,6 +162,63 @@ function tagRoleCases(ctx: CaseContext, role: RoleKind): PermissionCase[] {
       // Invariant 3: hands off protected principals, even when their entry carries our tags.
       out.push({ role, what: `delete a protected principal's entry${on}`, call: call(c, 'DeleteAccessEntry', { principalArn: protectedArn }), existing: owned, expect: 'denied' });
     }
+    out.push(...identityCenterCases(ctx, role, { on, call: (operation, input) => call(c, operation, input), team, ceilingPolicy }));
+  }
+  if (config.identityCenter?.readRoleArn) {
+    out.push({
+      role,
+      what: 'assume the Identity Center read role',
+      call: { service: 'sts', operation: 'AssumeRole', region: config.homeRegion, input: { RoleArn: config.identityCenter.readRoleArn, RoleSessionName: 'eks-access-pilot' } },
+      expect: 'allowed',
+    });
+  }
+  return out;
+}
+
+/** The example Identity Center role: the form Identity Center gives them, with a Region segment. */
+export function exampleIdentityCenterRoleArn(ctx: CaseContext): string {
+  const region = ctx.config.identityCenter?.region ?? ctx.config.homeRegion;
+  return roleArn(ctx, `${IDENTITY_CENTER_PATH_PREFIX.slice(1)}${region}/AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789`);
+}
+
+/**
+ * With `identityCenter` configured, on one cluster: an Identity Center role's entry is created with
+ * exactly the configured username, never for a role outside Identity Center's path nor with
+ * another username (infra/constructs/reconcile-permissions.ts, CreateOwnedIdentityCenterEntries),
+ * and the entries it owns are changed like the tag side's.
+ */
+function identityCenterCases(
+  ctx: CaseContext,
+  role: RoleKind,
+  on: { on: string; call: (operation: string, input: Record<string, unknown>) => ApiCall; team: string; ceilingPolicy: string | undefined },
+): PermissionCase[] {
+  const ic = ctx.config.identityCenter;
+  if (!ic) return [];
+  const { call, team, ceilingPolicy } = on;
+  const sso = exampleIdentityCenterRoleArn(ctx);
+  const tags = ownershipTags({ id: 'AROADOCTOREXAMPLESSO' }, IDENTITY_CENTER_SOURCE);
+  const groups = ctx.config.allowedGroups.length ? { kubernetesGroups: [ctx.config.allowedGroups[0]] } : {};
+  const create = (principalArn: string, username: string) => call('CreateAccessEntry', { principalArn, type: 'STANDARD', tags, username, ...groups });
+  const out: PermissionCase[] = [
+    { role, what: `create an Identity Center role's entry with the configured username${on.on}`, call: create(sso, ic.username), expect: 'allowed' },
+    { role, what: `create an Identity Center entry for a role outside the Identity Center path${on.on}`, call: create(team, ic.username), expect: 'denied' },
+    { role, what: `create an Identity Center entry with another username${on.on}`, call: create(sso, `doctor:${ic.username}`), expect: 'denied' },
+    {
+      role,
+      what: `create an Identity Center entry without a username${on.on}`,
+      call: call('CreateAccessEntry', { principalArn: sso, type: 'STANDARD', tags, ...groups }),
+      expect: 'denied',
+    },
+    { role, what: `delete an owned Identity Center entry${on.on}`, call: call('DeleteAccessEntry', { principalArn: sso }), existing: { tags }, expect: 'allowed' },
+  ];
+  if (ceilingPolicy) {
+    out.push({
+      role,
+      what: `associate the ceiling's policy to an owned Identity Center entry${on.on}`,
+      call: call('AssociateAccessPolicy', { principalArn: sso, policyArn: ceilingPolicy, accessScope: { type: 'cluster' } }),
+      existing: { tags },
+      expect: 'allowed',
+    });
   }
   return out;
 }

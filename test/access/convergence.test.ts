@@ -3,20 +3,29 @@
  * however their events are delivered (shuffled, duplicated, dropped), the provisioner plus
  * one resync ends in exactly the state the final tags describe — and a second resync
  * writes nothing. IAM and EKS are the stateful model in sandbox/, reached through the real
- * SDK clients.
+ * SDK clients. Identity Center roles take part: Identity Center provisions them (CreateRole under
+ * its path), re-provisions them (deleted and re-created: a new unique ID, maybe a new suffix) and
+ * removes them, and their permission sets' tags change in the Identity Center account (no event
+ * here at all); their entries must follow the permission sets' final tags.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { desiredAccess } from '#access/domain/tags';
 import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks } from '#sandbox/mock-binding';
 import { toEventBridgeEvent } from '#sandbox/cloudtrail';
 import { testConfig, testRuntime } from '#test/helpers/config';
+import { INSTANCE_ARN, READ_ROLE_ARN, serveInstance, type FakeInstance } from '#test/helpers/identity-center';
 import { captureStdout } from '#test/helpers/lambda';
 
 // The clusters are in API_AND_CONFIG_MAP and opted in, so the property exercises real writes
 // there (the default, skipping such clusters, has its own tests in test/handlers).
-const runtime = testRuntime({ clusters: testConfig().clusters.map((c) => ({ ...c, manageInApiAndConfigMap: true })) });
+const runtime = testRuntime({
+  clusters: testConfig().clusters.map((c) => ({ ...c, manageInApiAndConfigMap: true })),
+  identityCenter: { instanceArn: INSTANCE_ARN, region: 'eu-west-1', readRoleArn: READ_ROLE_ARN },
+});
 const config = runtime.config;
 const ACCOUNT = '111122223333';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -40,6 +49,12 @@ const PRINCIPALS = [
   { kind: 'role' as const, name: 'team-b', path: '/teams/platform/' },
   { kind: 'user' as const, name: 'carol', path: '/' },
   { kind: 'user' as const, name: 'dave', path: '/contractors/' },
+];
+
+/** Permission sets of the Identity Center instance, and the path Identity Center creates each one's roles under. */
+const PERMISSION_SETS = [
+  { name: 'PlatformReadOnly', path: '/aws-reserved/sso.amazonaws.com/eu-west-1/' },
+  { name: 'Data_Readers', path: '/aws-reserved/sso.amazonaws.com/' },
 ];
 
 const level = fc.constantFrom('view', 'edit', 'none');
@@ -73,14 +88,24 @@ type IamOp =
   | { op: 'tag'; who: number; tags: Array<{ Key: string; Value: string }> }
   | { op: 'untag'; who: number }
   | { op: 'delete'; who: number }
-  | { op: 'create'; who: number; tags: Array<{ Key: string; Value: string }> };
+  | { op: 'create'; who: number; tags: Array<{ Key: string; Value: string }> }
+  // Identity Center: (re-)provision a set's role (any existing one deleted first: a new unique ID,
+  // the same or a new suffix); remove it; change the set's tags in the Identity Center account.
+  // `roleTags` are put on the role itself, which must not count.
+  | { op: 'provision'; set: number; newSuffix: boolean; roleTags: Array<{ Key: string; Value: string }> }
+  | { op: 'deprovision'; set: number }
+  | { op: 'set-tags'; set: number; tags: Array<{ Key: string; Value: string }> };
 
 const who = fc.nat({ max: PRINCIPALS.length - 1 });
+const set = fc.nat({ max: PERMISSION_SETS.length - 1 });
 const iamOp: fc.Arbitrary<IamOp> = fc.oneof(
   fc.record({ op: fc.constant('tag' as const), who, tags: tagSet }),
   fc.record({ op: fc.constant('untag' as const), who }),
   fc.record({ op: fc.constant('delete' as const), who }),
   fc.record({ op: fc.constant('create' as const), who, tags: tagSet }),
+  fc.record({ op: fc.constant('provision' as const), set, newSuffix: fc.boolean(), roleTags: tagSet }),
+  fc.record({ op: fc.constant('deprovision' as const), set }),
+  fc.record({ op: fc.constant('set-tags' as const), set, tags: tagSet }),
 );
 
 /** Each step makes one IAM call, then delivers some pending events in any order, maybe twice, maybe never. */
@@ -105,7 +130,67 @@ function newWorld() {
   return { model, events, foreign: { cluster: 'prod', region: 'eu-west-1', arn: teamAArn } };
 }
 
-function apply(model: AwsModel, op: IamOp): void {
+/** Identity Center's side of one run: its permission sets, and the roles it created here (every name ever used). */
+interface IdentityCenterWorld {
+  instance: FakeInstance;
+  /** Per permission set, the name of its current role (undefined: not provisioned). */
+  current: Array<string | undefined>;
+  /** Every role name ever provisioned, by permission set index. */
+  names: Array<{ set: number; name: string }>;
+  suffixes: number;
+}
+
+function newIdentityCenter(): { world: IdentityCenterWorld; restore: () => void } {
+  // Created after the model's SDK mocks are bound, so it is this stand-in that answers sso-admin.
+  const sso = mockClient(SSOAdminClient);
+  const instance = serveInstance(sso, PERMISSION_SETS.map((p) => ({ name: p.name, tags: {} })));
+  return { world: { instance, current: PERMISSION_SETS.map(() => undefined), names: [], suffixes: 0 }, restore: () => sso.restore() };
+}
+
+function applyIdentityCenter(model: AwsModel, ic: IdentityCenterWorld, op: Extract<IamOp, { op: 'provision' | 'deprovision' | 'set-tags' }>): void {
+  const ps = PERMISSION_SETS[op.set]!;
+  if (op.op === 'set-tags') {
+    ic.instance.setTags(ps.name, Object.fromEntries(op.tags.map((t) => [t.Key, t.Value])));
+    return;
+  }
+  const existing = ic.current[op.set];
+  if (existing) model.iam.deleteRole({ RoleName: existing });
+  ic.current[op.set] = undefined;
+  if (op.op === 'deprovision') return;
+  const name = existing && !op.newSuffix ? existing : `AWSReservedSSO_${ps.name}_${(0xa0000000 + ic.suffixes++).toString(16).padStart(16, '0')}`;
+  model.iam.createRole({ RoleName: name, Path: ps.path, AssumeRolePolicyDocument: TRUST, Tags: op.roleTags });
+  ic.current[op.set] = name;
+  ic.names.push({ set: op.set, name });
+}
+
+/** Identity Center roles: the entry follows the permission set's final tags, with its username and source. */
+function expectIdentityCenterConverged(model: AwsModel, ic: IdentityCenterWorld) {
+  for (const c of config.clusters) {
+    for (const { set: i, name } of ic.names) {
+      const ps = PERMISSION_SETS[i]!;
+      const arn = `arn:aws:iam::${ACCOUNT}:role${ps.path}${name}`;
+      const has = (model.eks.listAccessEntries(c.region, { clusterName: c.name, maxResults: 100 }).accessEntries ?? []).includes(arn);
+      const role = model.iam.principalExists(arn) ? model.iam.getRole({ RoleName: name }).Role! : undefined;
+      const tags = [...ic.instance.byArn.values()].find((s) => s.name === ps.name)!.tags;
+      const want = role ? desiredAccess(tags, config) : undefined;
+      const grant = want?.ok ? want.byCluster[c.name] : null;
+      if (!grant) {
+        expect(has, `${name} on ${c.name} should have no entry`).toBe(false);
+        continue;
+      }
+      expect(has, `${name} on ${c.name} should have an entry`).toBe(true);
+      const got = model.eks.describeAccessEntry(c.region, { clusterName: c.name, principalArn: arn }).accessEntry!;
+      expect(got.username).toBe('sso:{{SessionName}}');
+      expect(got.tags).toMatchObject({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'identity-center', 'eks-access-pilot/principal-id': role!.RoleId });
+      expect([...(got.kubernetesGroups ?? [])].sort()).toEqual(grant.groups);
+      const policies = model.eks.listAssociatedAccessPolicies(c.region, { clusterName: c.name, principalArn: arn }).associatedAccessPolicies ?? [];
+      expect(policies.map((x) => x.policyArn)).toEqual(grant.policyArn ? [grant.policyArn] : []);
+    }
+  }
+}
+
+function apply(model: AwsModel, op: IamOp, ic: IdentityCenterWorld): void {
+  if (op.op === 'provision' || op.op === 'deprovision' || op.op === 'set-tags') return applyIdentityCenter(model, ic, op);
   const p = PRINCIPALS[op.who]!;
   const tryIt = (fn: () => unknown) => {
     try {
@@ -180,11 +265,12 @@ describe('provisioner + resync convergence (property)', () => {
         fc.asyncProperty(scenario, async (steps) => {
           const { model, events, foreign } = newWorld();
           const mocks = bindModelToSdkMocks(model);
+          const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter();
           try {
             const pending: unknown[] = [];
             for (const step of steps) {
               const before = events.length;
-              apply(model, step.iam);
+              apply(model, step.iam, ic);
               pending.push(...events.slice(before));
               for (const d of step.deliver) {
                 if (!pending.length) break;
@@ -197,11 +283,13 @@ describe('provisioner + resync convergence (property)', () => {
             // Whatever is still pending is dropped; the resync repairs it.
             await resync({});
             await expectConverged(model, foreign);
+            expectIdentityCenterConverged(model, ic);
             const writesBefore = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
             await resync({});
             const writesAfter = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
             expect(writesAfter - writesBefore, 'a second resync must write nothing').toBe(0);
           } finally {
+            restoreIdentityCenter();
             mocks.restore();
           }
         }),

@@ -4,11 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { DEFAULT_IDENTITY_CENTER_USERNAME, IDENTITY_CENTER_SOURCE } from '#kernel/identity-center';
 import { ownershipTags } from '#kernel/ownership';
 import { migrationTags } from '#kernel/ownership';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { main } from '../../cli/main.ts';
 import type { CommandIO } from '../../cli/lib/command.ts';
+import { ownerText } from '../../cli/lib/ownership.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
@@ -16,6 +18,9 @@ const role = (name: string, path = '/') => `arn:aws:iam::${ACCOUNT}:role${path}$
 const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
 const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
 // Another account's principals are taken to exist by the model; enough of them to need a second page.
+// The role Identity Center created for permission set PlatformReadOnly (regional path form).
+const SSO_PATH = '/aws-reserved/sso.amazonaws.com/eu-west-1/';
+const SSO_NAME = 'AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789';
 const BULK = Array.from({ length: 101 }, (_, i) => `arn:aws:iam::444455556666:role/bulk-${String(i).padStart(3, '0')}`);
 
 let sandbox: Sandbox;
@@ -39,6 +44,7 @@ beforeAll(async () => {
           { name: 'search-readers', path: '/teams/search/' },
           { name: 'payments-deployer', path: '/teams/payments/' },
           { name: 'hand-made' },
+          { name: SSO_NAME, path: SSO_PATH },
         ],
       },
       clusters: [
@@ -63,6 +69,14 @@ beforeAll(async () => {
   eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: role('payments-deployer', '/teams/payments/'), username: 'payments-deployer', tags: migrationTags('prod-to-api-1') });
   eks.associateAccessPolicy(REGION, { clusterName: 'prod', principalArn: role('payments-deployer', '/teams/payments/'), policyArn: EDIT, accessScope: { type: 'cluster' } });
   eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: role('hand-made'), tags: { team: 'sre' } });
+  const ssoId = sandbox.model.iam.principalId(role(SSO_NAME, SSO_PATH))!;
+  eks.createAccessEntry(REGION, {
+    clusterName: 'prod',
+    principalArn: role(SSO_NAME, SSO_PATH),
+    username: DEFAULT_IDENTITY_CENTER_USERNAME,
+    tags: ownershipTags({ id: ssoId }, IDENTITY_CENTER_SOURCE),
+  });
+  eks.associateAccessPolicy(REGION, { clusterName: 'prod', principalArn: role(SSO_NAME, SSO_PATH), policyArn: VIEW, accessScope: { type: 'cluster' } });
   for (const arn of BULK) eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: arn });
   // The command's SDK clients are created on first use and read the endpoints then.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
@@ -88,8 +102,8 @@ describe('eks-access-pilot access-report', () => {
       notes: string[];
     };
     expect(r.cluster).toEqual({ name: 'prod', region: REGION, authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true });
-    // 6 seeded or created in the account, and every entry of the second ListAccessEntries page.
-    expect(r.entries).toHaveLength(6 + BULK.length);
+    // 7 seeded or created in the account, and every entry of the second ListAccessEntries page.
+    expect(r.entries).toHaveLength(7 + BULK.length);
     const entry = (arn: string) => r.entries.find((e) => e.principalArn === arn);
     expect(entry(role('search-readers', '/teams/search/'))).toMatchObject({
       type: 'STANDARD',
@@ -100,13 +114,22 @@ describe('eks-access-pilot access-report', () => {
       principalId: sandbox.model.iam.principalId(role('search-readers', '/teams/search/')),
     });
     expect(entry(role('payments-deployer', '/teams/payments/'))).toMatchObject({ username: 'payments-deployer', owner: 'eks-access-pilot', source: 'migration/prod-to-api-1' });
+    // Granted from a permission set's tags: the permission set comes from the role's name.
+    expect(entry(role(SSO_NAME, SSO_PATH))).toMatchObject({
+      username: 'sso:{{SessionName}}',
+      owner: 'eks-access-pilot',
+      source: 'identity-center',
+      permissionSet: 'PlatformReadOnly',
+      principalId: sandbox.model.iam.principalId(role(SSO_NAME, SSO_PATH)),
+    });
+    expect(entry(role('search-readers', '/teams/search/'))!.permissionSet).toBeUndefined();
     expect(entry(role('prod-nodes'))).toMatchObject({ type: 'EC2_LINUX', owner: 'eks' });
     expect(entry(role('prod-fargate'))).toMatchObject({ type: 'FARGATE_LINUX', owner: 'eks' });
     // EKS's API does not name the creator: its entry is only flagged as a candidate.
     expect(entry(role('platform-admin'))).toMatchObject({ owner: 'other', note: expect.stringMatching(/^possibly the cluster creator/) });
     expect(entry(role('hand-made'))).toMatchObject({ owner: 'other', tags: { team: 'sre' } });
     expect(entry(role('hand-made'))!.note).toBeUndefined();
-    expect(r.owners).toEqual({ 'eks-access-pilot': 2, eks: 2, other: 2 + BULK.length });
+    expect(r.owners).toEqual({ 'eks-access-pilot': 3, eks: 2, other: 2 + BULK.length });
     expect(r.notes).toEqual([]);
   });
 
@@ -121,11 +144,12 @@ describe('eks-access-pilot access-report', () => {
     const { code, stdout } = await report('--cluster', 'prod', '--region', REGION);
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Cluster prod \(eu-west-1\), authentication mode API: 107 access entries$/m);
+    expect(stdout).toMatch(/^Cluster prod \(eu-west-1\), authentication mode API: 108 access entries$/m);
     expect(stdout).toMatch(/^PRINCIPAL +TYPE +USERNAME +GROUPS +POLICIES +OWNER$/m);
     expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/teams\/search\/search-readers +STANDARD +\S+ +pod-readers +AmazonEKSViewPolicy@search,search-staging +eks-access-pilot \(tag\)$/m);
+    expect(stdout).toMatch(new RegExp(`^${role(SSO_NAME, SSO_PATH).replace(/[/.]/g, '\\$&')} +STANDARD +sso:\\{\\{SessionName\\}\\} .* eks-access-pilot \\(identity-center: PlatformReadOnly\\)$`, 'm'));
     expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/prod-nodes +EC2_LINUX +\S+ +system:nodes +- +eks \(EC2_LINUX entry/m);
-    expect(stdout).toContain('owners: 2 eks-access-pilot, 2 EKS, 103 someone else');
+    expect(stdout).toContain('owners: 3 eks-access-pilot, 2 EKS, 103 someone else');
   });
 
   it('reports a CONFIG_MAP cluster as having no access entries, and says where access is', async () => {
@@ -145,8 +169,8 @@ describe('eks-access-pilot access-report', () => {
       const json = await report('--cluster', 'prod', '--region', REGION, '--json');
 
       // assert
-      expect(text.stdout).toMatch(/^quota: 107 \/ 3,000 access entries per cluster \(new grants stop at 2,850, the 95 % headroom\)$/m);
-      expect((JSON.parse(json.stdout) as { quota: unknown }).quota).toEqual({ used: 107, quota: 3000, headroomPercent: 95, limit: 2850, atHeadroom: false });
+      expect(text.stdout).toMatch(/^quota: 108 \/ 3,000 access entries per cluster \(new grants stop at 2,850, the 95 % headroom\)$/m);
+      expect((JSON.parse(json.stdout) as { quota: unknown }).quota).toEqual({ used: 108, quota: 3000, headroomPercent: 95, limit: 2850, atHeadroom: false });
     });
 
     it('marks a cluster whose entries reach the headroom, and says the provisioner refuses new grants there', async () => {
@@ -155,8 +179,8 @@ describe('eks-access-pilot access-report', () => {
 
       // assert
       expect(code).toBe(0);
-      expect(stdout).toMatch(/^quota: 107 \/ 3,000 access entries per cluster ! \(new grants stop at 90, the 3 % headroom\)$/m);
-      expect(stdout).toMatch(/^note: 107 of 3000 access entries: at the 3 % headroom \(90\), the tag provisioner refuses new grants on this cluster/m);
+      expect(stdout).toMatch(/^quota: 108 \/ 3,000 access entries per cluster ! \(new grants stop at 90, the 3 % headroom\)$/m);
+      expect(stdout).toMatch(/^note: 108 of 3000 access entries: at the 3 % headroom \(90\), the tag provisioner refuses new grants on this cluster/m);
     });
 
     it.each([
@@ -189,5 +213,18 @@ describe('eks-access-pilot access-report', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).toContain('usage: eks-access-pilot access-report');
+  });
+});
+
+describe('ownerText', () => {
+  it('names the permission set behind an Identity Center entry, and only there', () => {
+    // arrange
+    const sso = { owner: 'eks-access-pilot' as const, source: 'identity-center', permissionSet: 'PlatformReadOnly' };
+    // act / assert
+    expect(ownerText(sso)).toBe('eks-access-pilot (identity-center: PlatformReadOnly)');
+    expect(ownerText({ owner: 'eks-access-pilot', source: 'tag' })).toBe('eks-access-pilot (tag)');
+    expect(ownerText({ owner: 'eks-access-pilot', source: 'migration/prod-to-api-1' })).toBe('eks-access-pilot (migration/prod-to-api-1)');
+    expect(ownerText({ owner: 'eks', note: 'cluster creator' })).toBe('eks (cluster creator)');
+    expect(ownerText({ owner: 'other' })).toBe('other');
   });
 });

@@ -85,3 +85,35 @@ describe('a configuration too large for the Lambda environment', () => {
     expect(() => buildApp({ ...shippedConfig(), clusters })).toThrow(/EAP_CONFIG.*4096/);
   });
 });
+
+describe('identityCenter', () => {
+  const identityCenter = {
+    instanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef',
+    region: 'eu-west-1',
+    readRoleArn: 'arn:aws:iam::999988887777:role/eks-access-pilot-identity-center-read',
+    permissionSets: [{ name: 'PlatformReadOnly', tags: { 'eks-access': 'view' } }],
+  };
+
+  it('reaches the provisioner and the resync in EAP_CONFIG, with the default username', () => {
+    // arrange
+    const { main } = buildApp({ ...shippedConfig(), identityCenter });
+    for (const fn of ['ProvisionerFunction', 'ResyncFunction']) {
+      // act
+      const env = JSON.stringify(properties(main, 'AWS::Lambda::Function', fn).Environment.Variables.EAP_CONFIG);
+      // assert: the JSON travels escaped inside the template's Fn::Join
+      expect(env).toContain('\\"readRoleArn\\":\\"arn:aws:iam::999988887777:role/eks-access-pilot-identity-center-read\\"');
+      expect(env).toContain('\\"username\\":\\"sso:{{SessionName}}\\"');
+      expect(env).toContain('\\"PlatformReadOnly\\"');
+    }
+  });
+
+  it('fails synth naming the field when the read role is not a role ARN', () => {
+    const bad = { ...shippedConfig(), identityCenter: { ...identityCenter, readRoleArn: 'arn:aws:iam::999988887777:user/alice' } };
+    expect(() => loadConfig(appWith(bad))).toThrow(/eksAccessPilot\.identityCenter\.readRoleArn: /);
+  });
+
+  it('fails synth naming the field when the username is one EKS refuses', () => {
+    const bad = { ...shippedConfig(), identityCenter: { permissionSets: identityCenter.permissionSets, username: '{{SessionName}}' } };
+    expect(() => loadConfig(appWith(bad))).toThrow(/eksAccessPilot\.identityCenter\.username: /);
+  });
+});

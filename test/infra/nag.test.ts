@@ -17,6 +17,17 @@ describe('cdk-nag on the app', () => {
     expect(built.forwarder).toBeDefined();
   });
 
+  it('passes with Identity Center configured (its create statement and the read role AssumeRole)', () => {
+    const identityCenter = {
+      instanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef',
+      region: 'eu-west-1',
+      readRoleArn: 'arn:aws:iam::999988887777:role/eks-access-pilot-identity-center-read',
+      permissionSets: [{ name: 'PlatformReadOnly', tags: { 'eks-access': 'view' } }],
+    };
+    const built = buildApp({ ...shippedConfig(), identityCenter }, { nag: true });
+    expect(built.main.toJSON()).toBeDefined();
+  });
+
   it('fails synth on an unacknowledged finding (the checks are really on)', () => {
     const withPlainQueue = () =>
       buildApp(shippedConfig(), {

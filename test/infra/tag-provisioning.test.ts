@@ -317,3 +317,160 @@ describe('protected principals configured with a path, a user, another account',
     }
   });
 });
+
+// Issue 12: roles Identity Center creates get access from their permission set's tags, with the
+// configured username and source identity-center (infra/constructs/reconcile-permissions.ts).
+describe('Identity Center', () => {
+  const READ_ROLE = 'arn:aws:iam::999988887777:role/eks-access-pilot-identity-center-read';
+  const IDENTITY_CENTER = {
+    instanceArn: 'arn:aws:sso:::instance/ssoins-0123456789abcdef',
+    region: 'eu-west-1',
+    readRoleArn: READ_ROLE,
+    permissionSets: [{ name: 'PlatformReadOnly', tags: { 'eks-access': 'view' } }],
+  };
+  const SSO_ROLE = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789';
+  const SSO_ROLE_NO_REGION = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789';
+  const TAG_ONLY_SIDS = [
+    'ReadPrincipalTags',
+    'ReadManagedClusters',
+    'ReadManagedClusterEntries',
+    'CreateOwnedStandardEntries',
+    'TagOnCreateWithOwnershipTags',
+    'AssociateGrantablePoliciesOnOwnedEntries',
+    'ChangeOwnedEntriesOnly',
+    'HandsOffProtectedAndSystemPrincipals',
+  ];
+  const sidsOf = (template: BuiltApp['main'], role: string) => roleStatements(template, role).map((s) => s.Sid as string).filter((sid) => sid !== undefined);
+  let withSso: BuiltApp;
+  beforeAll(() => {
+    vi.stubEnv('CDK_VALIDATION', 'false');
+    withSso = buildApp({ ...shippedConfig(), identityCenter: IDENTITY_CENTER });
+  });
+
+  describe('not configured', () => {
+    for (const role of ['ProvisionerRole', 'ResyncRole']) {
+      it(`${role}: the policy is the tag-only one: no Identity Center create, no AssumeRole, source tag only`, () => {
+        // arrange
+        const statements = roleStatements(built.main, role);
+        // act
+        const json = JSON.stringify(statements);
+        // assert
+        expect(sidsOf(built.main, role).filter((sid) => sid !== 'ListPrincipalsWithTags')).toEqual(TAG_ONLY_SIDS);
+        expect(json).not.toContain('identity-center');
+        expect(json).not.toContain('sts:');
+        expect(json).not.toContain('aws-reserved');
+        for (const sid of ['TagOnCreateWithOwnershipTags', 'AssociateGrantablePoliciesOnOwnedEntries', 'ChangeOwnedEntriesOnly']) {
+          const s = statement(built.main, role, sid);
+          expect(JSON.stringify(s.Condition), sid).toContain('"aws:ResourceTag/eks-access-pilot/source":"tag"');
+        }
+      });
+    }
+  });
+
+  describe('configured', () => {
+    for (const role of ['ProvisionerRole', 'ResyncRole']) {
+      describe(role, () => {
+        it('creates an Identity Center entry only as STANDARD, tagged source=identity-center, with exactly the configured username', () => {
+          const s = statement(withSso.main, role, 'CreateOwnedIdentityCenterEntries');
+          expect(s.Effect).toBe('Allow');
+          expect(s.Action).toBe('eks:CreateAccessEntry');
+          expect(JSON.stringify(s.Resource)).toContain(':cluster/prod');
+          expect(s.Condition.StringEquals).toEqual({
+            'aws:RequestTag/managed-by': 'eks-access-pilot',
+            'aws:RequestTag/eks-access-pilot/source': 'identity-center',
+            'eks:accessEntryType': 'STANDARD',
+            'eks:username': 'sso:{{SessionName}}',
+          });
+          expect(s.Condition['ForAllValues:StringEquals']).toEqual({
+            'aws:TagKeys': ['managed-by', 'eks-access-pilot/source', 'eks-access-pilot/principal-id'],
+            'eks:kubernetesGroups': ['pod-readers', 'log-readers'],
+          });
+          expect(s.Condition.Null).toBeUndefined();
+        });
+
+        it("creates it only for a role under Identity Center's path, in either path form", () => {
+          const pattern = statement(withSso.main, role, 'CreateOwnedIdentityCenterEntries').Condition.ArnLike['eks:principalArn'] as string;
+          expect(pattern).toBe('arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*');
+          expect(arnLike(pattern, SSO_ROLE)).toBe(true);
+          expect(arnLike(pattern, SSO_ROLE_NO_REGION)).toBe(true);
+          for (const arn of [
+            'arn:aws:iam::111122223333:role/doctor-example-team',
+            'arn:aws:iam::111122223333:role/teams/AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789',
+            'arn:aws:iam::111122223333:role/aws-reserved/AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789',
+            'arn:aws:iam::111122223333:user/aws-reserved/sso.amazonaws.com/alice',
+          ]) {
+            expect(arnLike(pattern, arn), arn).toBe(false);
+          }
+        });
+
+        it('keeps the tag create at source=tag with no username', () => {
+          const s = statement(withSso.main, role, 'CreateOwnedStandardEntries');
+          expect(s.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': 'tag', 'eks:accessEntryType': 'STANDARD' });
+          expect(s.Condition.Null).toEqual({ 'eks:username': 'true' });
+        });
+
+        it("acts on existing entries of both its sources, never a migration's or another owner's", () => {
+          const both = ['tag', 'identity-center'];
+          const owned = { 'aws:ResourceTag/managed-by': 'eks-access-pilot', 'aws:ResourceTag/eks-access-pilot/source': both };
+          expect(statement(withSso.main, role, 'ChangeOwnedEntriesOnly').Condition).toEqual({ StringEquals: owned });
+          const associate = statement(withSso.main, role, 'AssociateGrantablePoliciesOnOwnedEntries');
+          expect(associate.Condition.StringEquals).toEqual(owned);
+          expect(associate.Condition.ArnEquals['eks:policyArn']).toEqual([policy('AmazonEKSViewPolicy'), policy('AmazonEKSEditPolicy')]);
+          const tagging = statement(withSso.main, role, 'TagOnCreateWithOwnershipTags');
+          expect(tagging.Condition.StringEquals).toEqual({ 'aws:RequestTag/managed-by': 'eks-access-pilot', 'aws:RequestTag/eks-access-pilot/source': both });
+          expect(tagging.Condition.StringEqualsIfExists).toEqual(owned);
+          // Exact values under StringEquals: migration/<execution> is not among them.
+          expect(JSON.stringify(roleStatements(withSso.main, role).map((x) => x.Condition ?? {}))).not.toMatch(/migration\/|source":"\*|source":\[[^\]]*\*/);
+        });
+
+        it('assumes exactly the configured read role, and no other', () => {
+          const s = statement(withSso.main, role, 'AssumeIdentityCenterReadRole');
+          expect(s).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: READ_ROLE });
+          expect(roleStatements(withSso.main, role).filter((x) => [x.Action].flat().some((a) => String(a).startsWith('sts:')))).toHaveLength(1);
+        });
+
+        it('adds exactly these two statements to the tag-only policy, whose other statements differ only in the sources they accept', () => {
+          const tagOnly = roleStatements(built.main, role);
+          const normalize = (statements: CfnResource[]) =>
+            JSON.parse(JSON.stringify(statements.filter((s) => !['CreateOwnedIdentityCenterEntries', 'AssumeIdentityCenterReadRole'].includes(s.Sid as string))).replaceAll('["tag","identity-center"]', '"tag"')) as unknown;
+          expect(normalize(roleStatements(withSso.main, role))).toEqual(normalize(tagOnly));
+          expect(sidsOf(withSso.main, role).length).toBe(sidsOf(built.main, role).length + 2);
+        });
+
+        it('still denies writes for protected and system principals, Identity Center creates included', () => {
+          const s = statement(withSso.main, role, 'HandsOffProtectedAndSystemPrincipals');
+          expect(s.Effect).toBe('Deny');
+          expect(s.Action).toContain('eks:CreateAccessEntry');
+        });
+      });
+    }
+
+    it('follows a configured username, sets no groups without allowed groups, and holds no AssumeRole without a read role', () => {
+      // arrange
+      const staticOnly = buildApp({
+        ...shippedConfig(),
+        allowedGroups: [],
+        identityCenter: { permissionSets: IDENTITY_CENTER.permissionSets, username: 'people:{{SessionName}}' },
+      });
+      // act
+      const s = statement(staticOnly.main, 'ProvisionerRole', 'CreateOwnedIdentityCenterEntries');
+      // assert
+      expect(s.Condition.StringEquals['eks:username']).toBe('people:{{SessionName}}');
+      expect(s.Condition.Null).toEqual({ 'eks:kubernetesGroups': 'true' });
+      expect(s.Condition['ForAllValues:StringEquals']).toEqual({ 'aws:TagKeys': ['managed-by', 'eks-access-pilot/source', 'eks-access-pilot/principal-id'] });
+      expect(() => statement(staticOnly.main, 'ProvisionerRole', 'AssumeIdentityCenterReadRole')).toThrow();
+      expect(JSON.stringify(roleStatements(staticOnly.main, 'ResyncRole'))).not.toContain('sts:');
+    });
+
+    it('exposes the provisioner and resync role ARNs, which the read role trusts', () => {
+      for (const template of [built.main, withSso.main]) {
+        const outputs = Object.entries(template.findOutputs('*'));
+        for (const fn of ['Provisioner', 'Resync']) {
+          const found = outputs.filter(([id]) => id.startsWith(`TagProvisioning${fn}RoleArn`));
+          expect(found, fn).toHaveLength(1);
+          expect(found[0]![1].Value['Fn::GetAtt'][0]).toMatch(new RegExp(`^TagProvisioning${fn}Role[0-9A-F]{8}$`));
+        }
+      }
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { grantableLevels, parseConfig, parseRuntimeConfig } from '#kernel/config';
+import { grantableLevels, identityCenterInstance, parseConfig, parseRuntimeConfig } from '#kernel/config';
+import { accessEntryUsernameProblem } from '#kernel/username';
 import { accessEntryLimit } from '#kernel/quotas';
 import { clusterUnmanagedReason } from '#access/domain/clusters';
 
@@ -73,6 +74,73 @@ describe('parseConfig', () => {
   it('lists the grantable levels from the lowest up to the ceiling', () => {
     expect(grantableLevels(parseConfig({ clusters, ceiling: 'view' })).map((l) => l.name)).toEqual(['view']);
     expect(grantableLevels(parseConfig({ clusters, ceiling: 'admin' })).map((l) => l.name)).toEqual(['view', 'edit', 'admin']);
+  });
+});
+
+describe('parseConfig: identityCenter', () => {
+  const instanceArn = 'arn:aws:sso:::instance/ssoins-1234567890abcdef';
+  const readRoleArn = 'arn:aws:iam::999988887777:role/eks-access-pilot-identity-center-read';
+  const instance = { instanceArn, region: 'eu-west-1', readRoleArn };
+  const permissionSets = [{ name: 'PlatformReadOnly', tags: { 'eks-access': 'view' } }];
+
+  it('is off unless given; given, the username defaults to sso:{{SessionName}}', () => {
+    expect(parseConfig({ clusters }).identityCenter).toBeUndefined();
+    expect(parseConfig({ clusters, identityCenter: instance }).identityCenter).toEqual({ ...instance, username: 'sso:{{SessionName}}' });
+    expect(parseConfig({ clusters, identityCenter: { permissionSets } }).identityCenter).toEqual({ permissionSets, username: 'sso:{{SessionName}}' });
+    expect(parseConfig({ clusters, identityCenter: { ...instance, permissionSets, username: 'idc:{{SessionNameRaw}}' } }).identityCenter?.username).toBe('idc:{{SessionNameRaw}}');
+  });
+
+  it('names the instance only when all three of its fields are given', () => {
+    expect(identityCenterInstance(parseConfig({ clusters, identityCenter: instance }))).toEqual(instance);
+    expect(identityCenterInstance(parseConfig({ clusters, identityCenter: { permissionSets } }))).toBeUndefined();
+  });
+
+  it('takes a static permission set whose tags break the tag contract: they are checked when used, like a role\'s', () => {
+    expect(parseConfig({ clusters, identityCenter: { permissionSets: [{ name: 'Odd', tags: { 'eks-access': 'root' } }] } }).identityCenter?.permissionSets).toHaveLength(1);
+  });
+
+  it.each([
+    [{ ...instance, instanceArn: 'ssoins-1234567890abcdef' }, 'eksAccessPilot.identityCenter.instanceArn: must be an IAM Identity Center instance ARN'],
+    [{ ...instance, instanceArn: 'arn:aws:sso:::instance/ssoins-123' }, 'eksAccessPilot.identityCenter.instanceArn: must be an IAM Identity Center instance ARN'],
+    [{ ...instance, region: 'europe' }, 'eksAccessPilot.identityCenter.region: must be an AWS region'],
+    [{ ...instance, readRoleArn: 'arn:aws:iam::999988887777:user/reader' }, 'eksAccessPilot.identityCenter.readRoleArn: must be an IAM role ARN'],
+    [{ instanceArn }, 'eksAccessPilot.identityCenter.region: required with instanceArn: instanceArn, region and readRoleArn come together'],
+    [{ instanceArn, region: 'eu-west-1', permissionSets }, 'eksAccessPilot.identityCenter.readRoleArn: required with instanceArn and region'],
+    [{ readRoleArn }, 'eksAccessPilot.identityCenter.instanceArn: required with readRoleArn'],
+    [{}, 'eksAccessPilot.identityCenter: give instanceArn, region and readRoleArn (to read the permission sets), or permissionSets, or both'],
+    [{ username: 'sso:{{SessionName}}' }, 'eksAccessPilot.identityCenter: give instanceArn, region and readRoleArn'],
+    [{ permissionSets: [] }, 'eksAccessPilot.identityCenter.permissionSets: list at least one permission set, or leave permissionSets out'],
+    [{ permissionSets: [{ name: 'Platform ReadOnly', tags: {} }] }, 'eksAccessPilot.identityCenter.permissionSets[0].name: must be a permission set name'],
+    [{ permissionSets: [{ name: 'x'.repeat(33), tags: {} }] }, 'eksAccessPilot.identityCenter.permissionSets[0].name: must be a permission set name'],
+    [{ permissionSets: [{ name: 'A', tags: {} }, { name: 'A', tags: {} }] }, 'eksAccessPilot.identityCenter.permissionSets[1].name: duplicate permission set "A"'],
+    [{ permissionSets: [{ name: 'A', tags: { 'eks-access': 'view', 'EKS-Access': 'edit' } }] }, 'eksAccessPilot.identityCenter.permissionSets[0].tags.EKS-Access: the same key as "eks-access"'],
+    [{ permissionSets: [{ name: 'A' }] }, 'eksAccessPilot.identityCenter.permissionSets[0].tags: '],
+    [{ permissionSets: [{ name: 'A', tags: { 'eks-access': 1 } }] }, 'eksAccessPilot.identityCenter.permissionSets[0].tags.eks-access: '],
+    [{ permissionSets, colour: 'blue' }, 'colour'],
+    [{ permissionSets, username: 'sso{{SessionName}}' }, 'eksAccessPilot.identityCenter.username: EKS requires a ":" somewhere before {{SessionName}}'],
+    [{ permissionSets, username: 'system:{{SessionName}}' }, 'eksAccessPilot.identityCenter.username: EKS rejects access entry usernames starting with "system:"'],
+    [{ permissionSets, username: 'iam:{{SessionName}}' }, 'eksAccessPilot.identityCenter.username: EKS rejects access entry usernames starting with "iam:"'],
+    [{ permissionSets, username: 'sso:{{AccountID}}' }, 'eksAccessPilot.identityCenter.username: EKS access entry usernames accept only {{SessionName}} and {{SessionNameRaw}}, not {{AccountID}}'],
+    [{ permissionSets, username: '' }, 'eksAccessPilot.identityCenter.username: must not be empty'],
+    [{ ...instance, instanceArn: 'arn:aws-cn:sso:::instance/ssoins-1234567890abcdef' }, 'eksAccessPilot.identityCenter.instanceArn: arn:aws-cn:sso:::instance/ssoins-1234567890abcdef is in partition aws-cn, homeRegion "us-east-1" in aws'],
+    [{ ...instance, readRoleArn: 'arn:aws-us-gov:iam::999988887777:role/reader' }, 'eksAccessPilot.identityCenter.readRoleArn: arn:aws-us-gov:iam::999988887777:role/reader is in partition aws-us-gov'],
+    [{ ...instance, region: 'cn-north-1' }, 'eksAccessPilot.identityCenter.region: "cn-north-1" is in partition aws-cn, homeRegion "us-east-1" in aws'],
+  ])('rejects identityCenter %j naming the field', (identityCenter, message) => {
+    expect(() => parseConfig({ clusters, identityCenter })).toThrow(message);
+  });
+
+  it('survives the functions\' second parse at cold start', () => {
+    const c = parseConfig({ clusters, identityCenter: { ...instance, permissionSets } });
+    expect(parseRuntimeConfig(JSON.stringify({ config: c })).config.identityCenter).toEqual(c.identityCenter);
+  });
+});
+
+describe('accessEntryUsernameProblem', () => {
+  it.each([['sso:{{SessionName}}'], ['jo:hn{{SessionName}}'], ['idc:{{SessionNameRaw}}'], ['platform-readers'], ['a:b']])('accepts %s', (u) => {
+    expect(accessEntryUsernameProblem(u)).toBeUndefined();
+  });
+  it.each([['eks:x'], ['aws:{{SessionName}}'], ['amazon:x'], ['{{SessionName}}'], ['sso-{{SessionName}}:'], ['sso:{{EC2PrivateDNSName}}']])('refuses %s', (u) => {
+    expect(accessEntryUsernameProblem(u)).toBeDefined();
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as eksApi from '@aws-sdk/client-eks';
 import * as iamApi from '@aws-sdk/client-iam';
 import { parseConfig } from '#kernel/config';
-import { permissionCases, roleKindOf, type PermissionCase } from '#infra/authorization/cases';
+import { exampleIdentityCenterRoleArn, permissionCases, roleKindOf, type PermissionCase } from '#infra/authorization/cases';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 
 const ACCOUNT = '111122223333';
@@ -17,7 +17,13 @@ const CONFIG = {
   clusters: [{ name: 'prod', region: REGION }],
   allowedGroups: ['pod-readers'],
   protectedPrincipalArns: [`arn:aws:iam::${ACCOUNT}:role/admin/BreakGlassAdmin`],
+  // The static mapping (no instance to read here): the Identity Center cases need only the
+  // create statement it brings, with the default username.
+  identityCenter: { permissionSets: [{ name: 'PlatformReadOnly', tags: { 'eks-access': 'view' } }] },
 };
+// The role Identity Center created for PlatformReadOnly, in the regional path form; the cases'
+// example Identity Center role (exampleIdentityCenterRoleArn).
+const SSO_ROLE = { name: 'AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789', path: `/aws-reserved/sso.amazonaws.com/${REGION}/` };
 
 let sandbox: Sandbox;
 let cases: PermissionCase[];
@@ -54,7 +60,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     region: REGION,
     seed: {
-      iam: { roles: [{ name: 'doctor-example-team' }, { name: 'BreakGlassAdmin', path: '/admin/' }] },
+      iam: { roles: [{ name: 'doctor-example-team' }, { name: 'BreakGlassAdmin', path: '/admin/' }, SSO_ROLE] },
       clusters: [{ name: 'prod', region: REGION, authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' }],
     },
     iam: { config: CONFIG },
@@ -83,6 +89,19 @@ describe('the permission cases, as real calls under the deployed roles', () => {
       if (denied !== (c.expect === 'denied')) wrong.push(`${c.role}: ${c.what} was ${denied ? 'denied' : 'allowed'}`);
     }
     expect(wrong).toEqual([]);
+    // The Identity Center cases ran, against the seeded role.
+    const ctx = { config: parseConfig(CONFIG), accountId: ACCOUNT, partition: 'aws' as const, migrations: [] };
+    expect(exampleIdentityCenterRoleArn(ctx)).toBe(`arn:aws:iam::${ACCOUNT}:role${SSO_ROLE.path}${SSO_ROLE.name}`);
+    expect(cases.filter((c) => /Identity Center/.test(c.what)).map((c) => `${c.role}: ${c.what}: ${c.expect}`)).toEqual(
+      ['TagProvisioningProvisionerRole', 'TagProvisioningResyncRole'].flatMap((role) => [
+        `${role}: create an Identity Center role's entry with the configured username on prod: allowed`,
+        `${role}: create an Identity Center entry for a role outside the Identity Center path on prod: denied`,
+        `${role}: create an Identity Center entry with another username on prod: denied`,
+        `${role}: create an Identity Center entry without a username on prod: denied`,
+        `${role}: delete an owned Identity Center entry on prod: allowed`,
+        `${role}: associate the ceiling's policy to an owned Identity Center entry on prod: allowed`,
+      ]),
+    );
     // Both kinds are exercised, for the tag side's roles and the migration's.
     expect(new Set(cases.map((c) => `${c.role}:${c.expect}`))).toEqual(
       new Set([

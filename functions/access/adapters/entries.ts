@@ -91,7 +91,7 @@ export function eksEntries(
       const { principalArn } = op;
       switch (op.op) {
         case 'create':
-          return call(() => entries.create({ principalArn, kubernetesGroups: op.kubernetesGroups, tags: op.tags }));
+          return call(() => entries.create({ principalArn, kubernetesGroups: op.kubernetesGroups, tags: op.tags, ...(op.username !== undefined ? { username: op.username } : {}) }));
         case 'associate':
           return call(() => entries.associate(principalArn, { policyArn: op.policyArn, accessScope: op.scope }));
         case 'disassociate':

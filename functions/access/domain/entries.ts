@@ -7,12 +7,13 @@ import { type AccessEntry, type AccessScope, sameScope, sameSet } from '#kernel/
 import { PRINCIPAL_ID_KEY, SOURCE_KEY, isManaged, isTagManaged, ownershipTags } from '#kernel/ownership';
 import { parsePrincipalArn, principalKeyOfArn, type Principal } from '#kernel/principal';
 import type { Grant } from './tags.ts';
+import { TAG_STYLE, type EntryStyle } from './identity-center.ts';
 
 /** An access entry as read from EKS; policies are read only for entries the tag side owns. */
 export type ActualEntry = AccessEntry;
 
 export type Op =
-  | { op: 'create'; principalArn: string; kubernetesGroups: string[]; tags: Record<string, string> }
+  | { op: 'create'; principalArn: string; kubernetesGroups: string[]; tags: Record<string, string>; username?: string }
   | { op: 'associate'; principalArn: string; policyArn: string; scope: AccessScope }
   | { op: 'disassociate'; principalArn: string; policyArn: string }
   | { op: 'delete'; principalArn: string };
@@ -81,6 +82,22 @@ export interface PlanInput {
   /** Its access entry on this cluster, if any. */
   actual: ActualEntry | undefined;
   ctx: GuardContext;
+  /** How an entry for the principal is written (source tag, username); default: the tag contract's (TAG_STYLE). */
+  style?: EntryStyle;
+}
+
+/**
+ * Why an owned entry is not written the way the principal's entries are now (another source, or
+ * another username than an Identity Center role's configured one), or undefined when it is. EKS's
+ * default username is never compared: entries of the tag contract set none.
+ */
+function styleDifference(actual: ActualEntry, style: EntryStyle): string | undefined {
+  const source = actual.tags[SOURCE_KEY];
+  if (source !== style.source) return `entry was granted by source ${source}, now by ${style.source}`;
+  if (style.username !== undefined && actual.username !== style.username) {
+    return `username is ${JSON.stringify(actual.username ?? null)}, configured ${JSON.stringify(style.username)}`;
+  }
+  return undefined;
 }
 
 /**
@@ -88,7 +105,7 @@ export interface PlanInput {
  * that close it. Never returns an operation on an entry that `entryHandsOff` refuses,
  * and returns no operation at all when the two already agree (zero writes).
  */
-export function planCluster({ principal, desired, actual, ctx }: PlanInput): ClusterPlan {
+export function planCluster({ principal, desired, actual, ctx, style = TAG_STYLE }: PlanInput): ClusterPlan {
   const noop = (reason: string): ClusterPlan => ({ action: 'noop', reason, ops: [] });
   const skip = (reason: string): ClusterPlan => ({ action: 'skip', reason, ops: [] });
 
@@ -111,7 +128,13 @@ export function planCluster({ principal, desired, actual, ctx }: PlanInput): Clu
 
   const p = principal!;
   const create = (): Op[] => [
-    { op: 'create', principalArn: p.arn, kubernetesGroups: want.groups, tags: ownershipTags(p) },
+    {
+      op: 'create',
+      principalArn: p.arn,
+      kubernetesGroups: want.groups,
+      tags: ownershipTags(p, style.source),
+      ...(style.username !== undefined ? { username: style.username } : {}),
+    },
     ...grantOps(p.arn, want),
   ];
 
@@ -129,6 +152,13 @@ export function planCluster({ principal, desired, actual, ctx }: PlanInput): Clu
       reason: 'principal was recreated (new unique ID); stale entry replaced',
       ops: [{ op: 'delete', principalArn: actual.principalArn }, ...create()],
     };
+  }
+
+  const restyle = styleDifference(actual, style);
+  if (restyle) {
+    // Source and username are set only by the create (the role holds no eks:UpdateAccessEntry,
+    // see below): a re-create, like a change of groups.
+    return { action: 'replace', reason: `${restyle}: entry re-created (access is briefly absent)`, ops: [{ op: 'delete', principalArn: actual.principalArn }, ...create()] };
   }
 
   if (!sameSet(actual.kubernetesGroups, want.groups)) {

@@ -31,3 +31,15 @@ export class ReconcileFailedError extends EksAccessPilotError {
     this.name = 'ReconcileFailedError';
   }
 }
+
+/**
+ * The permission sets of the Identity Center instance could not be read (the read role could not
+ * be assumed, a call was refused or kept throttling past the SDK's retries). Nothing is changed for
+ * the Identity Center roles that needed them: unknown tags never revoke access.
+ */
+export class PermissionSetsUnreadableError extends EksAccessPilotError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermissionSetsUnreadableError';
+  }
+}

@@ -143,10 +143,19 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
     return true;
   };
 
+  const spellings = new Map<string, string>();
   for (const [key, rawValue] of Object.entries(tags)) {
     const k = key.toLowerCase();
     if (!isOwnTagKey(k, prefix)) continue;
     hasTags = true;
+    // IAM keeps one tag per key whatever its case; a permission set's tags (Identity Center) may
+    // hold two spellings of one key, and which value would win is not ours to guess.
+    const other = spellings.get(k);
+    spellings.set(k, key);
+    if (other !== undefined) {
+      problems.push({ key, value: rawValue, kind: 'invalid', message: `the same key as "${other}" (keys are compared ignoring case): which value counts is ambiguous` });
+      continue;
+    }
     // Not trimmed: a level with spaces around it is refused in checkLevel (levelSpacingProblem);
     // a list's surrounding spaces are separators, which splitList drops.
     const value = rawValue;

@@ -26,9 +26,15 @@ export async function resync(_event: unknown, _context?: Context): Promise<Resyn
   const changed = summary.outcomes.reduce((n, o) => n + o.clusters.filter((c) => c.ops.length > 0).length, 0);
   const errors = summary.outcomes.flatMap((o) => o.clusters.filter((c) => c.action === 'error'));
   logger.info('resync finished', { principals: summary.principals, changed, rejected: summary.rejected.length, clustersNotReady: summary.clustersNotReady, failedClusters: summary.failedClusters });
-  if (summary.failedClusters.length || errors.length) {
+  const ic = summary.identityCenterUnreadable;
+  if (ic) logger.error('permission sets unreadable', { reason: ic.reason, rolesLeftAlone: ic.roles });
+  if (summary.failedClusters.length || errors.length || ic) {
     throw new ReconcileFailedError(
-      `resync incomplete: ${[...summary.failedClusters.map((c) => `${c}: could not be read`), ...errors.map((e) => `${e.cluster}: ${e.reason}`)].join('; ')}`,
+      `resync incomplete: ${[
+        ...summary.failedClusters.map((c) => `${c}: could not be read`),
+        ...errors.map((e) => `${e.cluster}: ${e.reason}`),
+        ...(ic ? [`Identity Center permission sets could not be read (${ic.reason}); ${ic.roles.length} Identity Center role(s) left unchanged`] : []),
+      ].join('; ')}`,
     );
   }
   return { principals: summary.principals, changed, rejected: summary.rejected.length, clustersNotReady: summary.clustersNotReady, failedClusters: summary.failedClusters };
