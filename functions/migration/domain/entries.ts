@@ -6,7 +6,8 @@
 import { sameSet } from '#kernel/access-entry';
 import { accessPolicyArn, partitionOfArn } from '#kernel/partition';
 import { samePrincipal } from '#kernel/principal';
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, TAG_SOURCE, isTagManaged } from '#kernel/ownership';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, SOURCE_KEY, isTagManaged } from '#kernel/ownership';
+import { IDENTITY_CENTER_SOURCE, identityCenterRoleOfArn } from '#kernel/identity-center';
 import type { ConversionPlan, PlannedEntry } from './conversion.ts';
 import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from '#workflows/contract';
 
@@ -16,14 +17,34 @@ import type { EntrySnapshot, Existing, PlanDocumentRow, PlanSummary } from '#wor
  * eks-access-pilot/source=tag) is owned by the principal's access tags: when they change or go,
  * the provisioner changes or deletes it, and the access aws-auth gave would go with it after the
  * switch to API. Entries nobody owns (made by hand or by EKS) are compared with the plan instead.
+ *
+ * An entry granted from an Identity Center permission set (source=identity-center) is different:
+ * for that role the permission set's tags are meant to be the one source of access, and the tag
+ * side re-creates the entry when Identity Center re-provisions the role (new role ID), which an
+ * entry the migration creates would not survive. So such an entry stands for the row when it
+ * grants exactly what the row plans — the migration leaves it to its owner, and the two never
+ * fight — and is a conflict naming the permission set otherwise (see annotatePlan).
  */
-export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags'>): string | undefined {
+export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags' | 'principalArn'>): string | undefined {
   if (!isTagManaged(actual)) return undefined;
+  const source = actual.tags[SOURCE_KEY];
+  if (source === IDENTITY_CENTER_SOURCE) {
+    const set = identityCenterRoleOfArn(actual.principalArn)?.permissionSetName ?? 'unknown';
+    return (
+      `the existing access entry is granted by the tags of Identity Center permission set ${set} (${SOURCE_KEY}=${IDENTITY_CENTER_SOURCE}) and differs from this row: ` +
+      `align the permission set's access tags with what the row grants (or the row with the permission set), then re-run`
+    );
+  }
   return (
-    `the existing access entry is owned by access tags (${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}, ${SOURCE_KEY}=${TAG_SOURCE}), ` +
+    `the existing access entry is owned by access tags (${MANAGED_BY_KEY}=${MANAGED_BY_VALUE}, ${SOURCE_KEY}=${source}), ` +
     'so the tag provisioner would change or delete it when the tags change and the access aws-auth gives would go with it: ' +
     'remove the tags or delete the entry, then re-run'
   );
+}
+
+/** An entry owned by an Identity Center permission set that grants exactly what the row plans: it stands for the row. */
+export function identityCenterStandsFor(actual: EntrySnapshot, differences: readonly string[]): boolean {
+  return actual.tags[SOURCE_KEY] === IDENTITY_CENTER_SOURCE && isTagManaged(actual) && differences.length === 0;
 }
 
 const NODE_TYPES = new Set(['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'EC2', 'HYPERPOD_LINUX']);
@@ -79,9 +100,10 @@ export function annotatePlan(plan: ConversionPlan, existing: readonly EntrySnaps
   const rows: PlanDocumentRow[] = plan.rows.map((row) => {
     const actual = row.action === 'flag' ? undefined : byArn.get(row.principalArn);
     if (!actual) return { ...row, existing: 'none' as Existing };
-    const owned = ownershipConflict(actual);
-    if (owned) return { ...row, existing: 'owned-by-tags' as Existing, differences: [owned, ...entryDifferences(row.entry, actual)] };
     const differences = entryDifferences(row.entry, actual);
+    if (identityCenterStandsFor(actual, differences)) return { ...row, existing: 'equal' as Existing };
+    const owned = ownershipConflict(actual);
+    if (owned) return { ...row, existing: 'owned-by-tags' as Existing, differences: [owned, ...differences] };
     return differences.length ? { ...row, existing: 'different' as Existing, differences } : { ...row, existing: 'equal' as Existing };
   });
   const count = (f: (r: PlanDocumentRow) => boolean) => rows.filter(f).length;

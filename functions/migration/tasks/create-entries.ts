@@ -11,7 +11,7 @@
  * not reported as a conflict.
  */
 import type { PlanRow } from '#migration/domain/conversion';
-import { entryDifferences, listWithin, ownershipConflict } from '#migration/domain/entries';
+import { entryDifferences, identityCenterStandsFor, listWithin, ownershipConflict } from '#migration/domain/entries';
 import { createdByExecution, migrationTags } from '#kernel/ownership';
 import { AccessEntryConflictError } from '#migration/domain/errors';
 import { StepInputSchema, type EntrySnapshot, type PlanDocument } from '#workflows/contract';
@@ -39,6 +39,8 @@ async function settleExisting(row: PlanRow, actual: EntrySnapshot, execution: st
     return 'created';
   }
   const diffs = entryDifferences(row.entry, actual);
+  // An Identity Center permission set's entry granting exactly the row: left to its owner (domain/entries.ts).
+  if (identityCenterStandsFor(actual, diffs)) return 'present';
   const owned = ownershipConflict(actual);
   if (owned) return { conflict: `${row.source} (${row.principalArn}): ${owned}${diffs.length ? ` (it also differs from the plan: ${diffs.join('; ')})` : ''}` };
   return diffs.length ? { conflict: `${row.source} (${row.principalArn}): an access entry exists and differs: ${diffs.join('; ')}` } : 'present';

@@ -90,11 +90,35 @@ describe('annotatePlan / verifyEntries', () => {
   });
 
   it('only the tag provisioner\'s own tags make an entry owned by access tags', () => {
-    expect(ownershipConflict({ tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag' } })).toMatch(/owned by access tags/);
-    expect(ownershipConflict({ tags: { 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
-    expect(ownershipConflict({ tags: { 'managed-by': 'someone-else', 'eks-access-pilot/source': 'tag' } })).toBeUndefined();
-    expect(ownershipConflict({ tags: migrationTags('e1') })).toBeUndefined();
-    expect(ownershipConflict({ tags: {} })).toBeUndefined();
+    const of = (tags: Record<string, string>) => ownershipConflict({ principalArn: 'arn:aws:iam::1:role/a', tags });
+    expect(of({ 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag' })).toMatch(/owned by access tags/);
+    expect(of({ 'eks-access-pilot/source': 'tag' })).toBeUndefined();
+    expect(of({ 'managed-by': 'someone-else', 'eks-access-pilot/source': 'tag' })).toBeUndefined();
+    expect(of(migrationTags('e1'))).toBeUndefined();
+    expect(of({})).toBeUndefined();
+  });
+
+  it("takes an Identity Center permission set's entry for the row when it grants exactly the row (the two never fight), else names the permission set", () => {
+    // arrange: an aws-auth row for an Identity Center role, and the entry its permission set's tags made
+    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Data_Readers_0a1b2c3d4e5f6789';
+    const row = { source: 'mapRoles[0]', principalArn: sso, action: 'create' as const, entry: { type: 'STANDARD' as const, username: 'sso:{{SessionName}}', kubernetesGroups: ['x'] }, notes: [] };
+    const ssoPlan: ConversionPlan = { valid: true, errors: [], blockers: [], rows: [row] };
+    const owned = { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'identity-center', 'eks-access-pilot/principal-id': 'AROA2' };
+    const same = actual({ principalArn: sso, username: 'sso:{{SessionName}}', kubernetesGroups: ['x'], tags: owned });
+    const other = actual({ principalArn: sso, username: 'sso:{{SessionName}}', kubernetesGroups: ['y'], tags: owned });
+
+    // act
+    const equal = annotatePlan(ssoPlan, [same]);
+    const differs = annotatePlan(ssoPlan, [other]);
+
+    // assert
+    expect(equal.rows[0]!.existing).toBe('equal');
+    expect(equal.summary).toMatchObject({ create: 0, alreadyPresent: 1, conflicts: 0 });
+    expect(differs.rows[0]!.existing).toBe('owned-by-tags');
+    expect(differs.rows[0]!.differences![0]).toMatch(/granted by the tags of Identity Center permission set Data_Readers .*align the permission set's access tags/);
+    expect(differs.rows[0]!.differences).toContain('groups are [y], planned [x]');
+    // A tag-owned entry equal to the row is still a conflict: only a permission set stands for the row.
+    expect(annotatePlan(ssoPlan, [{ ...same, tags: { ...owned, 'eks-access-pilot/source': 'tag' } }]).rows[0]!.existing).toBe('owned-by-tags');
   });
 
   it('verifies created and EKS-managed rows, naming what is missing or different', () => {
