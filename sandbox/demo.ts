@@ -7,14 +7,19 @@
  *   2. the full run to API, stopping at the approval gate, approved → the execution as a timeline
  *   3. a team tags a role eks-access=view through IAM → the entry appears; edit → it changes;
  *      untag → it goes
- *   4. the access report of the cluster, and what the demo cost in API calls
+ *   4. Identity Center: the permission set PlatformReadOnly tagged eks-access=view → provisioned
+ *      into the account → its role gets AmazonEKSViewPolicy → re-provisioned (new role ID) → the
+ *      entry follows the new ID
+ *   5. the access report of the cluster, and what the demo cost in API calls
  */
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
+import { CreateAccountAssignmentCommand, ProvisionPermissionSetCommand, SSOAdminClient, TagResourceCommand } from '@aws-sdk/client-sso-admin';
+import { PRINCIPAL_ID_KEY } from '#kernel/ownership';
 import { EventBridge } from './eventbridge.ts';
-import { loadSeed, startSandbox } from '#sandbox/server/index';
+import { IDENTITY_CENTER_READ_ROLE, loadSeed, startSandbox } from '#sandbox/server/index';
 import { createMigrationStateMachine, mapWorkflowRole } from '#sandbox/stepfunctions/migration';
 
 const SEED = fileURLToPath(new URL('./seed/default.json', import.meta.url));
@@ -22,6 +27,10 @@ const CLUSTER = 'demo';
 const TEAM_ROLE = 'data-pipeline';
 const DRY_RUN = 'demo-dry-run';
 const TO_API = 'demo-to-api';
+/** The demo's Identity Center: its instance (fixed, so the configuration can name it), a permission set, a group. */
+const IC_INSTANCE_ARN = 'arn:aws:sso:::instance/ssoins-6804ca6f25ab3e1d';
+const PERMISSION_SET = 'PlatformReadOnly';
+const PLATFORM_GROUP = '9067a4b2c1-5f3e8d20-7b1a-4c6e-9d2f-0a8b7c6d5e4f';
 /** Header lines fill this width: they fit an 80-column terminal. */
 const HEADER_WIDTH = 76;
 
@@ -38,17 +47,21 @@ const shellLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const seed = loadSeed(SEED);
+  const region = 'eu-west-1';
+  // The account's Identity Center (in the home Region) with one untagged permission set; the
+  // sandbox creates the read role the functions assume to read it (IDENTITY_CENTER_READ_ROLE).
+  const seed = { ...loadSeed(SEED), identityCenter: { instanceArn: IC_INSTANCE_ARN, instanceRegion: region, permissionSets: [{ name: PERMISSION_SET }] } };
   // The app's configuration for this account: the sandbox synthesizes the CDK app with it and
   // enforces the resulting IAM policies on every call the functions and the state machine make.
   const account = seed.accountId ?? '111122223333';
-  const region = 'eu-west-1';
-  const config = {
+  const base = {
     homeRegion: region,
     clusters: seed.clusters.map((c) => ({ name: c.name, region: c.region })),
     allowedGroups: ['pod-readers'],
     protectedPrincipalArns: [`arn:aws:iam::${account}:role/admin/BreakGlassAdmin`],
   };
+  const identityCenter = { instanceArn: IC_INSTANCE_ARN, region, readRoleArn: `arn:aws:iam::${account}:role/${IDENTITY_CENTER_READ_ROLE}` };
+  const config = { ...base, identityCenter };
   const sandbox = await startSandbox({ seed, region, iam: { config } });
   // The CLI below runs as the operator (the sandbox's own key); the functions run as their roles.
   // Their JSON logs and metrics would drown the story; the tests read them instead.
@@ -67,6 +80,7 @@ async function main(): Promise<void> {
   const sfn = new SFNClient({ region });
   const s3 = new S3Client({ region });
   const iam = new IAMClient({ region: 'us-east-1' });
+  const ssoAdmin = new SSOAdminClient({ region });
 
   const run = async (...args: string[]): Promise<string> => {
     const lines: string[] = [];
@@ -123,11 +137,11 @@ async function main(): Promise<void> {
     say(`the tags apply to every cluster this deployment manages (${config.clusters.map((c) => c.name).join(', ')}); shown: the role's entry on ${CLUSTER}`);
     say('the provisioner reacts to IAM\'s events; each change below is the SDK call of the aws command printed');
     const roleArn = `arn:aws:iam::${account}:role/teams/data/${TEAM_ROLE}`;
-    const entryOf = async () => {
+    const entryOf = async (arn = roleArn) => {
       const report = JSON.parse(await run('access-report', '--cluster', CLUSTER, '--region', region, '--json')) as {
         entries: Array<{ principalArn: string; policies: Array<{ policyArn: string; accessScope: { type: string; namespaces?: string[] } }>; owner: string; source?: string }>;
       };
-      const e = report.entries.find((x) => x.principalArn === roleArn);
+      const e = report.entries.find((x) => x.principalArn === arn);
       return e ? `${e.policies.map((p) => `${p.policyArn.split('/').pop()} (${p.accessScope.type}${p.accessScope.namespaces ? `: ${p.accessScope.namespaces.join(', ')}` : ''})`).join(', ')}; owner ${e.owner}${e.source ? `/${e.source}` : ''}` : 'no entry';
     };
     const tag = async (tags: Record<string, string>, note = '') => {
@@ -147,7 +161,37 @@ async function main(): Promise<void> {
     await bus.drain();
     say(`  → ${CLUSTER}: ${await entryOf()}`);
 
-    step(4, `Who has access to ${CLUSTER} now`);
+    step(4, `Identity Center: the permission set ${PERMISSION_SET} tagged eks-access=view`);
+    say('the roles Identity Center creates cannot be tagged; their permission set carries the tag contract instead');
+    const instance = sandbox.identityCenter.instance!;
+    const psArn = sandbox.identityCenter.permissionSetArn(PERMISSION_SET);
+    say(`INSTANCE=${instance.instanceArn}; PS=${psArn}`);
+    say(`$ aws sso-admin tag-resource --instance-arn "$INSTANCE" --resource-arn "$PS" --tags Key=eks-access,Value=view`);
+    await ssoAdmin.send(new TagResourceCommand({ InstanceArn: instance.instanceArn, ResourceArn: psArn, Tags: [{ Key: 'eks-access', Value: 'view' }] }));
+    say('  → no event in this account (the call is Identity Center\'s, in the account that administers it): nothing happens until a role appears');
+    say(`$ aws sso-admin create-account-assignment --instance-arn "$INSTANCE" --permission-set-arn "$PS" --target-type AWS_ACCOUNT --target-id ${account} --principal-type GROUP --principal-id ${PLATFORM_GROUP}`);
+    await ssoAdmin.send(
+      new CreateAccountAssignmentCommand({ InstanceArn: instance.instanceArn, PermissionSetArn: psArn, TargetType: 'AWS_ACCOUNT', TargetId: account, PrincipalType: 'GROUP', PrincipalId: PLATFORM_GROUP }),
+    );
+    await bus.drain();
+    const provisioned = sandbox.identityCenter.role(PERMISSION_SET)!;
+    say(`  Identity Center provisioned ${PERMISSION_SET}: IAM CreateRole ${provisioned.path}${provisioned.roleName} (role ID ${provisioned.roleId}), made by sso.amazonaws.com`);
+    const boundId = () => {
+      const entries = sandbox.model.eks.listAccessEntries(region, { clusterName: CLUSTER }).accessEntries ?? [];
+      if (!entries.includes(provisioned.arn)) return undefined;
+      return sandbox.model.eks.describeAccessEntry(region, { clusterName: CLUSTER, principalArn: provisioned.arn }).accessEntry?.tags?.[PRINCIPAL_ID_KEY];
+    };
+    if (boundId() === undefined) throw new Error(`the provisioner made no entry for ${provisioned.roleName} on ${CLUSTER}`);
+    say(`  → ${CLUSTER}: ${await entryOf(provisioned.arn)}; bound to role ID ${boundId()}`);
+    say(`$ aws sso-admin provision-permission-set --instance-arn "$INSTANCE" --permission-set-arn "$PS" --target-type AWS_ACCOUNT --target-id ${account}`);
+    await ssoAdmin.send(new ProvisionPermissionSetCommand({ InstanceArn: instance.instanceArn, PermissionSetArn: psArn, TargetType: 'AWS_ACCOUNT', TargetId: account }));
+    await bus.drain();
+    const again = sandbox.identityCenter.role(PERMISSION_SET)!;
+    say(`  re-provisioned: Identity Center re-created the role, same name, new role ID ${again.roleId} (DeleteRole + CreateRole)`);
+    if (boundId() !== again.roleId) throw new Error(`after re-provisioning, the entry is bound to ${boundId() ?? 'nothing'}, not the new role ID ${again.roleId}`);
+    say(`  → ${CLUSTER}: ${await entryOf(provisioned.arn)}; the entry follows the new role ID`);
+
+    step(5, `Who has access to ${CLUSTER} now`);
     show(await shown('access-report', '--cluster', CLUSTER, '--region', region));
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -156,9 +200,10 @@ async function main(): Promise<void> {
       .join(', ');
     out();
     say(`done in ${seconds} s; AWS API calls served by the sandbox, per service: ${calls}; dead letters: ${bus.deadLetters.length}`);
+    for (const d of bus.deadLetters) say(`dead letter: ${String(d.event.detail.eventName)} → ${d.error.name}: ${d.error.message}`);
     if (bus.deadLetters.length) process.exitCode = 1;
   } finally {
-    for (const c of [sfn, s3, iam]) c.destroy();
+    for (const c of [sfn, s3, iam, ssoAdmin]) c.destroy();
     await bus.drain();
     await sandbox.stop();
   }

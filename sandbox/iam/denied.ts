@@ -13,7 +13,8 @@
  * same for the other JSON services (CloudTrail, EventBridge: their API references' "Common Errors");
  * SQS, JSON with query compatibility, also names the query code in `x-amzn-query-error`
  * (AccessDenied, InvalidClientTokenId, SignatureDoesNotMatch: SQS API reference, "Common Errors");
- * CloudFormation, a query service, answers as IAM does.
+ * CloudFormation, a query service, answers as IAM does. IAM Identity Center (sso-admin, awsJson1_1)
+ * models AccessDeniedException with @httpError 403 (its service model), so its refusal is a 403.
  */
 import type { SandboxRequest, SandboxResponse } from '#sandbox/server/router';
 
@@ -28,7 +29,9 @@ const QUERY_NAMESPACES: Record<string, string> = {
 };
 
 /** The awsJson services and their JSON version (the content type of their answers). */
-const JSON_SERVICES: Record<string, string> = { states: '1.0', cloudtrail: '1.1', events: '1.1', sqs: '1.0' };
+const JSON_SERVICES: Record<string, string> = { states: '1.0', cloudtrail: '1.1', events: '1.1', sqs: '1.0', sso: '1.1' };
+/** Statuses a JSON service's model gives its AccessDeniedException (the rest answer 400). */
+const JSON_ACCESS_DENIED_STATUS: Record<string, number> = { sso: 403 };
 
 function codeFor(service: string, refusal: Refusal): string {
   if (service === 'eks' || service in JSON_SERVICES) {
@@ -54,7 +57,8 @@ export function refusalResponse(req: SandboxRequest, service: string, refusal: R
     };
   }
   if (service in JSON_SERVICES) {
-    return { status: 400, headers: { 'content-type': `application/x-amz-json-${JSON_SERVICES[service]!}`, 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message }) };
+    const status = refusal === 'AccessDenied' ? (JSON_ACCESS_DENIED_STATUS[service] ?? 400) : 400;
+    return { status, headers: { 'content-type': `application/x-amz-json-${JSON_SERVICES[service]!}`, 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message }) };
   }
   if (service === 's3') {
     const body = req.method === 'HEAD' ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId><HostId>sandbox</HostId></Error>`;

@@ -108,6 +108,20 @@ export class IamEnforcer {
     return creds;
   }
 
+  /**
+   * Credentials for a session of any role of the account, as STS AssumeRole issues them
+   * (sandbox/server/services/sts.ts decides whether the caller may assume it): a role of the
+   * deployed app is held to its synthesized policies, any other role to `policies` (the seed's).
+   */
+  issueSessionCredentials(role: { name: string; arn: string }, sessionName: string, policies: Array<{ name: string; policy: PolicyDocument }>): IssuedCredentials {
+    const app = this.app.roles.get(role.name);
+    const arn = `arn:${this.app.partition}:sts::${this.app.accountId}:assumed-role/${role.name}/${sessionName}`;
+    const creds = this.issue(arn);
+    const held = app && app.arn === role.arn ? app.policies.map((p) => ({ name: p.name, policy: p.document })) : policies;
+    this.identities.set(creds.accessKeyId, { arn, principalArn: role.arn, policies: held });
+    return creds;
+  }
+
   /** The identity behind credentials the sandbox issued. */
   identityOf(accessKeyId: string): Identity | undefined {
     return this.identities.get(accessKeyId);

@@ -3,7 +3,9 @@
  * CloudTrail's trails, EventBridge's rules, the SQS queues, the CloudFormation stacks, and
  * iam:SimulatePrincipalPolicy. Each operation names its action and the resource ARN in the Service
  * Authorization Reference's format, cited per service; an operation not listed here or in
- * ./requests.ts is refused by the sandbox, never let through.
+ * ./requests.ts is refused by the sandbox, never let through. Also here: IAM Identity Center's
+ * admin API (sso-admin), which the functions read through the read role they assume (sts:AssumeRole
+ * is mapped in infra/authorization/requests.ts; a mapping there takes precedence over this file).
  */
 import { partitionOf } from '#kernel/partition';
 import type { AwsModel } from '#sandbox/model/index';
@@ -131,6 +133,62 @@ const IAM: Record<string, Builder> = {
   SimulatePrincipalPolicy: (c) => [{ action: 'iam:SimulatePrincipalPolicy', resource: str(c.input.PolicySourceArn) || '*', context: {} }],
 };
 
+// ----- IAM Identity Center (SAR, "Actions, resources, and condition keys for AWS IAM Identity
+// Center", service prefix `sso`). Resource types: Instance arn:${Partition}:sso:::instance/${InstanceId},
+// PermissionSet arn:${Partition}:sso:::permissionSet/${InstanceId}/${PermissionSetId}, Account
+// arn:${Partition}:sso:::account/${AccountId}; Instance and PermissionSet carry aws:ResourceTag/${TagKey}
+// and sso:PrimaryRegion (the instance's Region). Per action, the required resource types:
+//   ListInstances: none (`*`); ListPermissionSets: Instance; DescribePermissionSet: Instance and
+//   PermissionSet; ListTagsForResource, TagResource, UntagResource: the resource tagged (Application,
+//   Instance, PermissionSet or TrustedTokenIssuer), Tag/Untag with aws:RequestTag/${TagKey} and
+//   aws:TagKeys; CreatePermissionSet: Instance and PermissionSet (the new one's ARN is not known
+//   before: …/${InstanceId}/*), with aws:RequestTag and aws:TagKeys; ProvisionPermissionSet,
+//   CreateAccountAssignment, DeleteAccountAssignment: Account, Instance and PermissionSet;
+//   DescribePermissionSetProvisioningStatus, DescribeAccountAssignmentCreationStatus and
+//   …DeletionStatus: Instance. An action with several resource types is authorized on each (one
+//   request per resource: every one must be allowed).
+
+function ssoContext(c: Call, model: AwsModel, arn: string): Record<string, string> {
+  const instance = model.identityCenter.instance;
+  const context: Record<string, string> = { 'sso:PrimaryRegion': instance?.region ?? c.region };
+  for (const [k, v] of Object.entries(model.identityCenter.resourceTags(arn) ?? {})) context[`aws:ResourceTag/${k}`] = v;
+  return context;
+}
+
+function requestTags(c: Call, keysOnly = false): Record<string, string | string[]> {
+  if (keysOnly) return { 'aws:TagKeys': (c.input.TagKeys as string[] | undefined) ?? [] };
+  const tags = (c.input.Tags as Array<{ Key?: string; Value?: string }> | undefined) ?? [];
+  const context: Record<string, string | string[]> = { 'aws:TagKeys': tags.map((t) => t.Key ?? '') };
+  for (const t of tags) context[`aws:RequestTag/${t.Key ?? ''}`] = t.Value ?? '';
+  return context;
+}
+
+const onSso =
+  (action: string, resources: (c: Call) => string[], extra: (c: Call) => Record<string, string | string[]> = () => ({})): Builder =>
+  (c, model) =>
+    resources(c).map((resource) => ({ action, resource, context: { ...ssoContext(c, model, resource), ...extra(c) } }));
+
+const instanceOf = (c: Call) => str(c.input.InstanceArn) || '*';
+const permissionSetOf = (c: Call) => str(c.input.PermissionSetArn) || '*';
+const ssoAccountOf = (c: Call) => `arn:${c.partition}:sso:::account/${str(c.input.TargetId) || '*'}`;
+const newPermissionSet = (c: Call) => `arn:${c.partition}:sso:::permissionSet/${instanceOf(c).split('/').at(-1) ?? '*'}/*`;
+
+const SSO: Record<string, Builder> = {
+  ListInstances: anywhere('sso:ListInstances'),
+  ListPermissionSets: onSso('sso:ListPermissionSets', (c) => [instanceOf(c)]),
+  DescribePermissionSet: onSso('sso:DescribePermissionSet', (c) => [instanceOf(c), permissionSetOf(c)]),
+  ListTagsForResource: onSso('sso:ListTagsForResource', (c) => [str(c.input.ResourceArn) || '*']),
+  TagResource: onSso('sso:TagResource', (c) => [str(c.input.ResourceArn) || '*'], (c) => requestTags(c)),
+  UntagResource: onSso('sso:UntagResource', (c) => [str(c.input.ResourceArn) || '*'], (c) => requestTags(c, true)),
+  CreatePermissionSet: onSso('sso:CreatePermissionSet', (c) => [instanceOf(c), newPermissionSet(c)], (c) => requestTags(c)),
+  ProvisionPermissionSet: onSso('sso:ProvisionPermissionSet', (c) => [ssoAccountOf(c), instanceOf(c), permissionSetOf(c)]),
+  CreateAccountAssignment: onSso('sso:CreateAccountAssignment', (c) => [ssoAccountOf(c), instanceOf(c), permissionSetOf(c)]),
+  DeleteAccountAssignment: onSso('sso:DeleteAccountAssignment', (c) => [ssoAccountOf(c), instanceOf(c), permissionSetOf(c)]),
+  DescribePermissionSetProvisioningStatus: onSso('sso:DescribePermissionSetProvisioningStatus', (c) => [instanceOf(c)]),
+  DescribeAccountAssignmentCreationStatus: onSso('sso:DescribeAccountAssignmentCreationStatus', (c) => [instanceOf(c)]),
+  DescribeAccountAssignmentDeletionStatus: onSso('sso:DescribeAccountAssignmentDeletionStatus', (c) => [instanceOf(c)]),
+};
+
 /** By SigV4 signing name, then operation. */
 export const DEPLOYMENT_REQUESTS: Record<string, Record<string, Builder>> = {
   cloudtrail: CLOUDTRAIL,
@@ -138,4 +196,5 @@ export const DEPLOYMENT_REQUESTS: Record<string, Record<string, Builder>> = {
   sqs: SQS,
   cloudformation: CLOUDFORMATION,
   iam: IAM,
+  sso: SSO,
 };

@@ -49,6 +49,38 @@ export interface IamWriteEvent {
   /** Set when the call failed; the SDK exception's name. */
   errorCode?: string;
   errorMessage?: string;
+  /** Who made the call, when not the sandbox's operator (an AWS service acting in the account). */
+  caller?: WriteCaller;
+}
+
+/**
+ * The caller CloudTrail records for a write an AWS service makes in the account on its own
+ * behalf: its `userIdentity` (with `invokedBy`), `sourceIPAddress` and `userAgent`, as the record
+ * shows them (sandbox/cloudtrail.ts puts them in the envelope).
+ */
+export interface WriteCaller {
+  userIdentity: Record<string, unknown>;
+  sourceIPAddress: string;
+  userAgent: string;
+}
+
+/** An identity policy the sandbox enforces for sessions of a role (sandbox/iam/enforcer.ts). */
+export interface RolePolicy {
+  name: string;
+  document: { Version?: string; Statement: Array<Record<string, unknown>> };
+}
+
+/** What STS needs of a role to let a caller assume it (sandbox/server/services/sts.ts). */
+export interface SessionRole {
+  name: string;
+  path: string;
+  arn: string;
+  id: string;
+  /** The trust policy as given to CreateRole (not URL-encoded). */
+  assumeRolePolicyDocument?: string;
+  maxSessionDuration: number;
+  /** The identity policies the sandbox holds for the role (none: IAM's managed and inline policies are not modelled). */
+  policies: RolePolicy[];
 }
 
 export type IamWriteListener = (event: IamWriteEvent) => void;
@@ -66,6 +98,8 @@ interface Principal {
   description?: string;
   maxSessionDuration?: number;
   assumeRolePolicyDocument?: string;
+  /** Roles only: identity policies given to the sandbox (seed), enforced for the role's sessions. */
+  policies?: RolePolicy[];
 }
 
 // Limits and patterns from the IAM API reference (CreateRole, Tag, TagRole).
@@ -106,6 +140,8 @@ export class IamModel {
   private readonly issuedIds = new Set<string>();
   private readonly listeners: IamWriteListener[] = [];
   private readonly now: () => Date;
+  /** The caller recorded for the writes made inside `asCaller` (model calls are synchronous). */
+  private caller: WriteCaller | undefined;
 
   constructor(accountId: string = DEFAULT_ACCOUNT_ID, options: { now?: () => Date } = {}) {
     this.accountId = accountId;
@@ -317,6 +353,44 @@ export class IamModel {
     return this.roles.get(key(name))?.id;
   }
 
+  /** The role with this name, as STS needs it; undefined when there is none. */
+  sessionRole(name: string): SessionRole | undefined {
+    const r = this.roles.get(key(name));
+    if (!r) return undefined;
+    return {
+      name: r.name,
+      path: r.path,
+      arn: r.arn,
+      id: r.id,
+      ...(r.assumeRolePolicyDocument !== undefined ? { assumeRolePolicyDocument: r.assumeRolePolicyDocument } : {}),
+      maxSessionDuration: r.maxSessionDuration ?? 3600,
+      policies: structuredClone(r.policies ?? []),
+    };
+  }
+
+  /**
+   * Gives the sandbox the identity policies of a role outside the deployed app (a seeded role),
+   * which its sessions are held to. IAM's own policy APIs are not modelled; this has no API
+   * equivalent. The policies go with the role: a role deleted and created again has none.
+   */
+  setRolePolicies(name: string, policies: RolePolicy[]): void {
+    this.role(name).policies = structuredClone(policies);
+  }
+
+  /**
+   * Runs `fn` with its writes recorded as made by `caller` (an AWS service acting in the
+   * account, e.g. IAM Identity Center creating a permission set's role), not by the operator.
+   */
+  asCaller<T>(caller: WriteCaller, fn: () => T): T {
+    const before = this.caller;
+    this.caller = caller;
+    try {
+      return fn();
+    } finally {
+      this.caller = before;
+    }
+  }
+
   // ----- internals -----
 
   private findByArn(arn: string): Principal | undefined {
@@ -374,6 +448,7 @@ export class IamModel {
   }
 
   private emit(event: IamWriteEvent): void {
+    if (this.caller && event.caller === undefined) event.caller = structuredClone(this.caller);
     for (const listener of [...this.listeners]) listener(structuredClone(event));
   }
 }

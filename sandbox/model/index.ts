@@ -3,21 +3,23 @@
 // cluster's EKS state; the callers' identities (what STS GetCallerIdentity answers for an access
 // key); and what carries IAM's events to the app and records its failures — CloudTrail's trails,
 // EventBridge's rules, the SQS queues, Lambda's async-invoke settings — with the CloudFormation
-// stacks that deployed them.
+// stacks that deployed them; and IAM Identity Center, whose provisioning creates roles in this IAM.
 import { CloudFormationModel } from './cloudformation.ts';
 import { CloudTrailModel } from './cloudtrail.ts';
 import { EksModel, type EksModelOptions } from './eks.ts';
 import { EventsModel } from './events.ts';
 import { DEFAULT_ACCOUNT_ID, IamModel } from './iam.ts';
+import { IdentityCenterModel } from './identity-center.ts';
 import type { AccessEntryView } from '#sandbox/kubernetes/authn';
 import { KubernetesModel } from './kubernetes.ts';
 import { LambdaModel } from './lambda.ts';
 import { S3Model } from './s3.ts';
 import { SqsModel } from './sqs.ts';
 
-export { CloudFormationModel, CloudTrailModel, EksModel, EventsModel, IamModel, DEFAULT_ACCOUNT_ID, KubernetesModel, LambdaModel, S3Model, SqsModel };
+export { CloudFormationModel, CloudTrailModel, EksModel, EventsModel, IamModel, IdentityCenterModel, DEFAULT_ACCOUNT_ID, KubernetesModel, LambdaModel, S3Model, SqsModel };
 export type { ApiServer, ClusterSeed, EksModelOptions } from './eks.ts';
-export type { IamWriteEvent, IamWriteListener } from './iam.ts';
+export type { IamWriteEvent, IamWriteListener, RolePolicy, SessionRole, WriteCaller } from './iam.ts';
+export type { Instance as IdentityCenterInstance, ProvisionedRole } from './identity-center.ts';
 
 export interface AwsModelOptions extends Omit<EksModelOptions, 'accountId' | 'principalExists' | 'principalId'> {
   accountId?: string;
@@ -61,6 +63,8 @@ export class AwsModel {
   readonly sqs: SqsModel;
   readonly lambda: LambdaModel;
   readonly cloudformation: CloudFormationModel;
+  /** IAM Identity Center: no instance until enabled (seed `identityCenter`). */
+  readonly identityCenter: IdentityCenterModel;
   private readonly apiServers = new Map<string, KubernetesModel>();
   private readonly accessKeys = new Map<string, KnownAccessKey>();
 
@@ -74,6 +78,7 @@ export class AwsModel {
     this.sqs = new SqsModel(this.accountId, now ? () => now().getTime() : undefined);
     this.lambda = new LambdaModel();
     this.cloudformation = new CloudFormationModel(this.accountId, now);
+    this.identityCenter = new IdentityCenterModel(this.iam, this.accountId, now ? { now } : {});
     const local = (arn: string) => arn.startsWith(`arn:aws:iam::${this.accountId}:`);
     this.eks = new EksModel({
       ...options,

@@ -2,7 +2,8 @@
  * The sandbox: the in-process AWS model (sandbox/model) served over HTTP on 127.0.0.1, so the
  * unmodified SDK clients reach it through `AWS_ENDPOINT_URL_<SERVICE>` — the same code paths
  * (signing, serialization, retries, error parsing) as against AWS. One port serves every AWS
- * service (EKS, IAM, S3, STS, Step Functions, CloudTrail, EventBridge, SQS, CloudFormation); the
+ * service (EKS, IAM, S3, STS, Step Functions, CloudTrail, EventBridge, SQS, CloudFormation, IAM
+ * Identity Center's sso-admin); the
  * router picks the service from the SigV4 credential scope. Each cluster's Kubernetes API is served over TLS on a second port, at the
  * endpoint and with the CA that DescribeCluster returns, as EKS does.
  */
@@ -10,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { AwsModel, WORKFLOW_ROLE_NAME, type AwsModelOptions } from '#sandbox/model/index';
+import { AwsModel, WORKFLOW_ROLE_NAME, type AwsModelOptions, type IdentityCenterModel } from '#sandbox/model/index';
 import { StepFunctionsModel } from '#sandbox/stepfunctions/model';
 import { FaultInjector, type Faults } from './faults.ts';
 import { credentialScope, Router, type SandboxRequest, type ServiceHandler } from './router.ts';
@@ -24,6 +25,7 @@ import { iamService } from './services/iam.ts';
 import { kubernetesPath, kubernetesService } from './services/kubernetes.ts';
 import { s3Service } from './services/s3.ts';
 import { sqsService } from './services/sqs.ts';
+import { ssoAdminService } from './services/sso-admin.ts';
 import { stepFunctionsService } from './services/stepfunctions.ts';
 import { stsService } from './services/sts.ts';
 import { makeServerTls } from './tls.ts';
@@ -39,7 +41,8 @@ import { LambdaRuntime } from '#sandbox/lambda/runtime';
 export type { Faults, ThrottleFault } from './faults.ts';
 export type { SandboxSeed } from './seed.ts';
 export type { ServiceHandler, SandboxRequest, SandboxResponse, ResolvedCall } from './router.ts';
-export { applySeed, loadSeed, parseSeed } from './seed.ts';
+export { applySeed, loadSeed, parseSeed, IDENTITY_CENTER_READ_ROLE } from './seed.ts';
+export { IDENTITY_CENTER_TPS } from './services/sso-admin.ts';
 export { SANDBOX_TRAIL } from './deployment.ts';
 
 export interface SandboxOptions {
@@ -77,6 +80,11 @@ export interface SandboxOptions {
    * IAM's calls never reach EventBridge.
    */
   trail?: boolean;
+  /**
+   * IAM Identity Center's admin API throttle: calls per second across its operations (default
+   * 20, the published limit); `false` never throttles.
+   */
+  identityCenterTps?: number | false;
 }
 
 export interface Sandbox {
@@ -95,6 +103,12 @@ export interface Sandbox {
   iam: IamEnforcer | undefined;
   /** The deployed app's Lambda functions, each run as its own role (undefined when IAM is off). */
   lambda: LambdaRuntime | undefined;
+  /**
+   * IAM Identity Center (seed `identityCenter`): tag and untag a permission set, provision it to
+   * an account (Identity Center creates its role in IAM, and IAM's events reach the app),
+   * re-provision it (the role is re-created: same name, new ID), unassign it (the role goes).
+   */
+  identityCenter: IdentityCenterModel;
   /** The fault knobs, settable while the server runs. */
   faults: FaultInjector;
   /** Requests per service and operation (throttled and failed ones included). */
@@ -130,8 +144,8 @@ async function listen(server: Server, port: number): Promise<number> {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const model = options.model ?? new AwsModel(options.modelOptions);
-  if (options.seed !== undefined) applySeed(model, typeof options.seed === 'string' ? loadSeed(options.seed) : options.seed);
   const region = options.region ?? 'eu-west-1';
+  if (options.seed !== undefined) applySeed(model, typeof options.seed === 'string' ? loadSeed(options.seed) : options.seed, { region });
   const operator = options.operator ?? { accessKeyId: OPERATOR_ACCESS_KEY_ID, secretAccessKey: OPERATOR_SECRET_ACCESS_KEY };
   const faults = new FaultInjector();
   if (options.faults) faults.set(options.faults);
@@ -164,12 +178,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     .add(eksService(model.eks, region))
     .add(iamService(model.iam, simulator))
     .add(s3Service(model.s3))
-    .add(stsService(model))
+    .add(stsService(model, iam))
     .add(stepFunctionsService(stepFunctions, region))
     .add(cloudTrailService(model.cloudtrail, region))
     .add(eventsService(model.events, region))
     .add(sqsService(model.sqs, region))
     .add(cloudFormationService(model.cloudformation, region))
+    .add(ssoAdminService(model.identityCenter, region, options.identityCenterTps === undefined ? {} : { tps: options.identityCenterTps }))
     .add(kubernetesService(model));
   for (const s of options.services?.(model) ?? []) router.add(s);
   if (iam) {
@@ -224,6 +239,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_EVENTBRIDGE: url,
       AWS_ENDPOINT_URL_SQS: url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: url,
+      // IAM Identity Center's admin API: service ID "SSO Admin".
+      AWS_ENDPOINT_URL_SSO_ADMIN: url,
       AWS_REGION: region,
       // aws-cli v1 (botocore) reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
       AWS_DEFAULT_REGION: region,
@@ -244,6 +261,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     iam,
     lambda,
+    identityCenter: model.identityCenter,
     calls: () => router.calls(),
     throttled: () => router.throttled(),
     resetCounts: () => router.resetCounts(),

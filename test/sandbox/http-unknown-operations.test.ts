@@ -12,7 +12,7 @@ import { EKSClient, ListNodegroupsCommand } from '@aws-sdk/client-eks';
 import { IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { GetBucketAclCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListActivitiesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { signedFetch } from './signed.ts';
 import { rejectionOf } from './world.ts';
@@ -92,7 +92,7 @@ describe('operations the sandbox does not model', () => {
 
   it('STS (awsQuery): 400 InvalidAction, one request', async () => {
     const sts = new STSClient(config());
-    const { error, requests } = await once(sts, () => sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111122223333:role/x', RoleSessionName: 's' })));
+    const { error, requests } = await once(sts, () => sts.send(new GetSessionTokenCommand({})));
 
     expect(error).toMatchObject({ name: 'InvalidAction', $metadata: { httpStatusCode: 400, attempts: 1 } });
     expect(requests).toBe(1);
