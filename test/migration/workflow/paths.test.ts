@@ -512,4 +512,18 @@ describe('auth-mode migration workflow', () => {
     expect(run.path).not.toContain('Create access entries');
     expect(w.entryArns()).toEqual(before);
   });
+  it("IdentityCenterEntry: an entry a permission set's tags made, equal to the aws-auth row, stands for the row — kept, not re-created, not a conflict", async () => {
+    // arrange: already in API_AND_CONFIG_MAP; the sso role's entry exists, granted by its permission set (source identity-center)
+    const w = await given({ mode: 'API_AND_CONFIG_MAP' });
+    const owned = { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'identity-center', 'eks-access-pilot/principal-id': 'AROAPERMISSIONSET1' };
+    w.aws.eks.createAccessEntry(REGION, { clusterName: CLUSTER, principalArn: arnOf.role('sso'), username: 'sso-readonly:{{SessionName}}', kubernetesGroups: ['viewers'], tags: owned });
+
+    // act
+    const run = await w.run(machine, input());
+
+    // assert
+    expect(run.status).toBe('SUCCEEDED');
+    const entry = w.aws.eks.describeAccessEntry(REGION, { clusterName: CLUSTER, principalArn: arnOf.role('sso') }).accessEntry!;
+    expect(entry.tags).toEqual(owned);
+  });
 });
