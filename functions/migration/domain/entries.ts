@@ -42,6 +42,20 @@ export function ownershipConflict(actual: Pick<EntrySnapshot, 'tags' | 'principa
   );
 }
 
+/**
+ * The entry the migration would create for an Identity Center role is bound to the role's current
+ * ID, and Identity Center re-creates the role when it re-provisions the permission set: that entry
+ * would then stop working, and the tag side never adopts an entry a migration made. Said, not
+ * blocked: the row works today and the entry works until then.
+ */
+function identityCenterWarning(permissionSet: string): string {
+  return (
+    `an Identity Center role (permission set ${permissionSet}): the entry this migration creates is bound to the role's current ID and stops working when ` +
+    `Identity Center re-provisions the permission set; tag the permission set with the access this row grants (README, "Identity Center") so eks-access-pilot ` +
+    'creates and keeps the entry, then plan again: an equal entry stands for the row'
+  );
+}
+
 /** An entry owned by an Identity Center permission set that grants exactly what the row plans: it stands for the row. */
 export function identityCenterStandsFor(actual: EntrySnapshot, differences: readonly string[]): boolean {
   return actual.tags[SOURCE_KEY] === IDENTITY_CENTER_SOURCE && isTagManaged(actual) && differences.length === 0;
@@ -99,7 +113,10 @@ export function annotatePlan(plan: ConversionPlan, existing: readonly EntrySnaps
   const byArn = new Map(existing.map((e) => [e.principalArn, e]));
   const rows: PlanDocumentRow[] = plan.rows.map((row) => {
     const actual = row.action === 'flag' ? undefined : byArn.get(row.principalArn);
-    if (!actual) return { ...row, existing: 'none' as Existing };
+    if (!actual) {
+      const set = row.action === 'create' ? identityCenterRoleOfArn(row.principalArn)?.permissionSetName : undefined;
+      return set === undefined ? { ...row, existing: 'none' as Existing } : { ...row, existing: 'none' as Existing, warnings: [...(row.warnings ?? []), identityCenterWarning(set)] };
+    }
     const differences = entryDifferences(row.entry, actual);
     if (identityCenterStandsFor(actual, differences)) return { ...row, existing: 'equal' as Existing };
     const owned = ownershipConflict(actual);

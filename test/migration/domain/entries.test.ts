@@ -117,6 +117,11 @@ describe('annotatePlan / verifyEntries', () => {
     expect(differs.rows[0]!.existing).toBe('owned-by-tags');
     expect(differs.rows[0]!.differences![0]).toMatch(/granted by the tags of Identity Center permission set Data_Readers .*align the permission set's access tags/);
     expect(differs.rows[0]!.differences).toContain('groups are [y], planned [x]');
+    // Without any entry yet, the row is created, with a warning that the entry would not survive re-provisioning.
+    const none = annotatePlan(ssoPlan, []);
+    expect(none.rows[0]!.existing).toBe('none');
+    expect(none.rows[0]!.warnings).toEqual([expect.stringMatching(/permission set Data_Readers.*stops working when Identity Center re-provisions/)]);
+    expect(annotatePlan(plan, []).rows.every((r) => r.warnings === undefined)).toBe(true);
     // A tag-owned entry equal to the row is still a conflict: only a permission set stands for the row.
     expect(annotatePlan(ssoPlan, [{ ...same, tags: { ...owned, 'eks-access-pilot/source': 'tag' } }]).rows[0]!.existing).toBe('owned-by-tags');
   });
