@@ -6,6 +6,7 @@
 import type { AssociatedPolicy } from '#kernel/access-entry';
 import { accessPolicyArn, type Partition } from '#kernel/partition';
 import type { AwsAuthRow } from './aws-auth.ts';
+import { accessEntryUsernameProblem as usernameProblem } from '#kernel/username';
 
 export type EntryType = 'STANDARD' | 'EC2_LINUX' | 'EC2_WINDOWS' | 'FARGATE_LINUX';
 export type RowAction = 'create' | 'eks-managed' | 'flag';
@@ -43,10 +44,12 @@ export const WINDOWS_GROUP = 'eks:kube-proxy-windows';
 const NODE_GROUPS = ['system:bootstrappers', 'system:nodes'];
 const FARGATE_GROUP = 'system:node-proxier';
 
-/** EKS rejects access entry usernames starting with these (creating-access-entries.adoc). */
-export const RESERVED_USERNAME_PREFIXES = ['system:', 'eks:', 'aws:', 'amazon:', 'iam:'];
-/** The only templates an access entry username may hold (set-custom-username.adoc). */
-const ENTRY_TEMPLATES = ['{{SessionName}}', '{{SessionNameRaw}}'];
+// EKS's username rules (reserved prefixes, the only templates, a ":" before {{SessionName}}) are
+// the kernel's, shared with the configuration's identityCenter.username. The authenticator also
+// renders {{AccountID}}, {{AccessKeyID}} and {{EC2PrivateDNSName}}; access entries accept only the
+// session-name templates, so such a row is flagged.
+export { RESERVED_USERNAME_PREFIXES } from '#kernel/username';
+export { usernameProblem };
 
 export interface ParsedArn {
   partition: string;
@@ -65,25 +68,6 @@ export function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** Problems EKS would reject in a custom username, or undefined when it is acceptable. */
-export function usernameProblem(username: string): string | undefined {
-  const prefix = RESERVED_USERNAME_PREFIXES.find((p) => username.startsWith(p));
-  if (prefix) return `EKS rejects access entry usernames starting with "${prefix}"`;
-  const templates = username.match(/\{\{[^}]*\}\}/g) ?? [];
-  const other = templates.filter((t) => !ENTRY_TEMPLATES.includes(t));
-  if (other.length > 0) {
-    // The authenticator also renders {{AccountID}}, {{AccessKeyID}} and {{EC2PrivateDNSName}};
-    // access entries accept only the session-name templates.
-    return `EKS access entry usernames accept only {{SessionName}} and {{SessionNameRaw}}, not ${unique(other).join(', ')}`;
-  }
-  const session = username.indexOf('{{SessionName');
-  if (session !== -1 && !username.slice(0, session).includes(':')) {
-    // "the username must include a colon before {{SessionName}}" — anywhere before it,
-    // e.g. jo:hn{{SessionName}} is accepted (creating-access-entries.adoc).
-    return 'EKS requires a ":" somewhere before {{SessionName}} in an access entry username';
-  }
-  return undefined;
-}
 
 /** Flags about the principal ARN itself; undefined principal kind means "not convertible". */
 export function arnFlags(row: AwsAuthRow, arn: ParsedArn | undefined): { flags: Flag[]; kind?: 'role' | 'user' } {
