@@ -7,10 +7,12 @@
  *   2. the full run to API, stopping at the approval gate, approved → the execution as a timeline
  *   3. a team tags a role eks-access=view through IAM → the entry appears; edit → it changes;
  *      untag → it goes
- *   4. Identity Center: the permission set PlatformReadOnly tagged eks-access=view → provisioned
+ *   4. time-bound access: the role tagged eks-access=view until ~5 s from now → the entry appears
+ *      with an EventBridge Scheduler one-time schedule → the schedule fires → the entry goes
+ *   5. Identity Center: the permission set PlatformReadOnly tagged eks-access=view → provisioned
  *      into the account → its role gets AmazonEKSViewPolicy → re-provisioned (new role ID) → the
  *      entry follows the new ID
- *   5. the access report of the cluster, and what the demo cost in API calls
+ *   6. the access report of the cluster, and what the demo cost in API calls
  */
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -31,6 +33,14 @@ const TO_API = 'demo-to-api';
 const IC_INSTANCE_ARN = 'arn:aws:sso:::instance/ssoins-6804ca6f25ab3e1d';
 const PERMISSION_SET = 'PlatformReadOnly';
 const PLATFORM_GROUP = '9067a4b2c1-5f3e8d20-7b1a-4c6e-9d2f-0a8b7c6d5e4f';
+/**
+ * Step 4, time-bound access (issue 13). On by default; it fails the demo (exit 1) when the entry is
+ * not revoked within EXPIRY_GRACE_MS of its expiry.
+ */
+const DEMO_EXPIRY_STEP = true;
+/** How far ahead the step's expiry is, and how long after it the revocation may take. */
+const EXPIRY_AHEAD_MS = 5_000;
+const EXPIRY_GRACE_MS = 20_000;
 /** Header lines fill this width: they fit an 80-column terminal. */
 const HEADER_WIDTH = 76;
 
@@ -161,7 +171,31 @@ async function main(): Promise<void> {
     await bus.drain();
     say(`  → ${CLUSTER}: ${await entryOf()}`);
 
-    step(4, `Identity Center: the permission set ${PERMISSION_SET} tagged eks-access=view`);
+    if (DEMO_EXPIRY_STEP) {
+      step(4, 'Time-bound access: eks-access-expires revokes on time');
+      // To the second, UTC: the tag's form (README, tag contract).
+      const expiresAt = Math.ceil((sandbox.clock.nowMs() + EXPIRY_AHEAD_MS) / 1000) * 1000;
+      const expires = `${new Date(expiresAt).toISOString().slice(0, 19)}Z`;
+      await tag({ 'eks-access': 'view', 'eks-access-expires': expires });
+      const schedules = sandbox.scheduler.all().filter((x) => (JSON.parse(x.target.Input ?? '{}') as { principalArn?: string }).principalArn === roleArn);
+      if (schedules.length !== 1) throw new Error(`expected one expiry schedule for ${TEAM_ROLE}, found ${schedules.length}`);
+      const [schedule] = schedules;
+      say(`  EventBridge Scheduler: ${schedule!.groupName}/${schedule!.name} ${schedule!.scheduleExpression} UTC → ${schedule!.target.Arn?.split(':').pop()}, then deleted`);
+      say(`  waiting for ${expires} (no IAM call, no event: the schedule invokes the provisioner)…`);
+      const eventsBefore = bus.stats().put;
+      const hasEntry = () => (sandbox.model.eks.listAccessEntries(region, { clusterName: CLUSTER }).accessEntries ?? []).includes(roleArn);
+      while (hasEntry()) {
+        if (sandbox.clock.nowMs() > expiresAt + EXPIRY_GRACE_MS) throw new Error(`${TEAM_ROLE}'s entry on ${CLUSTER} was not revoked within ${EXPIRY_GRACE_MS / 1000} s of its expiry ${expires}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const delay = sandbox.clock.nowMs() - expiresAt;
+      await sandbox.scheduler.drain();
+      const left = sandbox.scheduler.all().filter((x) => x.name === schedule!.name).length;
+      say(`  → ${CLUSTER}: ${await entryOf()}; revoked ${(delay / 1000).toFixed(1)} s after the expiry (AWS: within the minute); IAM events meanwhile: ${bus.stats().put - eventsBefore}; schedule ${left ? 'still there' : 'deleted'}`);
+      if (left) throw new Error(`the expiry schedule ${schedule!.name} was not deleted after it fired`);
+    }
+
+    step(5, `Identity Center: the permission set ${PERMISSION_SET} tagged eks-access=view`);
     say('the roles Identity Center creates cannot be tagged; their permission set carries the tag contract instead');
     const instance = sandbox.identityCenter.instance!;
     const psArn = sandbox.identityCenter.permissionSetArn(PERMISSION_SET);
@@ -191,7 +225,7 @@ async function main(): Promise<void> {
     if (boundId() !== again.roleId) throw new Error(`after re-provisioning, the entry is bound to ${boundId() ?? 'nothing'}, not the new role ID ${again.roleId}`);
     say(`  → ${CLUSTER}: ${await entryOf(provisioned.arn)}; the entry follows the new role ID`);
 
-    step(5, `Who has access to ${CLUSTER} now`);
+    step(6, `Who has access to ${CLUSTER} now`);
     show(await shown('access-report', '--cluster', CLUSTER, '--region', region));
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,7 +1,10 @@
 /**
- * `eks-access-pilot explain-event FILE [--json] [--tag-prefix P]`: what the provisioner would
- * do with an EventBridge event, offline. It calls the same `interpretEvent` the provisioner
- * does, so the answer cannot drift from the function's behaviour.
+ * `eks-access-pilot explain-event FILE [--json] [--tag-prefix P] [--now INSTANT]`: what the
+ * provisioner would do with an EventBridge event, or with the input of an expiry schedule that
+ * fired, offline. It calls the same `interpretHint` the provisioner does, so the answer cannot
+ * drift from the function's behaviour. An expiry (`<prefix>-expires`) the event sets or removes
+ * is explained against the current time (or `--now`): grant until it, revoke because it has
+ * passed, or refused and why.
  *
  * Exit codes: 0 for any well-formed EventBridge event, including ones that are ignored;
  * 1 when the file cannot be read, is not JSON or is not a well-formed event; 2 for usage errors.
@@ -9,12 +12,14 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
 import { MalformedEventError } from '#access/domain/errors';
-import { interpretEvent, type EventHint } from '#access/domain/events';
+import type { EventHint } from '#access/domain/events';
+import { interpretHint, type Hint } from '#access/domain/hints';
+import { expiryKey, hasPassed, parseExpiry } from '#access/domain/expiry';
 import { offlineTagProblems, type TagProblem } from '#access/domain/tags';
 import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
 import { parseCommandArgs, usageError as printUsageError } from '../lib/args.ts';
 
-const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P]';
+const USAGE = 'eks-access-pilot explain-event FILE [--json] [--tag-prefix P] [--now INSTANT]';
 
 // The prefix is validated and defaulted by the configuration's own field schema, so the CLI
 // accepts exactly the prefixes a deployment could be configured with.
@@ -52,9 +57,48 @@ function eventTagProblems(raw: unknown, hint: EventHint, prefix: string): TagPro
   return problems;
 }
 
-function human(hint: EventHint, problems: TagProblem[]): string {
+/** What an expiry in the input means at `now`; `set` from a Tag/Create call, `removed` by an Untag, `fired` by a schedule. */
+interface ExpiryNote {
+  change: 'set' | 'removed' | 'fired';
+  key: string;
+  value?: string;
+  /** `future`: grants until then; `passed`: revoked as if untagged; `invalid`: refused (see problems). */
+  state?: 'future' | 'passed' | 'invalid';
+  text: string;
+}
+
+function detailParams(raw: unknown): { tags?: unknown; tagKeys?: unknown } {
+  return (raw as { detail?: { requestParameters?: { tags?: unknown; tagKeys?: unknown } } }).detail?.requestParameters ?? {};
+}
+
+function judge(value: string, now: Date): Pick<ExpiryNote, 'state' | 'text'> {
+  const parsed = parseExpiry(value);
+  if (!parsed.ok) return { state: 'invalid', text: `the expiry is refused (${parsed.message}): nothing changes for this principal` };
+  if (hasPassed(parsed.at, now)) {
+    return { state: 'passed', text: `${value} has passed (now ${now.toISOString()}): no access, as if untagged; every entry this system granted the principal is revoked (log "access expired", metric Expired)` };
+  }
+  return { state: 'future', text: `access is granted until ${value}; a one-time schedule revokes it then (the resync if the schedule is missing), unless the tag is extended` };
+}
+
+function expiryNote(raw: unknown, hint: Hint, prefix: string, now: Date): ExpiryNote | undefined {
+  if (hint.action !== 'reconcile') return undefined;
+  const key = expiryKey(prefix).toLowerCase();
+  if (hint.expiresAt !== undefined) return { change: 'fired', key: expiryKey(prefix), value: hint.expiresAt, ...judge(hint.expiresAt, now) };
+  const { tags, tagKeys } = detailParams(raw);
+  const set = Array.isArray(tags) ? (tags as Array<{ key?: unknown; value?: unknown }>).find((t) => typeof t?.key === 'string' && t.key.toLowerCase() === key) : undefined;
+  if (set && typeof set.value === 'string') return { change: 'set', key: set.key as string, value: set.value, ...judge(set.value, now) };
+  const removed = Array.isArray(tagKeys) ? (tagKeys as unknown[]).find((k): k is string => typeof k === 'string' && k.toLowerCase() === key) : undefined;
+  if (removed) return { change: 'removed', key: removed, text: 'the expiry is removed: the grant no longer ends, and its schedule is deleted' };
+  return undefined;
+}
+
+function human(hint: EventHint, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
   const reason = hint.reason.charAt(0).toUpperCase() + hint.reason.slice(1);
   const lines = [`${hint.eventName}: ${hint.action} ${describePrincipal(hint)}.`, `${reason}.`];
+  if (expiry && expiry.state !== 'invalid') {
+    const which = expiry.change === 'fired' ? `If ${expiry.key} still says ${expiry.value}, ` : `Expiry ${expiry.key}${expiry.value !== undefined ? `=${expiry.value}` : ''}: `;
+    lines.push(`${which}${expiry.text}.`);
+  }
   for (const p of problems) {
     lines.push(`Invalid tag ${p.key}=${JSON.stringify(p.value)}: the provisioner refuses it and changes nothing for this principal: ${p.message}.`);
   }
@@ -62,23 +106,24 @@ function human(hint: EventHint, problems: TagProblem[]): string {
 }
 
 /**
- * The stable machine-readable shape: action, principal and reason, plus `problems` only when
- * the event sets a tag value the provisioner refuses.
+ * The stable machine-readable shape: action, principal and reason, plus `expiry` only when the
+ * input sets, removes or fires an expiry, and `problems` only when the event sets a tag value the
+ * provisioner refuses.
  */
-function json(hint: EventHint, problems: TagProblem[]): string {
+function json(hint: EventHint, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
   const principal = hint.principal && {
     kind: hint.principal.kind,
     name: hint.principal.name,
     ...(hint.principal.arn ? { arn: hint.principal.arn } : {}),
   };
   const refused = problems.map((p) => ({ key: p.key, value: p.value, message: p.message }));
-  return JSON.stringify({ action: hint.action, principal, reason: hint.reason, ...(refused.length ? { problems: refused } : {}) }, null, 2);
+  return JSON.stringify({ action: hint.action, principal, reason: hint.reason, ...(expiry ? { expiry } : {}), ...(refused.length ? { problems: refused } : {}) }, null, 2);
 }
 
 async function run(args: string[], io: CommandIO): Promise<number> {
   let parsed;
   try {
-    parsed = parseCommandArgs(args, { json: { type: 'boolean', default: false }, 'tag-prefix': { type: 'string' } }, ['FILE']);
+    parsed = parseCommandArgs(args, { json: { type: 'boolean', default: false }, 'tag-prefix': { type: 'string' }, now: { type: 'string' } }, ['FILE']);
   } catch (e) {
     if (e instanceof UsageError) return usageError(io, e.message);
     throw e;
@@ -86,6 +131,12 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const { values } = parsed;
   const prefix = TagPrefixSchema.safeParse(values['tag-prefix']);
   if (!prefix.success) return usageError(io, formatIssues(prefix.error, '--tag-prefix'));
+  let now = new Date();
+  if (values.now !== undefined) {
+    const at = parseExpiry(values.now);
+    if (!at.ok) return usageError(io, `--now: ${at.message}`);
+    now = at.at;
+  }
 
   const file = parsed.positionals[0]!;
   let text: string;
@@ -102,9 +153,9 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     io.err(`${file} is not valid JSON: ${(e as Error).message}`);
     return 1;
   }
-  let hint: EventHint;
+  let hint: Hint;
   try {
-    hint = interpretEvent(raw, { tagPrefix: prefix.data });
+    hint = interpretHint(raw, { tagPrefix: prefix.data });
   } catch (e) {
     if (e instanceof MalformedEventError) {
       io.err(`${file} is not a well-formed EventBridge event: ${e.message}`);
@@ -113,11 +164,12 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     throw e;
   }
   const problems = eventTagProblems(raw, hint, prefix.data);
-  io.out(values.json ? json(hint, problems) : human(hint, problems));
+  const expiry = expiryNote(raw, hint, prefix.data, now);
+  io.out(values.json ? json(hint, problems, expiry) : human(hint, problems, expiry));
   return 0;
 }
 
 export const command: Command = {
-  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON (and "problems" when a tag value is refused)\n  --tag-prefix P  tag key prefix (default eks-access)`,
+  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON ("expiry" when an expiry is set, removed or fires; "problems" when a tag value is refused)\n  --tag-prefix P  tag key prefix (default eks-access)\n  --now INSTANT   judge an expiry at this UTC instant (YYYY-MM-DDThh:mm[:ss]Z) instead of the current time`,
   run,
 };

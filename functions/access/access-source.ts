@@ -34,11 +34,11 @@ function reader(deps: AccessSourceDeps): PermissionSetReader {
 }
 
 /** One principal's access (the provisioner): at most one read of its permission set's tags. */
-export async function accessOfPrincipal(principal: Principal, deps: AccessSourceDeps): Promise<PrincipalAccess> {
+export async function accessOfPrincipal(principal: Principal, deps: AccessSourceDeps, now: Date): Promise<PrincipalAccess> {
   const set = instanceSetOf(principal, deps);
-  if (set === undefined) return principalAccess(principal, deps.runtime.config);
+  if (set === undefined) return principalAccess(principal, deps.runtime.config, now);
   const tags = await reader(deps).tagsOf(set);
-  return principalAccess(principal, deps.runtime.config, new Map(tags ? [[set, tags]] : []));
+  return principalAccess(principal, deps.runtime.config, now, new Map(tags ? [[set, tags]] : []));
 }
 
 export interface SweepAccess {
@@ -51,9 +51,10 @@ export interface SweepAccess {
 /**
  * The access of every principal of one sweep. The instance is read once, in full, and only when
  * some listed role needs it (an account without Identity Center roles costs no sso-admin call).
- * A principal the sweep re-reads later (a drifted pair) is answered from the same read.
+ * A principal the sweep re-reads later (a drifted pair) is answered from the same read, at the
+ * sweep's one clock reading (`now`): an expiry is judged alike for every pair of the sweep.
  */
-export async function sweepAccess(listed: readonly Principal[], deps: AccessSourceDeps): Promise<SweepAccess> {
+export async function sweepAccess(listed: readonly Principal[], deps: AccessSourceDeps, now: Date): Promise<SweepAccess> {
   const config = deps.runtime.config;
   let instance: InstanceTags | undefined;
   let unreadable: string | undefined;
@@ -67,6 +68,6 @@ export async function sweepAccess(listed: readonly Principal[], deps: AccessSour
   }
   return {
     ...(unreadable !== undefined ? { unreadable } : {}),
-    of: (p) => (instanceSetOf(p, deps) !== undefined && !instance ? undefined : principalAccess(p, config, instance)),
+    of: (p) => (instanceSetOf(p, deps) !== undefined && !instance ? undefined : principalAccess(p, config, now, instance)),
   };
 }

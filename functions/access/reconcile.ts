@@ -20,6 +20,8 @@ import type { IamReader } from '#platform/iam-principals';
 import type { PermissionSetReader } from '#access/adapters/permission-sets';
 import { QuotaGate, type QuotaRefusal } from './quota.ts';
 import { accessOfPrincipal, sweepAccess, type SweepAccess } from './access-source.ts';
+import type { ExpirySchedules } from '#access/adapters/expiry-schedules';
+import { sweepSchedules, syncPrincipalSchedule, type ScheduleOutcome } from './expiry.ts';
 
 export interface ClusterOutcome {
   cluster: string;
@@ -30,6 +32,8 @@ export interface ClusterOutcome {
   ops: Op['op'][];
   /** For `quota-refused`: the cluster's entries as counted and the limit they reached. */
   quota?: QuotaRefusal;
+  /** For a `revoke` because the principal's `<prefix>-expires` has passed: that expiry, as written. */
+  expiredAt?: string;
 }
 
 export interface PrincipalOutcome {
@@ -40,6 +44,8 @@ export interface PrincipalOutcome {
   reason?: string;
   problems?: TagProblem[];
   clusters: ClusterOutcome[];
+  /** The principal's expiry schedule, when the provisioner touched (or would have touched) it. */
+  schedule?: ScheduleOutcome;
 }
 
 export interface ReconcileDeps {
@@ -48,6 +54,17 @@ export interface ReconcileDeps {
   runtime: RuntimeConfig;
   /** Reads permission sets' tags from the Identity Center instance; wired when `identityCenter.instanceArn` is configured. */
   permissionSets?: PermissionSetReader;
+  /**
+   * The clock expiries are judged against, read once per principal (provisioner) or per sweep
+   * (resync). Injected so that tests and the sandbox move time; default: the system clock.
+   */
+  now?: () => Date;
+  /** The expiry schedules (on-time revocation); absent when they are not deployed, and then only the resync revokes. */
+  expirySchedules?: ExpirySchedules;
+}
+
+function clock(deps: ReconcileDeps): Date {
+  return deps.now ? deps.now() : new Date();
 }
 
 function guardContext(runtime: RuntimeConfig): GuardContext {
@@ -88,7 +105,12 @@ async function converge(
       }
       try {
         for (const op of plan.ops) await eks.apply(op);
-        return { ...base, action: plan.action, reason: plan.reason, ops: plan.ops.map((o) => o.op) };
+        const ops = plan.ops.map((o) => o.op);
+        // A passed expiry is a revoke like any other, said as what it is (report.ts: `access expired`, `Expired`).
+        if (plan.action === 'revoke' && principal && desired?.ok && desired.expired) {
+          return { ...base, action: 'revoke', reason: `access expired at ${desired.expiresAt}`, ops, expiredAt: desired.expiresAt! };
+        }
+        return { ...base, action: plan.action, reason: plan.reason, ops };
       } catch (e) {
         if (!(e instanceof EntryExistsError) || attempt > 0 || !principal) throw e;
         actual = (await eks.describe(principal.arn)) ?? undefined;
@@ -129,8 +151,11 @@ async function findEntry(eks: EksEntries, ref: PrincipalRef, arn: string | undef
   return match ? ((await eks.describe(match)) ?? undefined) : undefined;
 }
 
-/** Converges one principal's access on every managed cluster (in parallel, bounded). */
-export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps): Promise<PrincipalOutcome> {
+/**
+ * Converges one principal's access on every managed cluster (in parallel, bounded), then its
+ * expiry schedule. `now` overrides the clock (the provisioner's for a fired schedule, domain/expiry.ts).
+ */
+export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps, now: Date = clock(deps)): Promise<PrincipalOutcome> {
   const ctx = guardContext(deps.runtime);
   const principal = await deps.iam.getPrincipal(ref);
   const who = { ...ref, ...(principal ? { name: principal.name, arn: principal.arn } : {}) };
@@ -139,7 +164,7 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
   }
   // An Identity Center role's access comes from its permission set's tags: read once here. A
   // failed read throws (the invocation is retried); it never counts as "no tags".
-  const access = principal ? await accessOfPrincipal(principal, deps) : null;
+  const access = principal ? await accessOfPrincipal(principal, deps, now) : null;
   const desired = access?.desired ?? null;
   const set = access?.permissionSet !== undefined ? { permissionSet: access.permissionSet } : {};
   if (desired && !desired.ok) {
@@ -165,7 +190,8 @@ export async function reconcilePrincipal(ref: PrincipalRef, deps: ReconcileDeps)
       }),
     ),
   );
-  return { principal: who, ...set, status: 'reconciled', clusters };
+  const schedule = await syncPrincipalSchedule(ref, principal, desired, deps.expirySchedules);
+  return { principal: who, ...set, status: 'reconciled', clusters, ...(schedule ? { schedule } : {}) };
 }
 
 function rejectedReason(access: PrincipalAccess | null): string {
@@ -226,6 +252,8 @@ export interface ResyncSummary {
   /** Why each of `clustersNotReady` was skipped, by its label. */
   notReadyReasons: Record<string, string>;
   failedClusters: string[];
+  /** What the sweep did to the expiry schedules (created, moved, orphans deleted, failures); unchanged ones are left out. */
+  schedules: ScheduleOutcome[];
   /**
    * Set when the Identity Center instance could not be read: the reason, and the roles whose
    * access depends on it, which this sweep left untouched.
@@ -244,12 +272,14 @@ export interface ResyncSummary {
  */
 export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Promise<ResyncSummary> {
   const ctx = guardContext(deps.runtime);
+  // One clock reading for the whole sweep: every pair judges an expiry alike.
+  const now = clock(deps);
   // Keyed by exact ARN: an entry whose ARN is no current principal's (deleted, or re-created
   // under another path) is an orphan, whatever its name.
   const listed: Principal[] = [];
   for await (const p of deps.iam.listPrincipals()) listed.push(p);
   // Every permission set's tags, read once for the whole sweep (only if an Identity Center role needs them).
-  const sweep = await sweepAccess(listed, deps);
+  const sweep = await sweepAccess(listed, deps, now);
   // An Identity Center role whose set's tags could not be read keeps `access` undefined: it is
   // listed (so its entries are not taken for orphans) but never planned.
   const principals = new Map<string, { principal: Principal; access: PrincipalAccess | undefined }>(listed.map((p) => [p.arn, { principal: p, access: sweep.of(p) }]));
@@ -326,6 +356,9 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     ),
   );
 
+  // After the entries: an expired grant is revoked above whether or not its schedule fired.
+  const schedules = await sweepSchedules(principals.values(), deps, sweep, entryConcurrency);
+
   return {
     principals: principals.size,
     rejected,
@@ -333,6 +366,7 @@ export async function resyncAll(deps: ReconcileDeps, entryConcurrency = 10): Pro
     clustersNotReady,
     notReadyReasons,
     failedClusters,
+    schedules,
     ...(sweep.unreadable !== undefined ? { identityCenterUnreadable: { reason: sweep.unreadable, roles: unknown } } : {}),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * What every function builds once at cold start: the validated runtime configuration and
  * the adapters for the managed clusters (and, when an Identity Center instance is configured,
- * the reader of its permission sets). A bad EAP_CONFIG fails here, naming the field.
+ * the reader of its permission sets; when deployed, the expiry schedules). A bad EAP_CONFIG, or
+ * only some of the EAP_EXPIRY_* variables, fails here, naming what is wrong.
  */
 import { identityCenterInstance, parseRuntimeConfig } from '#kernel/config';
 import { eksEntries } from '#access/adapters/entries';
 import { permissionSetReader } from '#access/adapters/permission-sets';
+import { expirySchedules, expiryScheduleSettingsFromEnv } from '#access/adapters/expiry-schedules';
 import { ssoAdminClient } from '#platform/clients';
 import { iamReader } from '#platform/iam-principals';
 import type { ReconcileDeps } from './reconcile.ts';
@@ -13,11 +15,15 @@ import type { ReconcileDeps } from './reconcile.ts';
 export function reconcileDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ReconcileDeps {
   const runtime = parseRuntimeConfig(env.EAP_CONFIG);
   const instance = identityCenterInstance(runtime.config);
+  const schedules = expiryScheduleSettingsFromEnv(env);
   return {
+    now: () => new Date(),
     runtime,
     iam: iamReader(),
     clusters: runtime.config.clusters.map((c) => eksEntries(c)),
     // STS is called in the function's own region (env.AWS_REGION, set by Lambda).
+    // Absent when the schedules are not deployed: expired access then waits for the resync.
+    ...(schedules ? { expirySchedules: expirySchedules(schedules) } : {}),
     ...(instance ? { permissionSets: permissionSetReader(instance, ssoAdminClient(instance.region, instance.readRoleArn, env.AWS_REGION)) } : {}),
   };
 }

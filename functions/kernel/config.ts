@@ -10,6 +10,7 @@ import { DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT } from './quotas.ts';
 import { PARTITIONS, accessPolicyArn, accessPolicyArnPrefix, isSupportedRegion, partitionOf, partitionOfArn, type Partition } from './partition.ts';
 import { DEFAULT_IDENTITY_CENTER_USERNAME } from './identity-center.ts';
 import { accessEntryUsernameProblem } from './username.ts';
+import { parseIsoDuration } from './duration.ts';
 
 /**
  * The access policy ARN prefix of the aws partition, where the default home region is. Other
@@ -158,7 +159,7 @@ const ConfigFields = z.strictObject({
     z.string().check(z.regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(...) or cron(...)')),
     'rate(30 minutes)',
   ),
-  /** Tag key prefix: `<prefix>`, `<prefix>/<cluster>`, `<prefix>-namespaces`, `<prefix>-groups`. */
+  /** Tag key prefix: `<prefix>`, `<prefix>/<cluster>`, `<prefix>-namespaces`, `<prefix>-groups`, `<prefix>-expires`. */
   tagPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9_.:=+@-]{1,100}$/, 'must be a valid IAM tag key prefix without /')), 'eks-access'),
   /** Parallel cluster reconciles per principal. */
   clusterConcurrency: z._default(z.number().check(z.int(), z.gte(1), z.lte(32)), 8),
@@ -172,6 +173,23 @@ const ConfigFields = z.strictObject({
     z.number().check(z.int('must be a whole number of percent'), z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100 (the quota cannot be exceeded)')),
     DEFAULT_ACCESS_ENTRY_HEADROOM_PERCENT,
   ),
+  /**
+   * The longest time-bound grant: an `<prefix>-expires` further than now plus this is an invalid
+   * tag. An ISO-8601 duration in fixed units (`PT12H`, `P7D`, `P1W`; kernel/duration.ts). No limit when absent.
+   */
+  maxAccessDuration: z.optional(
+    z.string().check(
+      z.superRefine((d, ctx) => {
+        const r = parseIsoDuration(d);
+        if (!r.ok) ctx.addIssue({ code: 'custom', message: r.message, input: d });
+      }),
+    ),
+  ),
+  /**
+   * A level above this one may only be granted with an `<prefix>-expires` tag (`view`: edit and
+   * up must be temporary); without one the principal's tags are invalid. One of `levels`; off when absent.
+   */
+  requireExpiryAbove: z.optional(levelName),
   /** Access for the roles IAM Identity Center creates, from their permission sets' tags; off when absent. */
   identityCenter: z.optional(IdentityCenterSchema),
 });
@@ -188,6 +206,9 @@ export const ConfigSchema = ConfigFields.check(
     // No levels only when homeRegion has its own issue (no default could be chosen).
     if (names.length && !names.includes(c.ceiling)) {
       ctx.addIssue({ code: 'custom', path: ['ceiling'], message: `"${c.ceiling}" is not one of the levels (${names.join(', ')})` });
+    }
+    if (names.length && c.requireExpiryAbove !== undefined && !names.includes(c.requireExpiryAbove)) {
+      ctx.addIssue({ code: 'custom', path: ['requireExpiryAbove'], message: `"${c.requireExpiryAbove}" is not one of the levels (${names.join(', ')})` });
     }
     const seen = new Set<string>();
     c.clusters.forEach((cl, i) => {

@@ -11,6 +11,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { iamRegion, partitionOf, type Partition } from '#kernel/partition';
 
@@ -61,6 +62,14 @@ let sts: STSClient | undefined;
 export function stsClient(): STSClient {
   sts ??= new STSClient({ ...RETRY });
   return sts;
+}
+
+let scheduler: SchedulerClient | undefined;
+
+/** EventBridge Scheduler in the function's own region, where the expiry schedule group lives. */
+export function schedulerClient(): SchedulerClient {
+  scheduler ??= new SchedulerClient({ ...RETRY });
+  return scheduler;
 }
 
 /** The session name the read role sees (CloudTrail in the Identity Center account shows it). */

@@ -16,6 +16,7 @@ import { IDENTITY_CENTER_PATH_PREFIX, IDENTITY_CENTER_SOURCE } from '#kernel/ide
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE, migrationTags, ownershipTags } from '#kernel/ownership';
 import type { Partition } from '#kernel/partition';
 import { documentKey } from '#workflows/contract';
+import { EXPIRY_SCHEDULE_GROUP_NAME, EXPIRY_SCHEDULER_ROLE_NAME, PROVISIONER_FUNCTION_NAME } from '../constructs/expiry.ts';
 
 /** The roles the app deploys, by the logical ID CDK gives them without its 8-character hash. */
 export const ROLE_KINDS = {
@@ -164,6 +165,7 @@ function tagRoleCases(ctx: CaseContext, role: RoleKind): PermissionCase[] {
     }
     out.push(...identityCenterCases(ctx, role, { on, call: (operation, input) => call(c, operation, input), team, ceilingPolicy }));
   }
+  out.push(...expiryCases(ctx, role));
   if (config.identityCenter?.readRoleArn) {
     out.push({
       role,
@@ -173,6 +175,45 @@ function tagRoleCases(ctx: CaseContext, role: RoleKind): PermissionCase[] {
     });
   }
   return out;
+}
+
+/**
+ * Time-bound access (infra/constructs/expiry.ts): the provisioner and the resync create, move, read
+ * and delete one-time schedules in the app's group, passing the scheduler role (the resync also
+ * lists them); never in another group, never passing another role.
+ */
+function expiryCases(ctx: CaseContext, role: RoleKind): PermissionCase[] {
+  const region = ctx.config.homeRegion;
+  const Name = 'eap-expiry-0123456789abcdef0123456789abcdef01234567';
+  const target = (roleName: string) => ({
+    Arn: `arn:${ctx.partition}:lambda:${region}:${ctx.accountId}:function:${PROVISIONER_FUNCTION_NAME}`,
+    RoleArn: roleArn(ctx, roleName),
+    Input: JSON.stringify({ principal: roleArn(ctx, 'doctor-example-team') }),
+  });
+  const schedule = (GroupName: string, roleName = EXPIRY_SCHEDULER_ROLE_NAME) => ({
+    Name,
+    GroupName,
+    ScheduleExpression: 'at(2099-12-31T23:59:00)',
+    ScheduleExpressionTimezone: 'UTC',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    ActionAfterCompletion: 'DELETE',
+    Target: target(roleName),
+  });
+  const call = (operation: string, input: Record<string, unknown>): ApiCall => ({ service: 'scheduler', operation, region, input });
+  const group = EXPIRY_SCHEDULE_GROUP_NAME;
+  return [
+    { role, what: 'create an expiry schedule in the group', call: call('CreateSchedule', schedule(group)), expect: 'allowed' },
+    { role, what: 'move an expiry schedule in the group', call: call('UpdateSchedule', schedule(group)), expect: 'allowed' },
+    { role, what: 'read an expiry schedule in the group', call: call('GetSchedule', { Name, GroupName: group }), expect: 'allowed' },
+    { role, what: 'delete an expiry schedule in the group', call: call('DeleteSchedule', { Name, GroupName: group }), expect: 'allowed' },
+    ...(role === ROLE_KINDS.resync
+      ? [{ role, what: "list the group's schedules", call: call('ListSchedules', { GroupName: group, NamePrefix: 'eap-expiry-' }), expect: 'allowed' } satisfies PermissionCase]
+      : []),
+    { role, what: 'create a schedule in another group', call: call('CreateSchedule', schedule('default')), expect: 'denied' },
+    { role, what: 'delete a schedule in another group', call: call('DeleteSchedule', { Name, GroupName: 'default' }), expect: 'denied' },
+    // Passing a more privileged role would let a schedule act as it.
+    { role, what: 'create a schedule that passes another role', call: call('CreateSchedule', schedule(group, 'doctor-example-team')), expect: 'denied' },
+  ];
 }
 
 /** The example Identity Center role: the form Identity Center gives them, with a Region segment. */

@@ -23,7 +23,7 @@ export interface AuthorizationRequest {
 }
 
 export interface CallSummary {
-  /** The SigV4 signing name: eks, iam, s3, sts, states. */
+  /** The SigV4 signing name: eks, iam, s3, sts, states, lambda, scheduler. */
   service: string;
   operation: string;
   input: Record<string, unknown>;
@@ -261,7 +261,42 @@ const LAMBDA: Record<string, Builder> = {
   Invoke: (c) => [{ action: 'lambda:InvokeFunction', resource: str(c.input.FunctionName) ?? '', context: {} }],
 };
 
-const BY_SERVICE: Record<string, Record<string, Builder>> = { eks: EKS, iam: IAM, s3: S3, states: STATES, sts: STS, lambda: LAMBDA };
+// ----- EventBridge Scheduler (SAR, "… Amazon EventBridge Scheduler") -----
+
+/**
+ * `schedule/${GroupName}/${ScheduleName}` (SAR, resource type `schedule`); a call without a
+ * GroupName acts on the `default` group (Scheduler API reference, CreateSchedule: "If you omit
+ * this, the default schedule group is used").
+ */
+const scheduleArn = (c: CallSummary) => `arn:${c.partition}:scheduler:${c.region}:${c.accountId}:schedule/${str(c.input.GroupName) ?? 'default'}/${str(c.input.Name) ?? ''}`;
+const onSchedule = (action: string): Builder => (c) => [{ action, resource: scheduleArn(c), context: {} }];
+
+/**
+ * A create or update also passes the schedule's execution role (Target.RoleArn) to Scheduler:
+ * iam:PassRole on that role with iam:PassedToService = scheduler.amazonaws.com (Scheduler User
+ * Guide, "Using identity-based policies in EventBridge Scheduler"; the managed policy
+ * AmazonEventBridgeSchedulerFullAccess grants exactly this pair). The SAR lists no dependent action
+ * for CreateSchedule or UpdateSchedule: modelled like CreateAccessEntry → TagResource, one more
+ * request of the same call. The SAR's aws:ResourceTag/${TagKey} for these actions (the schedule
+ * group's tags) is not set: no policy of this app conditions on it.
+ */
+const withPassedRole = (action: string): Builder => (c) => {
+  const out: AuthorizationRequest[] = [{ action, resource: scheduleArn(c), context: {} }];
+  const role = str((c.input.Target as { RoleArn?: unknown } | undefined)?.RoleArn);
+  if (role) out.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+  return out;
+};
+
+const SCHEDULER: Record<string, Builder> = {
+  CreateSchedule: withPassedRole('scheduler:CreateSchedule'),
+  UpdateSchedule: withPassedRole('scheduler:UpdateSchedule'),
+  DeleteSchedule: onSchedule('scheduler:DeleteSchedule'),
+  GetSchedule: onSchedule('scheduler:GetSchedule'),
+  // ListSchedules has no resource type in the SAR: "*" (its GroupName/NamePrefix filters are no condition keys).
+  ListSchedules: onAccount('scheduler:ListSchedules'),
+};
+
+const BY_SERVICE: Record<string, Record<string, Builder>> = { eks: EKS, iam: IAM, s3: S3, states: STATES, sts: STS, lambda: LAMBDA, scheduler: SCHEDULER };
 
 /** Whether this module maps the call. */
 export function mapsCall(c: Pick<CallSummary, 'service' | 'operation'>): boolean {

@@ -100,6 +100,12 @@ export interface HouseFunctionProps {
    * @default a name CloudFormation generates
    */
   readonly roleName?: string;
+  /**
+   * A fixed function name, for a function whose own environment must carry its ARN (a reference
+   * to its own `Arn` attribute would be a circular dependency in CloudFormation).
+   * @default a name CloudFormation generates
+   */
+  readonly functionName?: string;
   readonly description: string;
   readonly timeout: Duration;
   /** @default 512 — the reconcile is I/O-bound; more memory mostly buys faster cold starts. */
@@ -155,6 +161,7 @@ export class HouseFunction extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry === undefined ? handlerEntry(props.name) : repoEntry(props.entry),
       handler: 'handler',
+      functionName: props.functionName,
       projectRoot: REPO_ROOT,
       depsLockFilePath: fileURLToPath(new URL('../../package-lock.json', import.meta.url)),
       description: props.description,

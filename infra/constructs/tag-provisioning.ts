@@ -43,6 +43,7 @@ import { Construct } from 'constructs';
 import type { Config, RuntimeConfig } from '#kernel/config';
 import { iamEventPattern } from '#access/domain/events';
 import { HouseFunction } from './function.ts';
+import { ExpirySchedules, PROVISIONER_FUNCTION_NAME } from './expiry.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
 import { acknowledgeWildcards } from './permissions.ts';
 import { grantReconcile } from './reconcile-permissions.ts';
@@ -64,6 +65,8 @@ export class TagProvisioning extends Construct {
   /** The rule on this region's default bus that feeds the provisioner. */
   public readonly rule: events.Rule;
   public readonly schedule: events.Rule;
+  /** Time-bound access: the schedule group and the role Scheduler invokes the provisioner with. */
+  public readonly expiry: ExpirySchedules;
   public readonly deadLetterQueues: DeadLetterQueue[] = [];
   /**
    * ARNs of the system's own roles: never given access entries or touched (docs/architecture.md,
@@ -96,6 +99,7 @@ export class TagProvisioning extends Construct {
 
     this.provisioner = new HouseFunction(this, 'Provisioner', {
       name: 'provisioner',
+      functionName: PROVISIONER_FUNCTION_NAME,
       description: 'Reconciles one IAM principal on every managed cluster after an IAM tag or lifecycle event',
       timeout: Duration.minutes(2),
       retryAttempts: 2,
@@ -119,6 +123,13 @@ export class TagProvisioning extends Construct {
       this.addSystemRoleArn(fn.role.roleArn);
       grantReconcile(fn, config, () => this.systemRoleArns);
     }
+    this.expiry = new ExpirySchedules(this, 'Expiry', {
+      provisioner: this.provisioner,
+      resync: this.resync,
+      deadLetterQueue: dlq('ExpiryDeliveryFailures', 'expiry schedules EventBridge Scheduler could not deliver to the provisioner'),
+    });
+    // The role Scheduler assumes is the system's own: a tag on it grants nothing.
+    this.addSystemRoleArn(this.expiry.schedulerRole.roleArn);
     // The Identity Center read role (README, "Identity Center") trusts exactly these two roles.
     // Their names are CDK-generated and stable across deploys, so the role can be created before
     // identityCenter.readRoleArn is configured.

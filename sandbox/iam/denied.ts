@@ -15,6 +15,8 @@
  * (AccessDenied, InvalidClientTokenId, SignatureDoesNotMatch: SQS API reference, "Common Errors");
  * CloudFormation, a query service, answers as IAM does. IAM Identity Center (sso-admin, awsJson1_1)
  * models AccessDeniedException with @httpError 403 (its service model), so its refusal is a 403.
+ * EventBridge Scheduler (restJson1) does not model AccessDeniedException; it answers as EKS does
+ * (inferred: the other restJson1 service here; not checked against AWS).
  */
 import type { SandboxRequest, SandboxResponse } from '#sandbox/server/router';
 
@@ -28,13 +30,15 @@ const QUERY_NAMESPACES: Record<string, string> = {
   cloudformation: 'http://cloudformation.amazonaws.com/doc/2010-05-15/',
 };
 
+/** The restJson1 services: the code in `x-amzn-errortype`, 403. */
+const REST_JSON_SERVICES = new Set(['eks', 'scheduler']);
 /** The awsJson services and their JSON version (the content type of their answers). */
 const JSON_SERVICES: Record<string, string> = { states: '1.0', cloudtrail: '1.1', events: '1.1', sqs: '1.0', sso: '1.1' };
 /** Statuses a JSON service's model gives its AccessDeniedException (the rest answer 400). */
 const JSON_ACCESS_DENIED_STATUS: Record<string, number> = { sso: 403 };
 
 function codeFor(service: string, refusal: Refusal): string {
-  if (service === 'eks' || service in JSON_SERVICES) {
+  if (REST_JSON_SERVICES.has(service) || service in JSON_SERVICES) {
     return { AccessDenied: 'AccessDeniedException', UnknownKey: 'UnrecognizedClientException', BadSignature: 'InvalidSignatureException' }[refusal];
   }
   if (service === 's3') return { AccessDenied: 'AccessDenied', UnknownKey: 'InvalidAccessKeyId', BadSignature: 'SignatureDoesNotMatch' }[refusal];
@@ -45,7 +49,7 @@ function codeFor(service: string, refusal: Refusal): string {
 export function refusalResponse(req: SandboxRequest, service: string, refusal: Refusal, message: string): SandboxResponse {
   const code = codeFor(service, refusal);
   const requestId = req.requestId;
-  if (service === 'eks') {
+  if (REST_JSON_SERVICES.has(service)) {
     return { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId }, body: JSON.stringify({ message }) };
   }
   if (service === 'sqs') {

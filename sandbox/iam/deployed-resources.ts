@@ -1,7 +1,8 @@
 /**
  * What a stack of the synthesized app deploys besides IAM: its EventBridge rules (pattern or
  * schedule, state, targets with their ARNs resolved), its SQS queues (with the attributes the
- * template sets), its functions' async-invoke settings, and the stack itself as CloudFormation
+ * template sets), its functions' async-invoke settings, its EventBridge Scheduler schedule groups,
+ * and the stack itself as CloudFormation
  * reports it (outputs, tags, each resource's physical ID). The sandbox seeds its models from these
  * (sandbox/server/deployment.ts), so what `doctor` reads there is what this checkout deploys.
  */
@@ -55,7 +56,16 @@ export interface DeployedStack {
   resources: Array<{ logicalId: string; type: string; physicalId: string }>;
 }
 
+/** An AWS::Scheduler::ScheduleGroup: where the provisioner keeps its one-time expiry schedules. */
+export interface DeployedScheduleGroup {
+  stack: string;
+  logicalId: string;
+  name: string;
+  region: string;
+}
+
 interface Collected {
+  scheduleGroups: DeployedScheduleGroup[];
   rules: DeployedRule[];
   queues: DeployedQueue[];
   invokeConfigs: DeployedInvokeConfig[];
@@ -101,6 +111,8 @@ export function readResources(r: Resolver, template: Template, tags: Record<stri
         attributes[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
       }
       out.queues.push({ stack: r.stack, logicalId: id, name: r.name(id), region, attributes });
+    } else if (res.Type === 'AWS::Scheduler::ScheduleGroup') {
+      out.scheduleGroups.push({ stack: r.stack, logicalId: id, name: r.name(id), region });
     } else if (res.Type === 'AWS::Lambda::EventInvokeConfig') {
       const onFailure = (r.resolve(p.DestinationConfig) as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
       out.invokeConfigs.push({

@@ -14,10 +14,10 @@
  */
 import type { ConfigInput } from '#kernel/config';
 import { synthesizeStacks } from '#infra/synthesize';
-import { readResources, type DeployedInvokeConfig, type DeployedQueue, type DeployedRule, type DeployedStack } from './deployed-resources.ts';
+import { readResources, type DeployedInvokeConfig, type DeployedQueue, type DeployedRule, type DeployedScheduleGroup, type DeployedStack } from './deployed-resources.ts';
 import { Resolver, type Template } from './resolver.ts';
 
-export type { DeployedInvokeConfig, DeployedQueue, DeployedRule, DeployedStack } from './deployed-resources.ts';
+export type { DeployedInvokeConfig, DeployedQueue, DeployedRule, DeployedScheduleGroup, DeployedStack } from './deployed-resources.ts';
 
 export interface PolicyDocument {
   Version?: string;
@@ -60,6 +60,8 @@ export interface DeployedApp {
   /** EventBridge rules, each in its stack's Region. */
   rules: DeployedRule[];
   queues: DeployedQueue[];
+  /** EventBridge Scheduler schedule groups, each in its stack's Region. */
+  scheduleGroups: DeployedScheduleGroup[];
   /** Lambda async-invoke settings (AWS::Lambda::EventInvokeConfig), by function ARN. */
   invokeConfigs: DeployedInvokeConfig[];
   /** The stacks as CloudFormation reports them once created. */
@@ -86,6 +88,7 @@ export function synthesizeDeployedApp(config: ConfigInput, options: SynthesizeOp
     stateMachines: new Map(),
     rules: [],
     queues: [],
+    scheduleGroups: [],
     invokeConfigs: [],
     stacks: [],
   };

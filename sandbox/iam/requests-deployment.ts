@@ -3,7 +3,8 @@
  * CloudTrail's trails, EventBridge's rules, the SQS queues, the CloudFormation stacks, and
  * iam:SimulatePrincipalPolicy. Each operation names its action and the resource ARN in the Service
  * Authorization Reference's format, cited per service; an operation not listed here or in
- * ./requests.ts is refused by the sandbox, never let through. Also here: IAM Identity Center's
+ * ./requests.ts is refused by the sandbox, never let through. Also here: EventBridge Scheduler's
+ * schedule groups, and IAM Identity Center's
  * admin API (sso-admin), which the functions read through the read role they assume (sts:AssumeRole
  * is mapped in infra/authorization/requests.ts; a mapping there takes precedence over this file).
  */
@@ -189,6 +190,22 @@ const SSO: Record<string, Builder> = {
   DescribeAccountAssignmentDeletionStatus: onSso('sso:DescribeAccountAssignmentDeletionStatus', (c) => [instanceOf(c)]),
 };
 
+// ----- EventBridge Scheduler's schedule groups (SAR, "Actions, resources, and condition keys for
+// Amazon EventBridge Scheduler"): CreateScheduleGroup, GetScheduleGroup and DeleteScheduleGroup act
+// on `schedule-group`, arn:${Partition}:scheduler:${Region}:${Account}:schedule-group/${GroupName},
+// CreateScheduleGroup with aws:RequestTag/${TagKey} and aws:TagKeys; ListScheduleGroups has no
+// resource type. The schedule operations the functions call (and their iam:PassRole) are mapped in
+// infra/authorization/requests.ts.
+
+const groupArn = (c: Call) => `arn:${c.partition}:scheduler:${c.region}:${c.accountId}:schedule-group/${str(c.input.Name)}`;
+
+const SCHEDULER: Record<string, Builder> = {
+  CreateScheduleGroup: (c) => [{ action: 'scheduler:CreateScheduleGroup', resource: groupArn(c), context: requestTags(c) }],
+  GetScheduleGroup: (c) => [{ action: 'scheduler:GetScheduleGroup', resource: groupArn(c), context: {} }],
+  DeleteScheduleGroup: (c) => [{ action: 'scheduler:DeleteScheduleGroup', resource: groupArn(c), context: {} }],
+  ListScheduleGroups: anywhere('scheduler:ListScheduleGroups'),
+};
+
 /** By SigV4 signing name, then operation. */
 export const DEPLOYMENT_REQUESTS: Record<string, Record<string, Builder>> = {
   cloudtrail: CLOUDTRAIL,
@@ -197,4 +214,5 @@ export const DEPLOYMENT_REQUESTS: Record<string, Record<string, Builder>> = {
   cloudformation: CLOUDFORMATION,
   iam: IAM,
   sso: SSO,
+  scheduler: SCHEDULER,
 };

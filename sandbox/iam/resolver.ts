@@ -45,6 +45,9 @@ export class Resolver {
         return typeof p.QueueName === 'string' ? p.QueueName : generatedName(this.stack, logicalId, 80);
       case 'AWS::Events::Rule':
         return typeof p.Name === 'string' ? p.Name : generatedName(this.stack, logicalId, 64);
+      // Schedule group names up to 64 characters (Scheduler API reference, CreateScheduleGroup Name).
+      case 'AWS::Scheduler::ScheduleGroup':
+        return typeof p.Name === 'string' ? p.Name : generatedName(this.stack, logicalId, 64);
       default:
         return generatedName(this.stack, logicalId, 64);
     }
@@ -90,6 +93,9 @@ export class Resolver {
           return `arn:${this.partition}:sns:${this.region}:${this.accountId}:${name}`;
         case 'AWS::Events::Rule':
           return `arn:${this.partition}:events:${this.region}:${this.accountId}:rule/${name}`;
+        // SAR, Amazon EventBridge Scheduler, resource type schedule-group.
+        case 'AWS::Scheduler::ScheduleGroup':
+          return `arn:${this.partition}:scheduler:${this.region}:${this.accountId}:schedule-group/${name}`;
         default:
           throw new Error(`${this.stack}: no Arn attribute modelled for ${r.Type} (${logicalId})`);
       }

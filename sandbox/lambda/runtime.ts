@@ -15,6 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import type { IamEnforcer } from '#sandbox/iam/enforcer';
+import type { SandboxClock } from '#sandbox/clock';
 
 const REPO_ROOT = new URL('../../', import.meta.url);
 
@@ -45,11 +46,14 @@ export class LambdaRuntime {
   /**
    * @param baseEnv what every function sees besides its own variables: the sandbox's endpoints
    *   and region (the sandbox's `env`, minus its own credentials, which are replaced per role).
+   * @param clock the sandbox's clock: each environment's `Date` reads it (./worker.mjs), so the
+   *   handlers' "now" is the sandbox's; real time when absent.
    */
   constructor(
     private readonly iam: IamEnforcer,
     private readonly baseEnv: Record<string, string>,
     private readonly accountId: string,
+    private readonly clock?: SandboxClock,
   ) {}
 
   define(spec: FunctionSpec): void {
@@ -107,6 +111,7 @@ export class LambdaRuntime {
         region: spec.region,
         account: this.accountId,
         timeoutMs: spec.timeoutMs ?? 900_000,
+        ...(this.clock ? { clock: this.clock.shared } : {}),
       },
     });
     const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -3,7 +3,8 @@
 // cluster's EKS state; the callers' identities (what STS GetCallerIdentity answers for an access
 // key); and what carries IAM's events to the app and records its failures — CloudTrail's trails,
 // EventBridge's rules, the SQS queues, Lambda's async-invoke settings — with the CloudFormation
-// stacks that deployed them; and IAM Identity Center, whose provisioning creates roles in this IAM.
+// stacks that deployed them; IAM Identity Center, whose provisioning creates roles in this IAM;
+// and EventBridge Scheduler, whose one-time schedules fire on the sandbox's clock.
 import { CloudFormationModel } from './cloudformation.ts';
 import { CloudTrailModel } from './cloudtrail.ts';
 import { EksModel, type EksModelOptions } from './eks.ts';
@@ -14,9 +15,12 @@ import type { AccessEntryView } from '#sandbox/kubernetes/authn';
 import { KubernetesModel } from './kubernetes.ts';
 import { LambdaModel } from './lambda.ts';
 import { S3Model } from './s3.ts';
+import { SchedulerModel } from './scheduler.ts';
+import { SandboxClock } from '#sandbox/clock';
 import { SqsModel } from './sqs.ts';
 
-export { CloudFormationModel, CloudTrailModel, EksModel, EventsModel, IamModel, IdentityCenterModel, DEFAULT_ACCOUNT_ID, KubernetesModel, LambdaModel, S3Model, SqsModel };
+export { CloudFormationModel, CloudTrailModel, EksModel, EventsModel, IamModel, IdentityCenterModel, DEFAULT_ACCOUNT_ID, KubernetesModel, LambdaModel, S3Model, SchedulerModel, SqsModel };
+export type { Invocation as ScheduleInvocation, Schedule } from './scheduler.ts';
 export type { ApiServer, ClusterSeed, EksModelOptions } from './eks.ts';
 export type { IamWriteEvent, IamWriteListener, RolePolicy, SessionRole, WriteCaller } from './iam.ts';
 export type { Instance as IdentityCenterInstance, ProvisionedRole } from './identity-center.ts';
@@ -65,6 +69,12 @@ export class AwsModel {
   readonly cloudformation: CloudFormationModel;
   /** IAM Identity Center: no instance until enabled (seed `identityCenter`). */
   readonly identityCenter: IdentityCenterModel;
+  /**
+   * The sandbox's "now" for what runs on time: EventBridge Scheduler's schedules and the deployed
+   * functions' wall clock (sandbox/clock.ts). Real time until a test or the demo moves it.
+   */
+  readonly clock = new SandboxClock();
+  readonly scheduler: SchedulerModel;
   private readonly apiServers = new Map<string, KubernetesModel>();
   private readonly accessKeys = new Map<string, KnownAccessKey>();
 
@@ -79,6 +89,7 @@ export class AwsModel {
     this.lambda = new LambdaModel();
     this.cloudformation = new CloudFormationModel(this.accountId, now);
     this.identityCenter = new IdentityCenterModel(this.iam, this.accountId, now ? { now } : {});
+    this.scheduler = new SchedulerModel(this.accountId, this.clock, { deadLetter: (arn, body) => this.sqs.sendToArn(arn, body) });
     const local = (arn: string) => arn.startsWith(`arn:aws:iam::${this.accountId}:`);
     this.eks = new EksModel({
       ...options,

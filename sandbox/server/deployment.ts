@@ -1,7 +1,7 @@
 /**
  * The sandbox's account as a healthy deployment leaves it: a trail that records IAM's calls, and
  * what the synthesized app deploys besides its roles — the EventBridge rules with their targets,
- * the SQS dead-letter and on-failure queues, the functions' async-invoke settings and the
+ * the SQS dead-letter and on-failure queues, the schedule groups, the functions' async-invoke settings and the
  * CloudFormation stacks with their outputs and resources (sandbox/iam/deployed.ts). What `doctor`
  * reads comes from here; a test breaks one piece through the models or the APIs the sandbox serves.
  */
@@ -41,6 +41,7 @@ export function seedDeployment(model: AwsModel, app: DeployedApp): void {
       ...(r.description !== undefined ? { description: r.description } : {}),
     });
   }
+  for (const g of app.scheduleGroups) model.scheduler.seedGroup(g.region, g.name);
   for (const c of app.invokeConfigs) {
     model.lambda.putEventInvokeConfig(c.functionArn, { maximumRetryAttempts: c.maximumRetryAttempts, ...(c.onFailure ? { onFailure: c.onFailure } : {}) });
   }

@@ -3,7 +3,7 @@
  * unmodified SDK clients reach it through `AWS_ENDPOINT_URL_<SERVICE>` — the same code paths
  * (signing, serialization, retries, error parsing) as against AWS. One port serves every AWS
  * service (EKS, IAM, S3, STS, Step Functions, CloudTrail, EventBridge, SQS, CloudFormation, IAM
- * Identity Center's sso-admin); the
+ * Identity Center's sso-admin, EventBridge Scheduler); the
  * router picks the service from the SigV4 credential scope. Each cluster's Kubernetes API is served over TLS on a second port, at the
  * endpoint and with the CA that DescribeCluster returns, as EKS does.
  */
@@ -24,6 +24,7 @@ import { eventsService } from './services/events.ts';
 import { iamService } from './services/iam.ts';
 import { kubernetesPath, kubernetesService } from './services/kubernetes.ts';
 import { s3Service } from './services/s3.ts';
+import { schedulerService } from './services/scheduler.ts';
 import { sqsService } from './services/sqs.ts';
 import { ssoAdminService } from './services/sso-admin.ts';
 import { stepFunctionsService } from './services/stepfunctions.ts';
@@ -37,6 +38,9 @@ import { PolicyEvaluator } from '#sandbox/iam/evaluate';
 import { PrincipalPolicySimulator } from '#sandbox/iam/simulate';
 import { defineFunctions } from '#sandbox/lambda/deployed';
 import { LambdaRuntime } from '#sandbox/lambda/runtime';
+import type { SandboxClock } from '#sandbox/clock';
+import type { Identity } from '#sandbox/iam/enforcer';
+import type { Schedule, SchedulerModel } from '#sandbox/model/scheduler';
 
 export type { Faults, ThrottleFault } from './faults.ts';
 export type { SandboxSeed } from './seed.ts';
@@ -109,6 +113,19 @@ export interface Sandbox {
    * re-provision it (the role is re-created: same name, new ID), unassign it (the role goes).
    */
   identityCenter: IdentityCenterModel;
+  /**
+   * The sandbox's "now" (sandbox/clock.ts): real time plus an offset. `advance(ms)` / `set(date)`
+   * move it forward and resolve once the schedules that came due have fired. The deployed
+   * functions read it as their own wall clock (`Date.now()`, `new Date()` in their workers).
+   */
+  clock: SandboxClock;
+  /**
+   * EventBridge Scheduler: its schedules, and `invocations` (every target invocation, failed ones
+   * with their error). A one-time schedule fires when the clock reaches its time, invoking its
+   * Lambda target as the schedule's execution role (lambda:InvokeFunction checked against that
+   * role's synthesized policies).
+   */
+  scheduler: SchedulerModel;
   /** The fault knobs, settable while the server runs. */
   faults: FaultInjector;
   /** Requests per service and operation (throttled and failed ones included). */
@@ -185,6 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     .add(sqsService(model.sqs, region))
     .add(cloudFormationService(model.cloudformation, region))
     .add(ssoAdminService(model.identityCenter, region, options.identityCenterTps === undefined ? {} : { tps: options.identityCenterTps }))
+    .add(schedulerService(model.scheduler, region))
     .add(kubernetesService(model));
   for (const s of options.services?.(model) ?? []) router.add(s);
   if (iam) {
@@ -241,6 +259,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_CLOUDFORMATION: url,
       // IAM Identity Center's admin API: service ID "SSO Admin".
       AWS_ENDPOINT_URL_SSO_ADMIN: url,
+      // EventBridge Scheduler: service ID "Scheduler".
+      AWS_ENDPOINT_URL_SCHEDULER: url,
       AWS_REGION: region,
       // aws-cli v1 (botocore) reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
       AWS_DEFAULT_REGION: region,
@@ -250,7 +270,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const lambda = iam ? defineFunctions(new LambdaRuntime(iam, env, model.accountId), iam.app) : undefined;
+  const lambda = iam ? defineFunctions(new LambdaRuntime(iam, env, model.accountId, model.clock), iam.app) : undefined;
+  if (iam && lambda) {
+    // Until the app declares its schedule group, the group a function names is created on first use.
+    model.scheduler.setCreateMissingGroups(iam.app.scheduleGroups.length === 0);
+    model.scheduler.setInvoker(scheduleInvoker(iam, lambda));
+  }
   return {
     url,
     env,
@@ -262,10 +287,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     iam,
     lambda,
     identityCenter: model.identityCenter,
+    clock: model.clock,
+    scheduler: model.scheduler,
     calls: () => router.calls(),
     throttled: () => router.throttled(),
     resetCounts: () => router.resetCounts(),
     stop: async () => {
+      model.scheduler.stop();
       await Promise.all([close(server), close(tlsServer), lambda?.stop()]);
     },
   };
@@ -292,6 +320,31 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
   const length = req.method === 'HEAD' && response.headers['content-length'] !== undefined ? response.headers['content-length'] : Buffer.byteLength(response.body);
   res.writeHead(response.status, { ...response.headers, 'content-length': length });
   res.end(response.body);
+}
+
+/**
+ * How a schedule reaches its target: EventBridge Scheduler assumes the schedule's execution role
+ * and calls the target's API with it (Scheduler User Guide, "Set up the execution role"), for a
+ * Lambda function lambda:InvokeFunction with Target.Input as the event. The sandbox checks that
+ * call against the role's synthesized policies, then runs the function in its runtime. A role
+ * outside the deployed app has no policies the sandbox knows: the invocation fails. The role's
+ * trust policy (scheduler.amazonaws.com) is not checked.
+ */
+function scheduleInvoker(iam: IamEnforcer, lambda: LambdaRuntime): (schedule: Schedule) => Promise<unknown> {
+  const sessions = new Map<string, Identity>();
+  return async (schedule) => {
+    const roleArn = schedule.target.RoleArn ?? '';
+    const roleName = roleArn.split('/').at(-1)!;
+    const role = iam.app.roles.get(roleName);
+    if (!role || role.arn !== roleArn) throw new Error(`the execution role ${roleArn} is not a role of the deployed app; the sandbox knows no policies for it`);
+    let identity = sessions.get(roleName);
+    if (!identity) sessions.set(roleName, (identity = iam.identityOf(iam.issueRoleCredentials(roleName, 'scheduler').accessKeyId)!));
+    const functionArn = schedule.target.Arn ?? '';
+    if (!/^arn:[^:]+:lambda:/.test(functionArn)) throw new Error(`the sandbox invokes Lambda targets only, not ${functionArn}`);
+    const decision = await iam.authorize(identity, { service: 'lambda', operation: 'Invoke', input: { FunctionName: functionArn }, region: functionArn.split(':')[3]!, accountId: iam.app.accountId, partition: iam.app.partition });
+    if (!decision.allowed) throw Object.assign(new Error(decision.message), { name: 'AccessDeniedException' });
+    return lambda.invokeArn(functionArn, schedule.target.Input === undefined ? {} : JSON.parse(schedule.target.Input));
+  };
 }
 
 /** The configuration a sandbox enforces when the caller gives none: every seeded cluster is managed. */

@@ -7,6 +7,12 @@
  * its path), re-provisions them (deleted and re-created: a new unique ID, maybe a new suffix) and
  * removes them, and their permission sets' tags change in the Identity Center account (no event
  * here at all); their entries must follow the permission sets' final tags.
+ *
+ * Time moves too: tags carry `eks-access-expires` instants around the start, steps advance the
+ * clock, and every expiry schedule that falls due fires (its input delivered to the provisioner,
+ * the schedule deleting itself). Right after a schedule fires, its principal holds no entry if its
+ * expiry has passed; at the end, entries follow the final tags at the final instant and the
+ * schedules are exactly those of the principals with a future expiry.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
@@ -17,6 +23,9 @@ import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks } from '#sandbox/mock-binding';
 import { toEventBridgeEvent } from '#sandbox/cloudtrail';
 import { testConfig, testRuntime } from '#test/helpers/config';
+import { expiryScheduleName } from '#access/adapters/expiry-schedules';
+import { principalKeyOfArn } from '#kernel/principal';
+import { fakeScheduler, SCHEDULE_ENV, type FakeScheduler } from '#test/helpers/scheduler';
 import { INSTANCE_ARN, READ_ROLE_ARN, serveInstance, type FakeInstance } from '#test/helpers/identity-center';
 import { captureStdout } from '#test/helpers/lambda';
 
@@ -35,8 +44,13 @@ type Resync = (event: unknown) => Promise<unknown>;
 let provision: Provision;
 let resync: Resync;
 
+/** The clock at the start of each run; expiries are set around it. */
+const T0 = Date.parse('2026-12-03T06:00:00Z');
+const instant = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString().replace(':00.000Z', 'Z');
+
 beforeAll(async () => {
   vi.stubEnv('EAP_CONFIG', JSON.stringify(runtime));
+  for (const [k, v] of Object.entries(SCHEDULE_ENV)) vi.stubEnv(k, v);
   ({ provision } = await import('#access/provisioner/handler'));
   ({ resync } = await import('#access/resync/handler'));
 });
@@ -67,6 +81,8 @@ const tagSet = fc
       groups: fc.option(fc.subarray(['pod-readers', 'log-readers'], { minLength: 1 }), { nil: undefined }),
       keyCase: fc.constantFrom('eks-access', 'EKS-Access'),
       unrelated: fc.boolean(),
+      // Minutes from the start: passed already, or due during the run, or after it.
+      expires: fc.option(fc.constantFrom(-30, 10, 25, 90), { nil: undefined }),
     },
     { requiredKeys: ['overrides', 'keyCase', 'unrelated'] },
   )
@@ -79,6 +95,7 @@ const tagSet = fc
     if (t.namespaces) tags.push({ Key: `${t.keyCase}-namespaces`, Value: t.namespaces.join(' ') });
     if (t.groups) tags.push({ Key: `${t.keyCase}-groups`, Value: t.groups.join(':') });
     if (t.unrelated) tags.push({ Key: 'cost-center', Value: '4711' });
+    if (t.expires !== undefined) tags.push({ Key: `${t.keyCase}-expires`, Value: instant(t.expires) });
     // IAM keys are case-insensitive: two spellings of one key would be one tag.
     const seen = new Set<string>();
     return tags.filter((x) => !seen.has(x.Key.toLowerCase()) && seen.add(x.Key.toLowerCase()));
@@ -94,7 +111,9 @@ type IamOp =
   // `roleTags` are put on the role itself, which must not count.
   | { op: 'provision'; set: number; newSuffix: boolean; roleTags: Array<{ Key: string; Value: string }> }
   | { op: 'deprovision'; set: number }
-  | { op: 'set-tags'; set: number; tags: Array<{ Key: string; Value: string }> };
+  | { op: 'set-tags'; set: number; tags: Array<{ Key: string; Value: string }> }
+  // Time passes; the expiry schedules that fall due fire.
+  | { op: 'tick'; minutes: number };
 
 const who = fc.nat({ max: PRINCIPALS.length - 1 });
 const set = fc.nat({ max: PERMISSION_SETS.length - 1 });
@@ -106,6 +125,7 @@ const iamOp: fc.Arbitrary<IamOp> = fc.oneof(
   fc.record({ op: fc.constant('provision' as const), set, newSuffix: fc.boolean(), roleTags: tagSet }),
   fc.record({ op: fc.constant('deprovision' as const), set }),
   fc.record({ op: fc.constant('set-tags' as const), set, tags: tagSet }),
+  fc.record({ op: fc.constant('tick' as const), minutes: fc.integer({ min: 1, max: 20 }) }),
 );
 
 /** Each step makes one IAM call, then delivers some pending events in any order, maybe twice, maybe never. */
@@ -172,8 +192,8 @@ function expectIdentityCenterConverged(model: AwsModel, ic: IdentityCenterWorld)
       const has = (model.eks.listAccessEntries(c.region, { clusterName: c.name, maxResults: 100 }).accessEntries ?? []).includes(arn);
       const role = model.iam.principalExists(arn) ? model.iam.getRole({ RoleName: name }).Role! : undefined;
       const tags = [...ic.instance.byArn.values()].find((s) => s.name === ps.name)!.tags;
-      const want = role ? desiredAccess(tags, config) : undefined;
-      const grant = want?.ok ? want.byCluster[c.name] : null;
+      const want = role ? desiredAccess(tags, config, new Date()) : undefined;
+      const grant = want?.ok && !expiredByOracle(tags) ? want.byCluster[c.name] : null;
       if (!grant) {
         expect(has, `${name} on ${c.name} should have no entry`).toBe(false);
         continue;
@@ -189,7 +209,74 @@ function expectIdentityCenterConverged(model: AwsModel, ic: IdentityCenterWorld)
   }
 }
 
+/**
+ * The test's own reading of the expiry, independent of the code under test: a tag whose key is
+ * the expiry key in any case, and whose instant is at or before the clock, ends every grant.
+ */
+function expiredByOracle(tags: Record<string, string>): boolean {
+  const value = Object.entries(tags).find(([k]) => k.toLowerCase() === 'eks-access-expires')?.[1];
+  return value !== undefined && Date.parse(value) <= Date.now();
+}
+
+/**
+ * Fires every schedule due at the current clock, as Scheduler would (and deletes it: DELETE after
+ * completion). Right after, a principal of PRINCIPALS whose own tags hold a passed expiry has no
+ * entry of this system left (Identity Center roles' tags live on their permission set).
+ */
+async function fireDue(model: AwsModel, scheduler: FakeScheduler) {
+  const now = Date.now();
+  for (const [name, s] of [...scheduler.schedules]) {
+    const at = Date.parse(`${/^at\((.+)\)$/.exec(s.ScheduleExpression!)![1]}Z`);
+    if (at > now) continue;
+    scheduler.schedules.delete(name);
+    const input = JSON.parse(s.Target!.Input!) as { principalArn: string };
+    await provision(input);
+    const p = PRINCIPALS.find((x) => `arn:aws:iam::${ACCOUNT}:${x.kind}${x.path}${x.name}` === input.principalArn);
+    if (!p || !model.iam.principalExists(input.principalArn)) continue;
+    const current = p.kind === 'role' ? model.iam.getRole({ RoleName: p.name }).Role! : model.iam.getUser({ UserName: p.name }).User!;
+    const tags = Object.fromEntries((current.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+    const want = desiredAccess(tags, config, new Date());
+    if (!want.ok || !expiredByOracle(tags)) continue;
+    for (const c of config.clusters) {
+      const got = (model.eks.listAccessEntries(c.region, { clusterName: c.name, maxResults: 100 }).accessEntries ?? []).includes(input.principalArn)
+        ? model.eks.describeAccessEntry(c.region, { clusterName: c.name, principalArn: input.principalArn }).accessEntry!
+        : undefined;
+      expect(got?.tags?.['managed-by'], `${p.name} on ${c.name}: expired at ${want.expiresAt}, revoked when its schedule fired`).toBeUndefined();
+    }
+  }
+}
+
+/** The schedules left are exactly those of the principals with valid tags and a future expiry (invalid tags keep theirs). */
+function expectSchedules(model: AwsModel, scheduler: FakeScheduler, ic: IdentityCenterWorld) {
+  const want = new Map<string, string>();
+  const mayKeep = new Set<string>();
+  const consider = (arn: string, tags: Record<string, string> | undefined) => {
+    const name = expiryScheduleName(principalKeyOfArn(arn)!);
+    if (!tags) return;
+    const d = desiredAccess(tags, config, new Date());
+    if (!d.ok) mayKeep.add(name);
+    else if (d.expiresAt !== undefined && !expiredByOracle(tags)) want.set(name, d.expiresAt);
+  };
+  for (const p of PRINCIPALS) {
+    const arn = `arn:aws:iam::${ACCOUNT}:${p.kind}${p.path}${p.name}`;
+    if (!model.iam.principalExists(arn)) continue;
+    const current = p.kind === 'role' ? model.iam.getRole({ RoleName: p.name }).Role! : model.iam.getUser({ UserName: p.name }).User!;
+    consider(arn, Object.fromEntries((current.Tags ?? []).map((t) => [t.Key!, t.Value!])));
+  }
+  for (const { set: i, name } of ic.names) {
+    const arn = `arn:aws:iam::${ACCOUNT}:role${PERMISSION_SETS[i]!.path}${name}`;
+    if (!model.iam.principalExists(arn)) continue;
+    consider(arn, [...ic.instance.byArn.values()].find((s) => s.name === PERMISSION_SETS[i]!.name)!.tags);
+  }
+  for (const [name, expiresAt] of want) expect((scheduler.inputOf(name) as { expiresAt: string }).expiresAt, `schedule ${name}`).toBe(expiresAt);
+  for (const name of scheduler.schedules.keys()) expect(want.has(name) || mayKeep.has(name), `schedule ${name} is an orphan`).toBe(true);
+}
+
 function apply(model: AwsModel, op: IamOp, ic: IdentityCenterWorld): void {
+  if (op.op === 'tick') {
+    vi.setSystemTime(Date.now() + op.minutes * 60_000);
+    return;
+  }
   if (op.op === 'provision' || op.op === 'deprovision' || op.op === 'set-tags') return applyIdentityCenter(model, ic, op);
   const p = PRINCIPALS[op.who]!;
   const tryIt = (fn: () => unknown) => {
@@ -237,8 +324,8 @@ async function expectConverged(model: AwsModel, foreign: { cluster: string; regi
       }
       const current = p.kind === 'role' ? model.iam.principalExists(arn) && model.iam.getRole({ RoleName: p.name }).Role : model.iam.principalExists(arn) && model.iam.getUser({ UserName: p.name }).User;
       const tags = current ? Object.fromEntries((current.Tags ?? []).map((t) => [t.Key!, t.Value!])) : {};
-      const want = current ? desiredAccess(tags, config) : undefined;
-      const grant = want?.ok ? want.byCluster[c.name] : null;
+      const want = current ? desiredAccess(tags, config, new Date()) : undefined;
+      const grant = want?.ok && !expiredByOracle(tags) ? want.byCluster[c.name] : null;
       if (!grant) {
         expect(got, `${p.name} on ${c.name} should have no entry`).toBeUndefined();
         continue;
@@ -255,7 +342,16 @@ async function expectConverged(model: AwsModel, foreign: { cluster: string; regi
   }
 }
 
-const WRITES = new Set(['CreateAccessEntryCommand', 'DeleteAccessEntryCommand', 'UpdateAccessEntryCommand', 'AssociateAccessPolicyCommand', 'DisassociateAccessPolicyCommand']);
+const WRITES = new Set([
+  'CreateAccessEntryCommand',
+  'DeleteAccessEntryCommand',
+  'UpdateAccessEntryCommand',
+  'AssociateAccessPolicyCommand',
+  'DisassociateAccessPolicyCommand',
+  'CreateScheduleCommand',
+  'UpdateScheduleCommand',
+  'DeleteScheduleCommand',
+]);
 
 describe('provisioner + resync convergence (property)', () => {
   it('ends in exactly the state the final tags describe, whatever the event order, duplicates and drops', async () => {
@@ -263,14 +359,18 @@ describe('provisioner + resync convergence (property)', () => {
     try {
       await fc.assert(
         fc.asyncProperty(scenario, async (steps) => {
+          vi.useFakeTimers({ toFake: ['Date'] });
+          vi.setSystemTime(T0);
           const { model, events, foreign } = newWorld();
           const mocks = bindModelToSdkMocks(model);
+          const scheduler = fakeScheduler();
           const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter();
           try {
             const pending: unknown[] = [];
             for (const step of steps) {
               const before = events.length;
               apply(model, step.iam, ic);
+              await fireDue(model, scheduler);
               pending.push(...events.slice(before));
               for (const d of step.deliver) {
                 if (!pending.length) break;
@@ -284,13 +384,16 @@ describe('provisioner + resync convergence (property)', () => {
             await resync({});
             await expectConverged(model, foreign);
             expectIdentityCenterConverged(model, ic);
-            const writesBefore = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
+            expectSchedules(model, scheduler, ic);
+            const writes = () => [...mocks.eks.calls(), ...scheduler.mock.calls()].filter((c) => WRITES.has(c.args[0].constructor.name)).length;
+            const writesBefore = writes();
             await resync({});
-            const writesAfter = mocks.eks.calls().filter((c) => WRITES.has(c.args[0].constructor.name)).length;
-            expect(writesAfter - writesBefore, 'a second resync must write nothing').toBe(0);
+            expect(writes() - writesBefore, 'a second resync must write nothing').toBe(0);
           } finally {
             restoreIdentityCenter();
+            scheduler.restore();
             mocks.restore();
+            vi.useRealTimers();
           }
         }),
         { numRuns: 60 },

@@ -78,6 +78,10 @@ beforeAll(async () => {
   });
   eks.associateAccessPolicy(REGION, { clusterName: 'prod', principalArn: role(SSO_NAME, SSO_PATH), policyArn: VIEW, accessScope: { type: 'cluster' } });
   for (const arn of BULK) eks.createAccessEntry(REGION, { clusterName: 'prod', principalArn: arn });
+  // Time-bound: the tag-granted entry's principal has an expiry; so does the hand-made one's, which is not ours to report.
+  sandbox.model.iam.tagRole({ RoleName: 'search-readers', Tags: [{ Key: 'eks-access-expires', Value: '2099-12-03T06:00Z' }] });
+  sandbox.model.iam.tagRole({ RoleName: 'hand-made', Tags: [{ Key: 'eks-access-expires', Value: '2099-12-03T06:00Z' }] });
+  sandbox.model.iam.tagRole({ RoleName: 'payments-deployer', Tags: [{ Key: 'eks-access-expires', Value: '2020-01-01T00:00Z' }] });
   // The command's SDK clients are created on first use and read the endpoints then.
   for (const [k, v] of Object.entries(sandbox.env)) vi.stubEnv(k, v);
 });
@@ -129,6 +133,10 @@ describe('eks-access-pilot access-report', () => {
     expect(entry(role('platform-admin'))).toMatchObject({ owner: 'other', note: expect.stringMatching(/^possibly the cluster creator/) });
     expect(entry(role('hand-made'))).toMatchObject({ owner: 'other', tags: { team: 'sre' } });
     expect(entry(role('hand-made'))!.note).toBeUndefined();
+    // The expiry of the tag-granted entry only: a migration entry is not bound by tags, a hand-made one is not ours.
+    expect(entry(role('search-readers', '/teams/search/'))!.expiry).toEqual({ value: '2099-12-03T06:00Z', state: 'future' });
+    expect(entry(role('hand-made'))!.expiry).toBeUndefined();
+    expect(entry(role('payments-deployer', '/teams/payments/'))!.expiry).toBeUndefined();
     expect(r.owners).toEqual({ 'eks-access-pilot': 3, eks: 2, other: 2 + BULK.length });
     expect(r.notes).toEqual([]);
   });
@@ -146,7 +154,7 @@ describe('eks-access-pilot access-report', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Cluster prod \(eu-west-1\), authentication mode API: 108 access entries$/m);
     expect(stdout).toMatch(/^PRINCIPAL +TYPE +USERNAME +GROUPS +POLICIES +OWNER$/m);
-    expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/teams\/search\/search-readers +STANDARD +\S+ +pod-readers +AmazonEKSViewPolicy@search,search-staging +eks-access-pilot \(tag\)$/m);
+    expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/teams\/search\/search-readers +STANDARD +\S+ +pod-readers +AmazonEKSViewPolicy@search,search-staging +eks-access-pilot \(tag\) until 2099-12-03T06:00Z$/m);
     expect(stdout).toMatch(new RegExp(`^${role(SSO_NAME, SSO_PATH).replace(/[/.]/g, '\\$&')} +STANDARD +sso:\\{\\{SessionName\\}\\} .* eks-access-pilot \\(identity-center: PlatformReadOnly\\)$`, 'm'));
     expect(stdout).toMatch(/^arn:aws:iam::111122223333:role\/prod-nodes +EC2_LINUX +\S+ +system:nodes +- +eks \(EC2_LINUX entry/m);
     expect(stdout).toContain('owners: 3 eks-access-pilot, 2 EKS, 103 someone else');

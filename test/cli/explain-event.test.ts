@@ -190,3 +190,87 @@ describe('eks-access-pilot explain-event', () => {
     });
   });
 });
+
+describe('eks-access-pilot explain-event: expiries', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'explain-expiry-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  function tagRole(tags: Array<{ key: string; value: string }>): string {
+    const e = loadEvent('iam/tag-role');
+    e.detail.requestParameters = { roleName: 'team-a-deployer', tags };
+    const path = join(dir, `tag-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(e));
+    return path;
+  }
+  const NOW = ['--now', '2026-12-02T22:00Z'];
+
+  it('says a future expiry grants until then and is revoked on time', async () => {
+    const { code, stdout } = await explain(tagRole([{ key: 'eks-access', value: 'edit' }, { key: 'eks-access-expires', value: '2026-12-03T06:00Z' }]), ...NOW);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Expiry eks-access-expires=2026-12-03T06:00Z: access is granted until 2026-12-03T06:00Z; a one-time schedule revokes it then/m);
+  });
+
+  it('says a passed expiry revokes, as if untagged', async () => {
+    const { stdout } = await explain(tagRole([{ key: 'EKS-Access-Expires', value: '2026-12-01T06:00Z' }]), ...NOW, '--json');
+
+    expect(JSON.parse(stdout).expiry).toEqual({
+      change: 'set',
+      key: 'EKS-Access-Expires',
+      value: '2026-12-01T06:00Z',
+      state: 'passed',
+      text: expect.stringMatching(/has passed \(now 2026-12-02T22:00:00.000Z\): no access, as if untagged; every entry this system granted the principal is revoked/),
+    });
+  });
+
+  it('says why an expiry is refused: not UTC, or a day that does not exist', async () => {
+    const offset = await explain(tagRole([{ key: 'eks-access-expires', value: '2026-12-03T06:00+01:00' }]), ...NOW);
+    const leap = await explain(tagRole([{ key: 'eks-access-expires', value: '2025-02-29T06:00Z' }]), ...NOW, '--json');
+
+    expect(offset.stdout).toMatch(/^Invalid tag eks-access-expires="2026-12-03T06:00\+01:00": the provisioner refuses it and changes nothing for this principal: .*is not in UTC/m);
+    expect(JSON.parse(leap.stdout)).toMatchObject({ expiry: { state: 'invalid' }, problems: [{ key: 'eks-access-expires', message: expect.stringMatching(/2025-02 has no day 29/) }] });
+  });
+
+  it('explains a fired expiry schedule\'s input', async () => {
+    const path = join(dir, 'fired.json');
+    writeFileSync(path, JSON.stringify({ 'eks-access-pilot': 'expiry', principalArn: 'arn:aws:iam::111122223333:role/on-call', expiresAt: '2026-12-02T21:59Z' }));
+
+    const { code, stdout } = await explain(path, ...NOW);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ExpiryScheduleFired: reconcile role on-call \(arn:aws:iam::111122223333:role\/on-call\)\./);
+    expect(stdout).toMatch(/^If eks-access-expires still says 2026-12-02T21:59Z, 2026-12-02T21:59Z has passed/m);
+  });
+
+  it('exits 1 for a malformed expiry input, naming the field', async () => {
+    const path = join(dir, 'fired-bad.json');
+    writeFileSync(path, JSON.stringify({ 'eks-access-pilot': 'expiry', principalArn: 'on-call', expiresAt: '2026-12-02T21:59Z' }));
+
+    const { code, stderr } = await explain(path);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/principalArn: must be an IAM role or user ARN/);
+  });
+
+  it('says an Untag of the expiry makes the grant permanent', async () => {
+    const e = loadEvent('iam/untag-role');
+    e.detail.requestParameters = { roleName: 'team-a-deployer', tagKeys: ['eks-access-expires'] };
+    const path = join(dir, 'untag.json');
+    writeFileSync(path, JSON.stringify(e));
+
+    const { stdout } = await explain(path, '--json');
+
+    expect(JSON.parse(stdout).expiry).toEqual({ change: 'removed', key: 'eks-access-expires', text: expect.stringMatching(/no longer ends/) });
+  });
+
+  it('exits 2 for a --now that is not a UTC instant', async () => {
+    const { code, stderr } = await explain(tagRole([]), '--now', '2026-12-02T22:00');
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--now: .*has no time zone/);
+  });
+});

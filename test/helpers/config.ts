@@ -22,3 +22,6 @@ export function testRuntime(overrides: Partial<ConfigInput> = {}): RuntimeConfig
     systemRoleArns: [`arn:aws:iam::${ACCOUNT}:role/eks-access-pilot/ProvisionerRole`],
   };
 }
+
+/** The instant tests judge expiries against, unless they move the clock themselves. */
+export const NOW = new Date('2026-06-01T12:00:00Z');

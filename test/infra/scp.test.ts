@@ -52,8 +52,16 @@ describe('infra/scp/protect-eks-access-tags.json', () => {
     expect(anyCase?.Effect).toBe('Deny');
     expect(anyCase?.Action.sort()).toEqual([...TAG_ACTIONS].sort());
     expect(anyCase?.Condition['ForAnyValue:StringEqualsIgnoreCase']!['aws:TagKeys']).toEqual(
-      expect.arrayContaining(['eks-access', 'eks-access-namespaces', 'eks-access-groups']),
+      expect.arrayContaining(['eks-access', 'eks-access-namespaces', 'eks-access-groups', 'eks-access-expires']),
     );
+  });
+
+  // Time-bound access: whoever may set eks-access-expires may extend (or remove) an expiry, so the
+  // holder of a temporary grant must not be able to re-tag it, in any spelling of the key.
+  it.each(['eks-access-expires', 'EKS-ACCESS-EXPIRES', 'Eks-Access-Expires'])('keeps %s (the expiry) in the admins\' hands', (key) => {
+    const anyCase = scp.Statement.find((s) => s.Condition['ForAnyValue:StringEqualsIgnoreCase'])!;
+    const keys = anyCase.Condition['ForAnyValue:StringEqualsIgnoreCase']!['aws:TagKeys']!;
+    expect(keys.some((k) => k.toLowerCase() === key.toLowerCase())).toBe(true);
   });
 
   // ArnLike matches each of the ARN's six colon-separated parts on its own, `*` any characters

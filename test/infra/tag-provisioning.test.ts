@@ -213,8 +213,9 @@ describe('the functions', () => {
       expect(runtime.config.ceiling).toBe('edit');
       expect(runtime.config.clusters.map((c) => c.name)).toEqual(['prod', 'staging', 'analytics']);
       const regionalRoles = built.stacks.migrations.flatMap((m) => m.migration.roles);
-      expect(runtime.systemRoleArns).toHaveLength(2 + built.stacks.main.migration.roles.length + regionalRoles.length);
-      expect(runtime.systemRoleArns.join()).toMatch(/ProvisionerRole.*ResyncRole/);
+      // Their own two, the role EventBridge Scheduler invokes the provisioner with, the migrations'.
+      expect(runtime.systemRoleArns).toHaveLength(3 + built.stacks.main.migration.roles.length + regionalRoles.length);
+      expect(runtime.systemRoleArns.join()).toMatch(/ProvisionerRole.*ResyncRole.*ExpirySchedulerRole/);
     }
   });
 
@@ -233,7 +234,7 @@ describe('the functions', () => {
 });
 
 describe('dead-letter queues and alarms', () => {
-  const queueIds = ['ProvisionerFailures', 'ResyncFailures', 'RuleDeliveryFailures', 'ScheduleDeliveryFailures'];
+  const queueIds = ['ProvisionerFailures', 'ResyncFailures', 'RuleDeliveryFailures', 'ScheduleDeliveryFailures', 'ExpiryDeliveryFailures'];
 
   it('encrypt every queue and refuse plain-HTTP access', () => {
     for (const template of [built.main, built.forwarder!]) {
@@ -339,6 +340,10 @@ describe('Identity Center', () => {
     'AssociateGrantablePoliciesOnOwnedEntries',
     'ChangeOwnedEntriesOnly',
     'HandsOffProtectedAndSystemPrincipals',
+    // Time-bound access (test/infra/expiry.test.ts), with or without Identity Center; the resync
+    // also lists the group's schedules (ListExpirySchedules, filtered out below with its other list).
+    'ManageExpirySchedules',
+    'PassSchedulerRoleToScheduler',
   ];
   const sidsOf = (template: BuiltApp['main'], role: string) => roleStatements(template, role).map((s) => s.Sid as string).filter((sid) => sid !== undefined);
   let withSso: BuiltApp;
@@ -355,7 +360,7 @@ describe('Identity Center', () => {
         // act
         const json = JSON.stringify(statements);
         // assert
-        expect(sidsOf(built.main, role).filter((sid) => sid !== 'ListPrincipalsWithTags')).toEqual(TAG_ONLY_SIDS);
+        expect(sidsOf(built.main, role).filter((sid) => sid !== 'ListPrincipalsWithTags' && sid !== 'ListExpirySchedules')).toEqual(TAG_ONLY_SIDS);
         expect(json).not.toContain('identity-center');
         expect(json).not.toContain('sts:');
         expect(json).not.toContain('aws-reserved');

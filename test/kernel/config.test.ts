@@ -163,3 +163,30 @@ describe('clusterUnmanagedReason', () => {
     expect(clusterUnmanagedReason(optedIn, undefined)).toContain('does not accept access entries');
   });
 });
+
+describe('time-bound access options', () => {
+  it('are off by default', () => {
+    const c = parseConfig({ clusters });
+    expect(c.maxAccessDuration).toBeUndefined();
+    expect(c.requireExpiryAbove).toBeUndefined();
+  });
+
+  it('accept an ISO-8601 duration in fixed units and one of the levels', () => {
+    for (const d of ['PT12H', 'P7D', 'P1W', 'P1DT12H', 'PT30M', 'PT90S']) expect(parseConfig({ clusters, maxAccessDuration: d }).maxAccessDuration).toBe(d);
+    expect(parseConfig({ clusters, requireExpiryAbove: 'view' }).requireExpiryAbove).toBe('view');
+  });
+
+  it.each([
+    [{ maxAccessDuration: '12h' }, 'eksAccessPilot.maxAccessDuration: "12h" is not an ISO-8601 duration'],
+    [{ maxAccessDuration: 'P1M' }, 'eksAccessPilot.maxAccessDuration: "P1M" uses years or months'],
+    [{ maxAccessDuration: 'P1Y' }, 'eksAccessPilot.maxAccessDuration: "P1Y" uses years or months'],
+    [{ maxAccessDuration: 'PT' }, 'eksAccessPilot.maxAccessDuration: "PT" is not an ISO-8601 duration'],
+    [{ maxAccessDuration: 'P' }, 'eksAccessPilot.maxAccessDuration: "P" is not an ISO-8601 duration'],
+    [{ maxAccessDuration: 'PT0H' }, 'eksAccessPilot.maxAccessDuration: "PT0H" is zero'],
+    [{ maxAccessDuration: 12 }, 'eksAccessPilot.maxAccessDuration: '],
+    [{ requireExpiryAbove: 'root' }, 'eksAccessPilot.requireExpiryAbove: "root" is not one of the levels (view, edit, admin, cluster-admin)'],
+    [{ requireExpiryAbove: 'none' }, 'eksAccessPilot.requireExpiryAbove: "none" is reserved'],
+  ])('name the field of a wrong value: %j', (extra, message) => {
+    expect(() => parseConfig({ clusters, ...extra })).toThrow(message);
+  });
+});

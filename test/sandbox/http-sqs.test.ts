@@ -51,6 +51,7 @@ describe('the deployed queues', () => {
     const prefixed = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'EksAccessPilot-TagProvisioningResync' }));
 
     expect(all.QueueUrls).toEqual([
+      url('EksAccessPilot-TagProvisioningExpiryDeliveryFailuresB3D78172'),
       url(PROVISIONER_FAILURES),
       url('EksAccessPilot-TagProvisioningResyncFailures88E03A6E'),
       url('EksAccessPilot-TagProvisioningRuleDeliveryFailures4A6E04FC'),

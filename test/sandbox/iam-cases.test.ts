@@ -1,11 +1,13 @@
 // The permission cases doctor simulates in a real account (infra/authorization/cases.ts), made here
 // as real signed calls under each deployed role: the sandbox's IAM must answer each one as the case
 // expects. So a case doctor reports on is a case the sandbox enforces, written once.
-// EKS and IAM cases are made as calls; the S3 and Lambda cases are exercised by the migration's
-// flows (iam-mutation.test.ts) and by doctor's own test through iam:SimulatePrincipalPolicy.
+// EKS, IAM and EventBridge Scheduler cases are made as calls; the S3 and Lambda cases are exercised
+// by the migration's flows (iam-mutation.test.ts) and by doctor's own test through
+// iam:SimulatePrincipalPolicy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as eksApi from '@aws-sdk/client-eks';
 import * as iamApi from '@aws-sdk/client-iam';
+import * as schedulerApi from '@aws-sdk/client-scheduler';
 import { parseConfig } from '#kernel/config';
 import { exampleIdentityCenterRoleArn, permissionCases, roleKindOf, type PermissionCase } from '#infra/authorization/cases';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
@@ -29,7 +31,11 @@ let sandbox: Sandbox;
 let cases: PermissionCase[];
 
 type Client = { send(command: unknown): Promise<unknown> };
-const MODULES: Record<string, Record<string, unknown>> = { eks: eksApi as unknown as Record<string, unknown>, iam: iamApi as unknown as Record<string, unknown> };
+const MODULES: Record<string, Record<string, unknown>> = {
+  eks: eksApi as unknown as Record<string, unknown>,
+  iam: iamApi as unknown as Record<string, unknown>,
+  scheduler: schedulerApi as unknown as Record<string, unknown>,
+};
 
 function commandOf(c: PermissionCase): unknown {
   const Command = MODULES[c.call.service]?.[`${c.call.operation}Command`] as (new (input: unknown) => unknown) | undefined;
@@ -41,9 +47,9 @@ function clientAs(roleKind: string, service: string): Client {
   const role = [...sandbox.iam!.app.roles.values()].find((r) => r.stack === 'EksAccessPilot' && roleKindOf(r.logicalId) === roleKind)!;
   const c = sandbox.iam!.issueRoleCredentials(role.name, 'cases');
   const credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
-  return service === 'eks'
-    ? new eksApi.EKSClient({ region: REGION, endpoint: sandbox.url, credentials, maxAttempts: 1 })
-    : new iamApi.IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
+  if (service === 'eks') return new eksApi.EKSClient({ region: REGION, endpoint: sandbox.url, credentials, maxAttempts: 1 });
+  if (service === 'scheduler') return new schedulerApi.SchedulerClient({ region: REGION, endpoint: sandbox.url, credentials, maxAttempts: 1 });
+  return new iamApi.IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials, maxAttempts: 1 });
 }
 
 let operator: eksApi.EKSClient;
@@ -67,7 +73,7 @@ beforeAll(async () => {
   });
   const credentials = { accessKeyId: sandbox.env.AWS_ACCESS_KEY_ID!, secretAccessKey: sandbox.env.AWS_SECRET_ACCESS_KEY! };
   operator = new eksApi.EKSClient({ region: REGION, endpoint: sandbox.url, credentials, maxAttempts: 1 });
-  cases = permissionCases({ config: parseConfig(CONFIG), accountId: ACCOUNT, partition: 'aws', migrations: [{ region: REGION, bucket: 'unused-here', functionArns: [] }] }).filter((c) => c.call.service === 'eks' || c.call.service === 'iam');
+  cases = permissionCases({ config: parseConfig(CONFIG), accountId: ACCOUNT, partition: 'aws', migrations: [{ region: REGION, bucket: 'unused-here', functionArns: [] }] }).filter((c) => ['eks', 'iam', 'scheduler'].includes(c.call.service));
 }, 60_000);
 
 afterAll(async () => {
@@ -100,6 +106,19 @@ describe('the permission cases, as real calls under the deployed roles', () => {
         `${role}: create an Identity Center entry without a username on prod: denied`,
         `${role}: delete an owned Identity Center entry on prod: allowed`,
         `${role}: associate the ceiling's policy to an owned Identity Center entry on prod: allowed`,
+      ]),
+    );
+    // The expiry schedule cases ran as Scheduler calls (infra/constructs/expiry.ts).
+    expect(cases.filter((c) => c.call.service === 'scheduler').map((c) => `${c.role}: ${c.what}: ${c.expect}`)).toEqual(
+      ['TagProvisioningProvisionerRole', 'TagProvisioningResyncRole'].flatMap((role) => [
+        `${role}: create an expiry schedule in the group: allowed`,
+        `${role}: move an expiry schedule in the group: allowed`,
+        `${role}: read an expiry schedule in the group: allowed`,
+        `${role}: delete an expiry schedule in the group: allowed`,
+        ...(role === 'TagProvisioningResyncRole' ? [`${role}: list the group's schedules: allowed`] : []),
+        `${role}: create a schedule in another group: denied`,
+        `${role}: delete a schedule in another group: denied`,
+        `${role}: create a schedule that passes another role: denied`,
       ]),
     );
     // Both kinds are exercised, for the tag side's roles and the migration's.

@@ -30,6 +30,9 @@ const MIGRATED = ['to-api', 'rolled-back'] as const;
 let sandbox: Sandbox;
 let machine: MigrationMachine;
 let sfn: SFNClient;
+/** An expiry far enough ahead that nothing fires while the flows run. */
+const FUTURE = new Date(Date.now() + 7 * 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /** The requests each flow made, by flow name. */
 const flows = new Map<string, JournalEntry[]>();
 
@@ -96,6 +99,8 @@ beforeAll(async () => {
     await iam.send(new UntagRoleCommand({ RoleName: 'team-a', TagKeys: ['eks-access', 'eks-access-namespaces', 'eks-access-groups'] }));
     await bus.drain();
     await tag({ 'eks-access': 'view' });
+    // Time-bound: the provisioner schedules the revocation (and passes the scheduler role).
+    await tag({ 'eks-access-expires': FUTURE });
     await iam.send(new DeleteRoleCommand({ RoleName: 'team-a' }));
     await bus.drain();
   });
@@ -105,6 +110,7 @@ beforeAll(async () => {
   await iam.send(new CreateRoleCommand({ RoleName: 'team-c', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] }));
   await iam.send(new CreateRoleCommand({ RoleName: 'team-d', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }, { Key: 'eks-access-groups', Value: 'pod-readers' }] }));
   await iam.send(new CreateRoleCommand({ RoleName: 'untagged', AssumeRolePolicyDocument: TRUST }));
+  await iam.send(new CreateRoleCommand({ RoleName: 'team-e', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }, { Key: 'eks-access-expires', Value: FUTURE }] }));
   await bus.drain();
   await flow('resync', async () => {
     // Drift the resync repairs, made behind the provisioner's back by someone with more rights:
@@ -113,7 +119,11 @@ beforeAll(async () => {
     await eks.send(new UpdateAccessEntryCommand({ clusterName: 'prod', principalArn: role('/', 'team-d'), kubernetesGroups: [] }));
     await eks.send(new AssociateAccessPolicyCommand({ clusterName: 'prod', principalArn: role('/', 'team-d'), policyArn: edit, accessScope: { type: 'cluster' } }));
     await eks.send(new CreateAccessEntryCommand({ clusterName: 'prod', principalArn: role('/', 'untagged'), tags: { 'managed-by': 'eks-access-pilot', 'eks-access-pilot/source': 'tag', 'eks-access-pilot/principal-id': 'AROAUNTAGGED' } }));
+    // team-e's expiry schedule was deleted by hand: the resync lists the group and creates it again.
+    const lost = sandbox.scheduler.all().find((x) => (x.description ?? '').includes('role/team-e'))!;
+    sandbox.scheduler.deleteSchedule(REGION, { Name: lost.name, GroupName: lost.groupName });
     await lambda.invoke(lambda.functionFor('functions/access/resync/handler.ts'), {});
+    expect(sandbox.scheduler.all().map((x) => x.name)).toContain(lost.name);
     expect(sandbox.model.eks.listAssociatedAccessPolicies(REGION, { clusterName: 'prod', principalArn: role('/', 'team-c') }).associatedAccessPolicies?.map((p) => p.policyArn)).toEqual([view]);
     expect(sandbox.model.eks.listAccessEntries(REGION, { clusterName: 'prod' }).accessEntries).not.toContain(role('/', 'untagged'));
   });

@@ -73,17 +73,18 @@ export function permissionSetTags(permissionSet: string, config: Config, instanc
 }
 
 /**
- * What the principal should have, from the tags that count for it, and how its entry is written.
+ * What the principal should have at `now`, from the tags that count for it (an expiry among them
+ * bounds it, tags.ts), and how its entry is written.
  * For an Identity Center role whose set `readsInstance`, `instance` must hold what the instance
  * says about that set (a set missing from a successful read has no tags); the caller never passes
  * a failed read here: unknown tags must not revoke anything.
  */
-export function principalAccess(principal: Principal, config: Config, instance?: InstanceTags): PrincipalAccess {
+export function principalAccess(principal: Principal, config: Config, now: Date, instance?: InstanceTags): PrincipalAccess {
   const permissionSet = permissionSetOf(principal, config);
-  if (permissionSet === undefined) return { desired: desiredAccess(principal.tags, config), style: TAG_STYLE };
+  if (permissionSet === undefined) return { desired: desiredAccess(principal.tags, config, now), style: TAG_STYLE };
   const tags = permissionSetTags(permissionSet, config, instance);
   return {
-    desired: desiredAccess({ ...tags }, config),
+    desired: desiredAccess({ ...tags }, config, now),
     style: { source: IDENTITY_CENTER_SOURCE, username: config.identityCenter!.username },
     permissionSet,
   };

@@ -2,12 +2,14 @@
  * The tag contract (docs/architecture.md, "The tag contract") and the access it describes. Pure: plain inputs, no SDK.
  *
  * A principal's tags become, for every managed cluster, either a grant (an access policy
- * with a scope, and Kubernetes groups) or nothing. Any invalid value — an unknown level,
+ * with a scope, and Kubernetes groups) or nothing, until the expiry the tags may set. Any invalid value — an unknown level,
  * a level above the ceiling, a bad namespace, a group that is not allow-listed — makes the
  * whole principal invalid: nothing changes for it, and the caller logs and counts why.
  */
 import type { AccessScope } from '#kernel/access-entry';
 import type { Config } from '#kernel/config';
+import { parseIsoDuration } from '#kernel/duration';
+import { expiryKey, hasPassed, parseExpiry } from './expiry.ts';
 
 /** What a principal should have on one cluster. `policyArn` is absent for a groups-only entry. */
 export interface Grant {
@@ -26,7 +28,15 @@ export interface TagProblem {
 }
 
 export type DesiredAccess =
-  | { ok: true; byCluster: Record<string, Grant | null>; hasTags: boolean }
+  | {
+      ok: true;
+      byCluster: Record<string, Grant | null>;
+      hasTags: boolean;
+      /** The `<prefix>-expires` value, as written, when the principal has one. It bounds every grant above. */
+      expiresAt?: string;
+      /** True when `expiresAt` has passed: every cluster is null, as if the principal were untagged. */
+      expired?: boolean;
+    }
   | { ok: false; problems: TagProblem[] };
 
 /** Kubernetes namespace names are RFC 1123 labels. */
@@ -49,7 +59,7 @@ export function splitList(value: string): string[] {
 export function isOwnTagKey(key: string, prefix: string): boolean {
   const k = key.toLowerCase();
   const p = prefix.toLowerCase();
-  return k === p || k.startsWith(`${p}/`) || k === `${p}-namespaces` || k === `${p}-groups`;
+  return k === p || k.startsWith(`${p}/`) || k === `${p}-namespaces` || k === `${p}-groups` || k === expiryKey(p);
 }
 
 /** True for the keys whose value is one level (`<prefix>` and `<prefix>/<cluster>`), not a list. */
@@ -81,7 +91,16 @@ export function clusterKeySpellingProblem(key: string, value: string, prefix: st
 
 /** The problems of one tag that need no deployment configuration: what `explain-event` can say offline. */
 export function offlineTagProblems(key: string, value: string, prefix: string): TagProblem[] {
-  return [clusterKeySpellingProblem(key, value, prefix), levelSpacingProblem(key, value, prefix)].filter((p): p is TagProblem => p !== undefined);
+  return [clusterKeySpellingProblem(key, value, prefix), levelSpacingProblem(key, value, prefix), expiryFormProblem(key, value, prefix)].filter(
+    (p): p is TagProblem => p !== undefined,
+  );
+}
+
+/** An expiry value that is not a UTC instant (expiry.ts, parseExpiry); config- and clock-independent. */
+function expiryFormProblem(key: string, value: string, prefix: string): TagProblem | undefined {
+  if (key.toLowerCase() !== expiryKey(prefix.toLowerCase())) return undefined;
+  const parsed = parseExpiry(value);
+  return parsed.ok ? undefined : { key, value, kind: 'invalid', message: parsed.message };
 }
 
 /**
@@ -108,10 +127,16 @@ export function levelSpacingProblem(key: string, value: string, prefix: string):
 }
 
 /**
- * Computes what the principal's tags grant on every managed cluster.
+ * Computes what the principal's tags grant on every managed cluster, at `now`.
  * Returns `ok: false` with every problem found when any value is invalid.
+ *
+ * Expiry (`<prefix>-expires`, expiry.ts): a valid instant that has passed (≤ now) means no access
+ * anywhere, as if the principal were untagged — so its other tags no longer count, valid or not,
+ * and an invalid one cannot keep access alive past its end. A future one bounds every grant and is
+ * returned as `expiresAt`. An unparseable or non-UTC value, one further than `maxAccessDuration`
+ * from now, or (with `requireExpiryAbove`) a level above that one without any expiry, is invalid.
  */
-export function desiredAccess(tags: Record<string, string>, config: Config): DesiredAccess {
+export function desiredAccess(tags: Record<string, string>, config: Config, now: Date): DesiredAccess {
   const prefix = config.tagPrefix.toLowerCase();
   const levelIndex = new Map(config.levels.map((l, i) => [l.name, i]));
   const ceilingIndex = levelIndex.get(config.ceiling) ?? -1;
@@ -123,6 +148,9 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
   let namespaces: string[] | undefined;
   let groups: string[] = [];
   let hasTags = false;
+  let expires: { key: string; value: string; at: Date } | undefined;
+  /** The keys that set a level (base and per-cluster), for requireExpiryAbove. */
+  const levelKeys: Array<{ key: string; value: string }> = [];
 
   const checkLevel = (key: string, value: string): boolean => {
     const spacing = levelSpacingProblem(key, value, prefix);
@@ -160,7 +188,14 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
     // a list's surrounding spaces are separators, which splitList drops.
     const value = rawValue;
     if (k === prefix) {
-      if (checkLevel(key, value)) base = value;
+      if (checkLevel(key, value)) {
+        base = value;
+        levelKeys.push({ key, value });
+      }
+    } else if (k === expiryKey(prefix)) {
+      const parsed = parseExpiry(value);
+      if (parsed.ok) expires = { key, value, at: parsed.at };
+      else problems.push({ key, value, kind: 'invalid', message: parsed.message });
     } else if (k === `${prefix}-namespaces`) {
       const list = splitList(value);
       const bad = list.filter((n) => !NAMESPACE.test(n));
@@ -186,10 +221,17 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
       const clusterLower = k.slice(prefix.length + 1);
       const cluster = clusterByLower.get(clusterLower);
       // An override for a cluster this deployment does not manage is not ours to judge.
-      if (cluster && checkLevel(key, value)) overrides.set(cluster, value);
+      if (cluster && checkLevel(key, value)) {
+        overrides.set(cluster, value);
+        levelKeys.push({ key, value });
+      }
     }
   }
 
+  if (expires && hasPassed(expires.at, now)) {
+    return { ok: true, byCluster: Object.fromEntries(config.clusters.map((c) => [c.name, null])), hasTags, expiresAt: expires.value, expired: true };
+  }
+  problems.push(...expiryPolicyProblems(expires, levelKeys, levelIndex, config, now));
   if (problems.length) return { ok: false, problems };
 
   const byCluster: Record<string, Grant | null> = {};
@@ -207,5 +249,35 @@ export function desiredAccess(tags: Record<string, string>, config: Config): Des
     }
     byCluster[name] = grant;
   }
-  return { ok: true, byCluster, hasTags };
+  return { ok: true, byCluster, hasTags, ...(expires ? { expiresAt: expires.value } : {}) };
+}
+
+/** The configuration's limits on expiries: `maxAccessDuration` and `requireExpiryAbove`. */
+function expiryPolicyProblems(
+  expires: { key: string; value: string; at: Date } | undefined,
+  levelKeys: ReadonlyArray<{ key: string; value: string }>,
+  levelIndex: ReadonlyMap<string, number>,
+  config: Config,
+  now: Date,
+): TagProblem[] {
+  const problems: TagProblem[] = [];
+  const max = config.maxAccessDuration !== undefined ? parseIsoDuration(config.maxAccessDuration) : undefined;
+  if (expires && max?.ok && expires.at.getTime() - now.getTime() > max.ms) {
+    const latest = new Date(now.getTime() + max.ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    problems.push({ key: expires.key, value: expires.value, kind: 'invalid', message: `expiry ${expires.value} is further than maxAccessDuration ${config.maxAccessDuration} from now (at most ${latest})` });
+  }
+  const floor = config.requireExpiryAbove !== undefined ? levelIndex.get(config.requireExpiryAbove) : undefined;
+  if (!expires && floor !== undefined) {
+    for (const { key, value } of levelKeys) {
+      if ((levelIndex.get(value) ?? -1) > floor) {
+        problems.push({
+          key,
+          value,
+          kind: 'invalid',
+          message: `level "${value}" is above "${config.requireExpiryAbove}" and must be temporary (requireExpiryAbove): add ${expiryKey(config.tagPrefix)}=YYYY-MM-DDThh:mmZ`,
+        });
+      }
+    }
+  }
+  return problems;
 }

@@ -6,7 +6,7 @@ import { entryHandsOff, planCluster, type ActualEntry, type GuardContext } from 
 import { POLICY_ARN_PREFIX } from '#kernel/config';
 import { isTagManaged, ownershipTags } from '#kernel/ownership';
 import type { Principal } from '#kernel/principal';
-import { ACCOUNT, testConfig } from '#test/helpers/config';
+import { ACCOUNT, NOW, testConfig } from '#test/helpers/config';
 
 const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
 const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
@@ -23,7 +23,7 @@ describe('principalAccess', () => {
   const config = testConfig({ identityCenter: INSTANCE });
 
   it("takes an Identity Center role's access from its permission set's tags, ignoring the role's own", () => {
-    const access = principalAccess(readOnly({ 'eks-access': 'edit' }), config, new Map([['PlatformReadOnly', { 'eks-access': 'view', 'eks-access/prod': 'none' }]]));
+    const access = principalAccess(readOnly({ 'eks-access': 'edit' }), config, NOW, new Map([['PlatformReadOnly', { 'eks-access': 'view', 'eks-access/prod': 'none' }]]));
     expect(access.permissionSet).toBe('PlatformReadOnly');
     expect(access.style).toEqual({ source: 'identity-center', username: 'sso:{{SessionName}}' });
     expect(access.desired).toMatchObject({ ok: true, byCluster: { prod: null, staging: { level: 'view', policyArn: VIEW }, analytics: { level: 'view' } } });
@@ -31,18 +31,18 @@ describe('principalAccess', () => {
 
   it('grants nothing when the permission set has no access tags, or the instance has no set of that name', () => {
     for (const instance of [new Map([['PlatformReadOnly', { team: 'platform' }]]), new Map()]) {
-      const access = principalAccess(readOnly({ 'eks-access': 'edit' }), config, instance);
+      const access = principalAccess(readOnly({ 'eks-access': 'edit' }), config, NOW, instance);
       expect(access.desired).toEqual({ ok: true, hasTags: false, byCluster: { prod: null, staging: null, analytics: null } });
       expect(access.style.source).toBe('identity-center');
     }
   });
 
   it('holds permission-set tags to the same contract: the ceiling, allow-listed groups, per-cluster spelling', () => {
-    expect(principalAccess(readOnly(), config, new Map([['PlatformReadOnly', { 'eks-access': 'admin' }]])).desired).toMatchObject({ ok: false, problems: [{ kind: 'ceiling' }] });
-    expect(principalAccess(readOnly(), config, new Map([['PlatformReadOnly', { 'eks-access-groups': 'system:masters' }]])).desired).toMatchObject({ ok: false });
-    expect(principalAccess(readOnly(), config, new Map([['PlatformReadOnly', { 'EKS-Access/prod': 'view' }]])).desired).toMatchObject({ ok: false });
+    expect(principalAccess(readOnly(), config, NOW, new Map([['PlatformReadOnly', { 'eks-access': 'admin' }]])).desired).toMatchObject({ ok: false, problems: [{ kind: 'ceiling' }] });
+    expect(principalAccess(readOnly(), config, NOW, new Map([['PlatformReadOnly', { 'eks-access-groups': 'system:masters' }]])).desired).toMatchObject({ ok: false });
+    expect(principalAccess(readOnly(), config, NOW, new Map([['PlatformReadOnly', { 'EKS-Access/prod': 'view' }]])).desired).toMatchObject({ ok: false });
     // Identity Center may keep two spellings of one key; the tag contract compares keys ignoring case.
-    expect(principalAccess(readOnly(), config, new Map([['PlatformReadOnly', { 'eks-access': 'view', 'EKS-ACCESS': 'edit' }]])).desired).toMatchObject({
+    expect(principalAccess(readOnly(), config, NOW, new Map([['PlatformReadOnly', { 'eks-access': 'view', 'EKS-ACCESS': 'edit' }]])).desired).toMatchObject({
       ok: false,
       problems: [{ key: 'EKS-ACCESS', message: expect.stringContaining('the same key as "eks-access"') }],
     });
@@ -50,22 +50,22 @@ describe('principalAccess', () => {
 
   it('keeps the tag contract for every other principal: own tags, source tag, no username', () => {
     const ordinary = role('team-a', '/', { 'eks-access': 'view' });
-    expect(principalAccess(ordinary, config, new Map([['team-a', { 'eks-access': 'edit' }]]))).toMatchObject({ style: TAG_STYLE, desired: { ok: true, byCluster: { prod: { level: 'view' } } } });
-    expect(principalAccess(ordinary, config).permissionSet).toBeUndefined();
+    expect(principalAccess(ordinary, config, NOW, new Map([['team-a', { 'eks-access': 'edit' }]]))).toMatchObject({ style: TAG_STYLE, desired: { ok: true, byCluster: { prod: { level: 'view' } } } });
+    expect(principalAccess(ordinary, config, NOW).permissionSet).toBeUndefined();
     // The name alone is not enough: only Identity Center creates roles under its path.
     const lookalike = role('AWSReservedSSO_PlatformReadOnly_0a1b2c3d4e5f6789', '/', { 'eks-access': 'view' });
-    expect(principalAccess(lookalike, config, new Map([['PlatformReadOnly', {}]]))).toMatchObject({ style: TAG_STYLE, desired: { byCluster: { prod: { level: 'view' } } } });
+    expect(principalAccess(lookalike, config, NOW, new Map([['PlatformReadOnly', {}]]))).toMatchObject({ style: TAG_STYLE, desired: { byCluster: { prod: { level: 'view' } } } });
   });
 
   it('without identityCenter configured, an Identity Center role is an ordinary role (its own tags)', () => {
-    const access = principalAccess(readOnly({ 'eks-access': 'view' }), testConfig(), new Map([['PlatformReadOnly', { 'eks-access': 'edit' }]]));
+    const access = principalAccess(readOnly({ 'eks-access': 'view' }), testConfig(), NOW, new Map([['PlatformReadOnly', { 'eks-access': 'edit' }]]));
     expect(access).toMatchObject({ style: TAG_STYLE, desired: { byCluster: { prod: { level: 'view' } } } });
     expect(permissionSetOf(readOnly(), testConfig())).toBeUndefined();
   });
 
   it('lets the configured username through to the entry style', () => {
     const c = testConfig({ identityCenter: { ...INSTANCE, username: 'idc:{{SessionNameRaw}}' } });
-    expect(principalAccess(readOnly(), c, new Map()).style).toEqual({ source: 'identity-center', username: 'idc:{{SessionNameRaw}}' });
+    expect(principalAccess(readOnly(), c, NOW, new Map()).style).toEqual({ source: 'identity-center', username: 'idc:{{SessionNameRaw}}' });
   });
 });
 

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { clusterKeySpellingProblem, desiredAccess, isOwnTagKey, levelSpacingProblem, offlineTagProblems, splitList } from '#access/domain/tags';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
-import { testConfig } from '#test/helpers/config';
+import { NOW, testConfig } from '#test/helpers/config';
 
 const VIEW = `${POLICY_ARN_PREFIX}AmazonEKSViewPolicy`;
 const EDIT = `${POLICY_ARN_PREFIX}AmazonEKSEditPolicy`;
 const config = testConfig();
 
 function grants(tags: Record<string, string>) {
-  const r = desiredAccess(tags, config);
+  const r = desiredAccess(tags, config, NOW);
   if (!r.ok) throw new Error(`expected valid tags, got ${JSON.stringify(r.problems)}`);
   return r.byCluster;
 }
 
 function problems(tags: Record<string, string>, cfg = config) {
-  const r = desiredAccess(tags, cfg);
+  const r = desiredAccess(tags, cfg, NOW);
   if (r.ok) throw new Error('expected the tags to be rejected');
   return r.problems;
 }
@@ -28,7 +28,7 @@ describe('desiredAccess (tag contract v1)', () => {
   });
 
   it('grants nothing when no access tag is present', () => {
-    const r = desiredAccess({ team: 'a', 'cost-center': '42' }, config);
+    const r = desiredAccess({ team: 'a', 'cost-center': '42' }, config, NOW);
     expect(r).toEqual({ ok: true, hasTags: false, byCluster: { prod: null, staging: null, analytics: null } });
   });
 
@@ -101,7 +101,7 @@ describe('desiredAccess (tag contract v1)', () => {
   });
 
   it('accepts a level up to the ceiling when the ceiling is raised', () => {
-    const by = desiredAccess({ 'eks-access': 'admin' }, testConfig({ ceiling: 'admin' }));
+    const by = desiredAccess({ 'eks-access': 'admin' }, testConfig({ ceiling: 'admin' }), NOW);
     expect(by.ok && by.byCluster.prod?.policyArn).toBe(`${POLICY_ARN_PREFIX}AmazonEKSAdminPolicy`);
   });
 
@@ -135,7 +135,7 @@ describe('desiredAccess (tag contract v1)', () => {
 
   it('uses the configured tag prefix', () => {
     const cfg = testConfig({ tagPrefix: 'k8s' });
-    const r = desiredAccess({ k8s: 'view', 'eks-access': 'edit' }, cfg);
+    const r = desiredAccess({ k8s: 'view', 'eks-access': 'edit' }, cfg, NOW);
     expect(r.ok && r.byCluster.prod?.level).toBe('view');
   });
 });
