@@ -13,7 +13,7 @@ import { IAMClient, SimulatePrincipalPolicyCommand, type ContextEntry } from '@a
 import pLimit from 'p-limit';
 import { iamRegion, partitionOf, type Partition } from '#kernel/partition';
 import { permissionCases, roleKindOf, ROLE_KINDS, type PermissionCase } from '#infra/authorization/cases';
-import { authorizationRequests, type AuthorizationRequest, type ResourceLookup } from '#infra/authorization/requests';
+import { authorizationRequests, newEntryArn, type AuthorizationRequest, type ResourceLookup } from '#infra/authorization/requests';
 import { MAIN_STACK_NAME, migrationStackName } from '#infra/stacks/index';
 import { fail, guarded, pass, type CheckResult } from './check.ts';
 import { physical, type Deployment, type DeployedStack } from './deployment.ts';
@@ -31,18 +31,12 @@ const LABELS: Record<string, string> = {
   [ROLE_KINDS.stateMachine]: 'migration state machine',
 };
 
-const PLACEHOLDER_UUID = '00000000-0000-0000-0000-000000000000';
-
 /** What exists, as a case describes it: the call's entry (with its tags) or nothing. */
 function lookupFor(c: PermissionCase, accountId: string, partition: Partition): ResourceLookup {
   return {
     cluster: (region, name) => ({ arn: `arn:${partition}:eks:${region}:${accountId}:cluster/${name}`, name, tags: {} }),
-    accessEntry: (region, cluster, principalArn) => {
-      if (!c.existing) return undefined;
-      const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
-      const arn = `arn:${partition}:eks:${region}:${accountId}:access-entry/${cluster}/${m?.[2] ?? 'role'}/${m?.[1] ?? accountId}/${m?.[3] ?? 'unknown'}/${PLACEHOLDER_UUID}`;
-      return { arn, tags: c.existing.tags, type: c.existing.type ?? 'STANDARD' };
-    },
+    accessEntry: (region, cluster, principalArn) =>
+      c.existing ? { arn: newEntryArn({ partition, region, accountId }, cluster, principalArn), tags: c.existing.tags, type: c.existing.type ?? 'STANDARD' } : undefined,
     principal: (kind, name) => `arn:${partition}:iam::${accountId}:${kind}/${name}`,
   };
 }

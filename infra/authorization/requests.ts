@@ -88,7 +88,11 @@ function accessEntry(c: CallSummary, lookup: ResourceLookup): AuthorizationReque
 
 const PLACEHOLDER_UUID = '00000000-0000-0000-0000-000000000000';
 
-function newEntryArn(c: CallSummary, clusterName: string, principalArn: string): string {
+/**
+ * The ARN of the access entry a call names, before EKS gave it its UUID (a placeholder here):
+ * enough for IAM, whose policies name `access-entry/<cluster>/*`.
+ */
+export function newEntryArn(c: Pick<CallSummary, 'partition' | 'region' | 'accountId'>, clusterName: string, principalArn: string): string {
   const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
   return `arn:${c.partition}:eks:${c.region}:${c.accountId}:access-entry/${clusterName}/${m?.[2] ?? 'role'}/${m?.[1] ?? c.accountId}/${m?.[3] ?? 'unknown'}/${PLACEHOLDER_UUID}`;
 }
