@@ -14,12 +14,14 @@
  *    disabled rule delivers nothing), following event-bus targets to another Region's bus (the
  *    forwarder stack); a Lambda target's failures are retried as its async-invoke settings say and
  *    then sent to its on-failure queue (sandbox/model/lambda.ts, sqs.ts);
- *  - without: one rule with `pattern` (default `iamEventPattern()`, the very object the CDK rule
- *    is built from) and one target, every event recorded — the bus alone, for its unit tests.
+ *  - without: one rule with `pattern` (default `iamEventPattern(tagPrefix)`, the very object the
+ *    CDK rule is built from) and one target, every event recorded — the bus alone, for its unit
+ *    tests and the benchmarks.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
+import { ConfigSchema } from '#kernel/config';
 import { toEventBridgeEvent, type CloudTrailEnvelope } from './cloudtrail.ts';
 import { matchesPattern, type EventPattern } from './event-pattern.ts';
 import type { AwsModel } from '#sandbox/model/index';
@@ -42,8 +44,10 @@ export interface DeadLetter {
 }
 
 export interface EventBridgeOptions {
-  /** Without a model: the one rule's pattern, by default the provisioner rule's `iamEventPattern()`. */
+  /** Without a model: the one rule's pattern, by default the provisioner rule's `iamEventPattern(tagPrefix)`. */
   pattern?: EventPattern;
+  /** Without a model and a `pattern`: the deployment's tag prefix (default: the configuration's default). */
+  tagPrefix?: string;
   /** Retries after the first failed invocation; default: the function's async-invoke setting (2 without a model). */
   retryAttempts?: number;
   /** Wait before retry n is n times this (Lambda waits minutes; the sandbox does not). */
@@ -84,7 +88,7 @@ export class EventBridge {
     private readonly target: Target,
     private readonly options: EventBridgeOptions = {},
   ) {
-    this.pattern = options.pattern ?? (iamEventPattern() as unknown as EventPattern);
+    this.pattern = options.pattern ?? (iamEventPattern(options.tagPrefix ?? ConfigSchema.shape.tagPrefix.parse(undefined)) as unknown as EventPattern);
   }
 
   /** Puts every write of this IAM model on the bus, as CloudTrail would; returns an unsubscribe. */

@@ -2,7 +2,9 @@
  * `eks-access-pilot explain-event FILE [--json] [--tag-prefix P] [--now INSTANT]`: what the
  * provisioner would do with an EventBridge event, or with the input of an expiry schedule that
  * fired, offline. It calls the same `interpretHint` the provisioner does, so the answer cannot
- * drift from the function's behaviour. An expiry (`<prefix>-expires`) the event sets or removes
+ * drift from the function's behaviour. An event the provisioner's EventBridge rule does not match
+ * (`iamEventPattern`, evaluated with the sandbox's EventBridge matcher) is reported as `filtered`:
+ * the function never sees it, whatever it would have done with it. An expiry (`<prefix>-expires`) the event sets or removes
  * is explained against the current time (or `--now`): grant until it, revoke because it has
  * passed, or refused and why.
  *
@@ -13,7 +15,9 @@ import { readFile } from 'node:fs/promises';
 import { ConfigSchema, formatIssues } from '#kernel/config';
 import { MalformedEventError } from '#access/domain/errors';
 import type { EventHint } from '#access/domain/events';
-import { interpretHint, type Hint } from '#access/domain/hints';
+import { iamEventPattern, ruleDropReason } from '#access/domain/event-filter';
+import { EXPIRY_FIRED, interpretHint, type Hint } from '#access/domain/hints';
+import { matchesPattern, type EventPattern } from '#sandbox/event-pattern';
 import { expiryKey, hasPassed, parseExpiry } from '#access/domain/expiry';
 import { offlineTagProblems, type TagProblem } from '#access/domain/tags';
 import { UsageError, type Command, type CommandIO } from '../lib/command.ts';
@@ -29,7 +33,7 @@ function usageError(io: CommandIO, message: string): number {
   return printUsageError(io, USAGE, message);
 }
 
-function describePrincipal(hint: EventHint): string {
+function describePrincipal(hint: Pick<EventHint, 'principal'>): string {
   const p = hint.principal;
   if (!p) return 'no principal';
   return p.arn ? `${p.kind} ${p.name} (${p.arn})` : `${p.kind} ${p.name}`;
@@ -92,7 +96,19 @@ function expiryNote(raw: unknown, hint: Hint, prefix: string, now: Date): Expiry
   return undefined;
 }
 
-function human(hint: EventHint, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
+/** What explain-event says of an event the rule drops: the handler's own verdict no longer matters. */
+type Explained = Omit<EventHint, 'action'> & { action: EventHint['action'] | 'filtered' };
+
+function filteredHint(hint: EventHint, why: string | undefined): Explained {
+  return {
+    ...hint,
+    action: 'filtered',
+    principals: [],
+    reason: `filtered by the rule: EventBridge does not deliver it to the provisioner, which never sees it (${why ?? 'it does not match the rule\'s pattern'}); the scheduled resync reconciles every principal anyway`,
+  };
+}
+
+function human(hint: Explained, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
   const reason = hint.reason.charAt(0).toUpperCase() + hint.reason.slice(1);
   const lines = [`${hint.eventName}: ${hint.action} ${describePrincipal(hint)}.`, `${reason}.`];
   if (expiry && expiry.state !== 'invalid') {
@@ -110,7 +126,7 @@ function human(hint: EventHint, problems: TagProblem[], expiry: ExpiryNote | und
  * input sets, removes or fires an expiry, and `problems` only when the event sets a tag value the
  * provisioner refuses.
  */
-function json(hint: EventHint, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
+function json(hint: Explained, problems: TagProblem[], expiry: ExpiryNote | undefined): string {
   const principal = hint.principal && {
     kind: hint.principal.kind,
     name: hint.principal.name,
@@ -162,6 +178,12 @@ async function run(args: string[], io: CommandIO): Promise<number> {
       return 1;
     }
     throw e;
+  }
+  // A fired expiry schedule invokes the function directly (Scheduler), not through the rule.
+  if (hint.eventName !== EXPIRY_FIRED && !matchesPattern(iamEventPattern(prefix.data) as unknown as EventPattern, raw)) {
+    const filtered = filteredHint(hint, ruleDropReason(raw, prefix.data));
+    io.out(values.json ? json(filtered, [], undefined) : human(filtered, [], undefined));
+    return 0;
   }
   const problems = eventTagProblems(raw, hint, prefix.data);
   const expiry = expiryNote(raw, hint, prefix.data, now);

@@ -1,11 +1,11 @@
 /**
  * Check "rule: IAM events": the rule that receives IAM's events exists in us-east-1, is enabled,
- * has exactly the pattern this checkout synthesizes (`iamEventPattern()`, the one source of truth
+ * has exactly the pattern this checkout synthesizes (`iamEventPattern(tagPrefix)`, the one source of truth
  * the CDK app and the sandbox use) and targets the provisioner — or, when the home region is
  * another one, the home region's default bus, whose own rule then targets the provisioner.
  */
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { partitionOf } from '#kernel/partition';
 import { IAM_EVENTS_REGION } from '#infra/stacks/forwarder';
 import { FORWARDER_STACK_NAME, MAIN_STACK_NAME } from '#infra/stacks/index';
@@ -28,7 +28,7 @@ interface RuleProblem {
 }
 
 /** Reads one rule of a stack and says what is wrong with it, if anything. */
-async function inspectRule(stack: DeployedStack, logicalPrefix: string, targetArn: string): Promise<RuleProblem> {
+async function inspectRule(stack: DeployedStack, logicalPrefix: string, targetArn: string, tagPrefix: string): Promise<RuleProblem> {
   const rule = physical(stack, 'AWS::Events::Rule', logicalPrefix);
   if (!rule) return { name: logicalPrefix, problem: `stack ${stack.expected.name} has no rule ${logicalPrefix}` };
   // The physical ID of a rule on the default bus is its name (CloudFormation, AWS::Events::Rule "Ref").
@@ -48,7 +48,7 @@ async function inspectRule(stack: DeployedStack, logicalPrefix: string, targetAr
   } catch {
     pattern = described.EventPattern;
   }
-  if (canonical(pattern) !== canonical(iamEventPattern())) {
+  if (canonical(pattern) !== canonical(iamEventPattern(tagPrefix))) {
     return { name, problem: `rule ${name} has another pattern than this checkout's (${described.EventPattern ?? 'none'})` };
   }
   const { Targets = [] } = await client.send(new ListTargetsByRuleCommand({ Rule: name }));
@@ -67,7 +67,7 @@ export function ruleCheck(d: Deployment, accountId: string): Promise<CheckResult
     if (!main?.status || !fn) return fail(ID, `stack ${MAIN_STACK_NAME} is not deployed in ${home}`, REDEPLOY);
     const provisionerArn = `arn:${partition}:lambda:${home}:${accountId}:function:${fn.physicalId}`;
 
-    const homeRule = await inspectRule(main, 'TagProvisioningIamEventsRule', provisionerArn);
+    const homeRule = await inspectRule(main, 'TagProvisioningIamEventsRule', provisionerArn, d.config.tagPrefix);
     if (home === IAM_EVENTS_REGION) {
       if (homeRule.problem) return fail(ID, homeRule.problem, REDEPLOY);
       return pass(ID, `${homeRule.name} → provisioner`);
@@ -75,7 +75,7 @@ export function ruleCheck(d: Deployment, accountId: string): Promise<CheckResult
     const forwarder = d.stacks.find((s) => s.expected.name === FORWARDER_STACK_NAME);
     if (!forwarder?.status) return fail(ID, `stack ${FORWARDER_STACK_NAME} is not deployed in ${IAM_EVENTS_REGION}: IAM events never leave us-east-1`, REDEPLOY);
     const homeBus = `arn:${partition}:events:${home}:${accountId}:event-bus/default`;
-    const forward = await inspectRule(forwarder, 'ForwardIamEvents', homeBus);
+    const forward = await inspectRule(forwarder, 'ForwardIamEvents', homeBus, d.config.tagPrefix);
     const problems = [forward.problem, homeRule.problem && `${home}: ${homeRule.problem}`].filter(Boolean);
     if (problems.length) return fail(ID, problems.join('; '), REDEPLOY);
     return pass(ID, `${forward.name} → ${home} default bus → ${homeRule.name} → provisioner`);

@@ -41,7 +41,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Construct } from 'constructs';
 import type { Config, RuntimeConfig } from '#kernel/config';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { HouseFunction } from './function.ts';
 import { ExpirySchedules, PROVISIONER_FUNCTION_NAME } from './expiry.ts';
 import { DeadLetterQueue, type AlarmTopic } from './operations.ts';
@@ -53,9 +53,9 @@ export interface TagProvisioningProps {
   readonly alarms: AlarmTopic;
 }
 
-/** The rule pattern in CDK's shape; the values are exactly `iamEventPattern()`'s. */
-export function cdkEventPattern(): events.EventPattern {
-  const p = iamEventPattern();
+/** The rule pattern in CDK's shape; the values are exactly `iamEventPattern(tagPrefix)`'s. */
+export function cdkEventPattern(tagPrefix: string): events.EventPattern {
+  const p = iamEventPattern(tagPrefix);
   return { source: p.source, detailType: p['detail-type'], detail: p.detail };
 }
 
@@ -166,7 +166,7 @@ export class TagProvisioning extends Construct {
 
     this.rule = new events.Rule(this, 'IamEventsRule', {
       description: 'IAM role/user tag and lifecycle calls (CloudTrail) to the eks-access-pilot provisioner',
-      eventPattern: cdkEventPattern(),
+      eventPattern: cdkEventPattern(config.tagPrefix),
     });
     this.rule.addTarget(
       new targets.LambdaFunction(this.provisioner.function, {

@@ -20,6 +20,8 @@ export const IAM_EVENTS_REGION = 'us-east-1';
 export interface IamEventForwarderStackProps extends StackProps {
   /** The main stack's region; its default bus receives the forwarded events. */
   readonly homeRegion: string;
+  /** The deployment's tag prefix: the pattern forwards only events that carry its keys (tag-provisioning.ts, cdkEventPattern). */
+  readonly tagPrefix: string;
 }
 
 export class IamEventForwarderStack extends Stack {
@@ -58,7 +60,7 @@ export class IamEventForwarderStack extends Stack {
 
     this.rule = new events.Rule(this, 'ForwardIamEvents', {
       description: `IAM role/user tag and lifecycle calls (CloudTrail) to eks-access-pilot in ${props.homeRegion}`,
-      eventPattern: cdkEventPattern(),
+      eventPattern: cdkEventPattern(props.tagPrefix),
     });
     this.rule.addTarget(new targets.EventBus(homeBus, { role, deadLetterQueue: this.deadLetterQueue }));
   }

@@ -53,6 +53,7 @@ export function defineStacks(app: App, config: Config): EksAccessPilotStacks {
 
   const forwarder = new IamEventForwarderStack(app, FORWARDER_STACK_NAME, {
     homeRegion: config.homeRegion,
+    tagPrefix: config.tagPrefix,
     env: { account, region: IAM_EVENTS_REGION },
     description: `eks-access-pilot: forwards IAM events from ${IAM_EVENTS_REGION} to ${config.homeRegion}`,
   });

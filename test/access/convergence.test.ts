@@ -13,6 +13,11 @@
  * the schedule deleting itself). Right after a schedule fires, its principal holds no entry if its
  * expiry has passed; at the end, entries follow the final tags at the final instant and the
  * schedules are exactly those of the principals with a future expiry.
+ *
+ * The provisioner rule's filter stands in front of the handler (issue 14): only the events
+ * `iamEventPattern` matches, evaluated by the sandbox's EventBridge matcher, are ever delivered.
+ * A second property shows the filter drops nothing that matters: with every delivered event
+ * handled once, in order, the state follows the final tags without any resync.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
@@ -22,6 +27,8 @@ import { desiredAccess } from '#access/domain/tags';
 import { AwsModel } from '#sandbox/model/index';
 import { bindModelToSdkMocks } from '#sandbox/mock-binding';
 import { toEventBridgeEvent } from '#sandbox/cloudtrail';
+import { matchesPattern, type EventPattern } from '#sandbox/event-pattern';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { testConfig, testRuntime } from '#test/helpers/config';
 import { expiryScheduleName } from '#access/adapters/expiry-schedules';
 import { principalKeyOfArn } from '#kernel/principal';
@@ -145,9 +152,16 @@ function newWorld() {
   model.iam.createRole({ RoleName: 'team-a', Path: '/', AssumeRolePolicyDocument: TRUST });
   const teamAArn = `arn:aws:iam::${ACCOUNT}:role/team-a`;
   model.eks.createAccessEntry('eu-west-1', { clusterName: 'prod', principalArn: teamAArn, kubernetesGroups: ['legacy'], tags: { owner: 'platform' } });
+  // The rule in front: an event it does not match never reaches the handler.
+  const rule = iamEventPattern(config.tagPrefix) as unknown as EventPattern;
   const events: unknown[] = [];
-  model.iam.onWrite((w) => events.push(toEventBridgeEvent(w, { accountId: ACCOUNT })));
-  return { model, events, foreign: { cluster: 'prod', region: 'eu-west-1', arn: teamAArn } };
+  const filtered = { count: 0 };
+  model.iam.onWrite((w) => {
+    const event = toEventBridgeEvent(w, { accountId: ACCOUNT });
+    if (matchesPattern(rule, event)) events.push(event);
+    else filtered.count++;
+  });
+  return { model, events, filtered, foreign: { cluster: 'prod', region: 'eu-west-1', arn: teamAArn } };
 }
 
 /** Identity Center's side of one run: its permission sets, and the roles it created here (every name ever used). */
@@ -160,10 +174,10 @@ interface IdentityCenterWorld {
   suffixes: number;
 }
 
-function newIdentityCenter(): { world: IdentityCenterWorld; restore: () => void } {
+function newIdentityCenter(tags: Array<Record<string, string>> = []): { world: IdentityCenterWorld; restore: () => void } {
   // Created after the model's SDK mocks are bound, so it is this stand-in that answers sso-admin.
   const sso = mockClient(SSOAdminClient);
-  const instance = serveInstance(sso, PERMISSION_SETS.map((p) => ({ name: p.name, tags: {} })));
+  const instance = serveInstance(sso, PERMISSION_SETS.map((p, i) => ({ name: p.name, tags: tags[i] ?? {} })));
   return { world: { instance, current: PERMISSION_SETS.map(() => undefined), names: [], suffixes: 0 }, restore: () => sso.restore() };
 }
 
@@ -401,5 +415,66 @@ describe('provisioner + resync convergence (property)', () => {
     } finally {
       out.restore();
     }
+  });
+
+  // Without drops and without a resync, the rule's filter is the only thing between IAM and the
+  // handler: if it dropped an event that changes access, the final state would be wrong here.
+  // Permission-set tag changes are left out: they happen in the Identity Center account, with no
+  // event here at all (only the resync applies them); the sets start tagged instead.
+  // Identity Center's roles carry no tags of their own (customers cannot tag them), so their
+  // CreateRole reaches the handler only through the rule's Identity Center branch; a tag call that
+  // sets nothing but the expiry reaches it only through that key's matcher.
+  const expiryOnly = fc.record({
+    op: fc.constant('tag' as const),
+    who,
+    tags: fc.constantFrom(-30, 10, 25, 90).map((m) => [{ Key: 'eks-access-expires', Value: instant(m) }]),
+  });
+  const eventOnly = fc.array(
+    fc.oneof(
+      iamOp.filter((o) => o.op !== 'set-tags').map((o) => (o.op === 'provision' ? { ...o, roleTags: [] } : o)),
+      expiryOnly,
+    ),
+    { minLength: 1, maxLength: 14 },
+  );
+  const SET_TAGS: Array<Record<string, string>> = [{ 'eks-access': 'view' }, { 'eks-access/prod': 'edit', 'eks-access-namespaces': 'team-a' }];
+
+  it('needs no resync when every event the rule delivers is handled once, in order: the filter drops nothing that matters', async () => {
+    const out = captureStdout();
+    let filteredTotal = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(eventOnly, async (ops) => {
+          vi.useFakeTimers({ toFake: ['Date'] });
+          vi.setSystemTime(T0);
+          const { model, events, filtered, foreign } = newWorld();
+          const mocks = bindModelToSdkMocks(model);
+          const scheduler = fakeScheduler();
+          const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter(SET_TAGS);
+          try {
+            for (const op of ops) {
+              const before = events.length;
+              apply(model, op, ic);
+              for (const event of events.slice(before)) await provision(event);
+              await fireDue(model, scheduler);
+            }
+            filteredTotal += filtered.count;
+            await expectConverged(model, foreign);
+            expectIdentityCenterConverged(model, ic);
+            expectSchedules(model, scheduler, ic);
+          } finally {
+            restoreIdentityCenter();
+            scheduler.restore();
+            mocks.restore();
+            vi.useRealTimers();
+          }
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      out.restore();
+    }
+    // The generated IAM calls include ones the rule drops (failed calls, creates and tags without
+    // an access key), so the property did run with the filter doing something.
+    expect(filteredTotal).toBeGreaterThan(0);
   });
 });

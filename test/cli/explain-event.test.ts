@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,14 +51,27 @@ describe('eks-access-pilot explain-event', () => {
     expect(JSON.parse(stdout).principal).toStrictEqual({ kind: 'role', name: 'team-a-deployer' });
   });
 
-  it('exits 0 for an event it ignores, saying why', async () => {
+  it('exits 0 for an event the rule filters out: the provisioner never sees it, and says why', async () => {
     const { code, stdout } = await explain(eventPath('iam/tag-role-unrelated-key'), '--json');
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toStrictEqual({
-      action: 'ignore',
+      action: 'filtered',
       principal: { kind: 'role', name: 'team-a-deployer' },
-      reason: expect.stringMatching(/^no eks-access tag changed/),
+      reason: expect.stringMatching(/^filtered by the rule: EventBridge does not deliver it to the provisioner, which never sees it \(TagRole set no eks-access tag key \(keys: cost-center\); /),
+    });
+  });
+
+  it('exits 0 for an event the rule delivers and the provisioner ignores, saying why', async () => {
+    const file = writeTemp('slr.json', readFileSync(eventPath('iam/tag-role'), 'utf8').replaceAll('team-a-deployer', 'AWSServiceRoleForAmazonEKS'));
+
+    const { code, stdout } = await explain(file, '--json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toStrictEqual({
+      action: 'ignore',
+      principal: { kind: 'role', name: 'AWSServiceRoleForAmazonEKS' },
+      reason: 'AWSServiceRoleForAmazonEKS is a service-linked role, which is never given access',
     });
   });
 
@@ -81,14 +94,17 @@ describe('eks-access-pilot explain-event', () => {
     const { code, stdout } = await explain(file, '--json');
 
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ action: 'ignore', principal: null });
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'filtered', principal: null, reason: expect.stringContaining('(it comes from aws.events, not aws.iam)') });
   });
 
   it('explains in a sentence without --json', async () => {
     const { code, stdout } = await explain(eventPath('iam/failed-tag-role'));
 
     expect(code).toBe(0);
-    expect(stdout).toBe('TagRole: ignore role team-a-deployer.\nThe IAM call failed (AccessDenied); nothing changed.');
+    expect(stdout).toBe(
+      'TagRole: filtered role team-a-deployer.\nFiltered by the rule: EventBridge does not deliver it to the provisioner, which never sees it' +
+        ' (the IAM call failed (AccessDenied); nothing changed); the scheduled resync reconciles every principal anyway.',
+    );
   });
 
   it('says why a level written with trailing spaces is refused, not trimmed', async () => {
@@ -140,7 +156,7 @@ describe('eks-access-pilot explain-event', () => {
     const { code, stdout } = await explain(eventPath('iam/tag-role'), '--json', '--tag-prefix', 'k8s-access');
 
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ action: 'ignore', reason: expect.stringMatching(/^no k8s-access tag changed/) });
+    expect(JSON.parse(stdout)).toMatchObject({ action: 'filtered', reason: expect.stringContaining('TagRole set no k8s-access tag key (keys: eks-access)') });
   });
 
   describe('bad input exits 1 and names the problem', () => {

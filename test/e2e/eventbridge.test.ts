@@ -1,17 +1,17 @@
 /**
  * The sandbox's EventBridge: the rule's pattern decides what reaches the provisioner (the same
- * `iamEventPattern()` the CDK rule is built from), and delivery behaves like an async Lambda
+ * `iamEventPattern(tagPrefix)` the CDK rule is built from), and delivery behaves like an async Lambda
  * invoke with two retries and an on-failure destination.
  */
 import { describe, expect, it } from 'vitest';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import type { CloudTrailEnvelope } from '#sandbox/cloudtrail';
 import { EventBridge, matchesPattern, type EventPattern } from '#sandbox/eventbridge';
 import { AwsModel } from '#sandbox/model/index';
 import { loadEvent } from '#test/helpers/events';
 import { TRUST } from '#test/sandbox/world';
 
-const rule = iamEventPattern() as unknown as EventPattern;
+const rule = iamEventPattern('eks-access') as unknown as EventPattern;
 
 describe('matchesPattern with the provisioner rule', () => {
   it('matches the handled IAM calls and nothing else', () => {
@@ -28,15 +28,11 @@ describe('matchesPattern with the provisioner rule', () => {
     expect(matchesPattern(rule, sts)).toBe(false);
   });
 
-  it('implements exists, prefix, anything-but and array fields as EventBridge does', () => {
-    const event = { detail: { tags: ['a', 'b'], name: 'team-a', n: 3 } };
-    expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
-    expect(matchesPattern({ detail: { name: [{ prefix: 'team-' }] } }, event)).toBe(true);
-    expect(matchesPattern({ detail: { name: [{ 'anything-but': ['team-a'] }] } }, event)).toBe(false);
-    expect(matchesPattern({ detail: { missing: [{ exists: false }], n: [{ exists: true }] } }, event)).toBe(true);
-    expect(matchesPattern({ detail: { n: [3] } }, event)).toBe(true);
-    expect(matchesPattern({ other: { n: [3] } }, event)).toBe(false);
-    expect(() => matchesPattern({ detail: { n: [{ numeric: ['>', 1] }] } }, event)).toThrow('operator numeric is not supported');
+  it('drops what cannot change access: an untagged CreateRole, a TagRole of other keys (the operators: test/sandbox/event-pattern.test.ts)', () => {
+    const create = loadEvent('iam/create-role');
+    create.detail.requestParameters = { roleName: 'cfn-role', tags: [{ key: 'team', value: 'a' }] };
+    expect(matchesPattern(rule, create)).toBe(false);
+    expect(matchesPattern(rule, loadEvent('iam/tag-role-unrelated-key'))).toBe(false);
   });
 });
 
@@ -85,17 +81,21 @@ describe('EventBridge delivery', () => {
     expect(bus.deadLetters).toEqual([]);
   });
 
-  it('turns IAM model writes into CloudTrail events; failed calls are put on the bus but not delivered', async () => {
+  it('turns IAM model writes into CloudTrail events; failed calls and untagged creates are put on the bus but not delivered', async () => {
     const model = new AwsModel();
     const delivered: CloudTrailEnvelope[] = [];
     const bus = new EventBridge(async (e) => {
       delivered.push(e);
     });
     bus.connect(model.iam);
-    model.iam.createRole({ RoleName: 'app', AssumeRolePolicyDocument: TRUST });
+    model.iam.createRole({ RoleName: 'app', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'eks-access', Value: 'view' }] });
+    model.iam.createRole({ RoleName: 'cfn-made', AssumeRolePolicyDocument: TRUST });
     expect(() => model.iam.tagRole({ RoleName: 'ghost', Tags: [{ Key: 'eks-access', Value: 'view' }] })).toThrow();
     await bus.drain();
-    expect(delivered.map((e) => e.detail.eventName)).toEqual(['CreateRole']);
-    expect(bus.unmatched.map((e) => [e.detail.eventName, e.detail.errorCode])).toEqual([['TagRole', 'NoSuchEntityException']]);
+    expect(delivered.map((e) => [e.detail.eventName, (e.detail.requestParameters as { roleName: string }).roleName])).toEqual([['CreateRole', 'app']]);
+    expect(bus.unmatched.map((e) => [e.detail.eventName, e.detail.errorCode])).toEqual([
+      ['CreateRole', undefined], // no access tag: filtered by the rule
+      ['TagRole', 'NoSuchEntityException'],
+    ]);
   });
 });

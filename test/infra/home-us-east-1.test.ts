@@ -3,7 +3,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { buildApp, properties, shippedConfig, statement, type BuiltApp } from './synth.ts';
 
 const MIGRATION_ROLE = 'arn:aws:iam::111122223333:role/eap-migration';
@@ -26,7 +26,7 @@ describe('home region us-east-1', () => {
     // The clusters in eu-west-1 get their migration stack there; no other stack.
     expect(built.app.node.children.filter((c) => c instanceof Stack).map((c) => c.node.id)).toEqual(['EksAccessPilot', 'EksAccessPilotMigration-eu-west-1']);
     expect(built.stacks.main.region).toBe('us-east-1');
-    expect(properties(built.main, 'AWS::Events::Rule', 'IamEventsRule').EventPattern).toEqual(iamEventPattern());
+    expect(properties(built.main, 'AWS::Events::Rule', 'IamEventsRule').EventPattern).toEqual(iamEventPattern('eks-access'));
   });
 });
 

@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POLICY_ARN_PREFIX, RuntimeConfigSchema } from '#kernel/config';
 import { MANAGED_BY_KEY, MANAGED_BY_VALUE } from '#kernel/ownership';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { buildApp, properties, roleStatements, shippedConfig, statement, type BuiltApp, type CfnResource } from './synth.ts';
 
 let built: BuiltApp;
@@ -43,9 +43,9 @@ function resolveJoin(value: CfnResource): string {
 }
 
 describe('the IAM event rule', () => {
-  it('matches exactly iamEventPattern(): the 8 handled calls, successful ones only', () => {
+  it('matches exactly iamEventPattern(tagPrefix): access-changing calls only, successful ones only', () => {
     // arrange
-    const expected = iamEventPattern();
+    const expected = iamEventPattern('eks-access');
     // act
     const rule = properties(built.main, 'AWS::Events::Rule', 'IamEventsRule');
     // assert
@@ -71,11 +71,19 @@ describe('the IAM event rule', () => {
 });
 
 describe('the us-east-1 forwarder (home region eu-west-1)', () => {
+  it('filters on the deployment\'s own tag prefix, in both rules', () => {
+    const custom = buildApp({ ...shippedConfig(), tagPrefix: 'platform-access' });
+    const main = properties(custom.main, 'AWS::Events::Rule', 'IamEventsRule').EventPattern;
+    expect(main).toEqual(iamEventPattern('platform-access'));
+    expect(JSON.stringify(main)).not.toContain('eks-access');
+    expect(properties(custom.forwarder!, 'AWS::Events::Rule', 'ForwardIamEvents').EventPattern).toEqual(main);
+  });
+
   it('exists and uses the same pattern', () => {
     expect(built.forwarder).toBeDefined();
     expect(built.stacks.forwarder?.region).toBe('us-east-1');
     const rule = properties(built.forwarder!, 'AWS::Events::Rule', 'ForwardIamEvents');
-    expect(rule.EventPattern).toEqual(iamEventPattern());
+    expect(rule.EventPattern).toEqual(iamEventPattern('eks-access'));
   });
 
   it('targets the home region default bus with its own role and a DLQ', () => {

@@ -16,7 +16,7 @@ import {
   RemoveTargetsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { rejectionOf } from './world.ts';
 
@@ -61,10 +61,10 @@ describe('the deployed rules', () => {
     expect(home.Rules?.find((r) => r.Name === SCHEDULE)).toMatchObject({ ScheduleExpression: 'rate(30 minutes)', Arn: `arn:aws:events:${HOME}:${ACCOUNT}:rule/${SCHEDULE}` });
   });
 
-  it('carry the pattern the app synthesizes from iamEventPattern(), the one source of truth', async () => {
+  it('carry the pattern the app synthesizes from iamEventPattern(tagPrefix), the one source of truth', async () => {
     for (const [region, name] of [['us-east-1', FORWARD_RULE], [HOME, HOME_RULE]] as const) {
       const rule = await events(region).send(new DescribeRuleCommand({ Name: name }));
-      expect(JSON.parse(rule.EventPattern!)).toEqual(iamEventPattern());
+      expect(JSON.parse(rule.EventPattern!)).toEqual(iamEventPattern('eks-access'));
       expect(rule).toMatchObject({ Name: name, State: 'ENABLED', EventBusName: 'default', CreatedBy: ACCOUNT, Arn: `arn:aws:events:${region}:${ACCOUNT}:rule/${name}` });
     }
   });

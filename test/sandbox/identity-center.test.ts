@@ -5,7 +5,7 @@
 import { ConflictException, ResourceNotFoundException, ValidationException } from '@aws-sdk/client-sso-admin';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityCenterRoleOfArn } from '#kernel/identity-center';
-import { iamEventPattern } from '#access/domain/events';
+import { iamEventPattern } from '#access/domain/event-filter';
 import { toEventBridgeEvent } from '#sandbox/cloudtrail';
 import { matchesPattern, type EventPattern } from '#sandbox/eventbridge';
 import { trustsCaller } from '#sandbox/iam/trust';
@@ -124,7 +124,7 @@ describe('provisioning creates, re-creates and deletes the role in IAM', () => {
       responseElements: { role: { roleName: role.roleName, roleId: role.roleId, arn: role.arn, path: role.path } },
     });
     // The deployed rule's pattern matches it, like any CreateRole.
-    expect(matchesPattern(iamEventPattern() as unknown as EventPattern, envelope)).toBe(true);
+    expect(matchesPattern(iamEventPattern('eks-access') as unknown as EventPattern, envelope)).toBe(true);
   });
 
   it('keeps the operator as the caller of writes made outside Identity Center', () => {

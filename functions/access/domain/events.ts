@@ -29,36 +29,11 @@ export const HANDLED_EVENT_NAMES = [
 ] as const;
 export type HandledEventName = (typeof HANDLED_EVENT_NAMES)[number];
 
-const DETAIL_TYPE = 'AWS API Call via CloudTrail';
-const SOURCE = 'aws.iam';
+export const DETAIL_TYPE = 'AWS API Call via CloudTrail';
+export const SOURCE = 'aws.iam';
 // CloudTrail's name for IAM, not a host: the same in the China Regions (EventBridge events
 // reference, "Amazon Identity and Access Management events", docs.amazonaws.cn).
-const EVENT_SOURCE = 'iam.amazonaws.com';
-
-export interface IamEventPattern {
-  source: string[];
-  'detail-type': string[];
-  detail: { eventSource: string[]; eventName: string[]; errorCode: [{ exists: false }] };
-}
-
-/**
- * The EventBridge pattern of the rule that feeds the provisioner, in EventBridge's own JSON
- * form (`detail-type`, not CDK's `detailType`). The CDK app and the local sandbox both use it,
- * so the events the sandbox delivers are exactly the ones the deployed rule would. Failed
- * calls are filtered out here already (`errorCode` absent); `interpretEvent` checks again
- * because an event can also arrive by hand (CLI, local invoke, console test).
- */
-export function iamEventPattern(): IamEventPattern {
-  return {
-    source: [SOURCE],
-    'detail-type': [DETAIL_TYPE],
-    detail: {
-      eventSource: [EVENT_SOURCE],
-      eventName: [...HANDLED_EVENT_NAMES],
-      errorCode: [{ exists: false }],
-    },
-  };
-}
+export const EVENT_SOURCE = 'iam.amazonaws.com';
 
 export interface EventPrincipal {
   kind: 'role' | 'user';
@@ -177,7 +152,7 @@ function parse<S extends z.ZodMiniType>(schema: S, raw: unknown): z.output<S> {
 }
 // ---------------------------------------------------------------------------------------
 
-function isHandled(name: string): name is HandledEventName {
+export function isHandled(name: string): name is HandledEventName {
   return (HANDLED_EVENT_NAMES as readonly string[]).includes(name);
 }
 
@@ -193,7 +168,7 @@ function isServiceLinkedRole(principal: EventPrincipal | null, path: string | un
 }
 
 /** Reads a string at `o.k1.k2…` without trusting any shape (events we do not handle are not validated). */
-function peek(o: unknown, ...keys: string[]): string | undefined {
+export function peek(o: unknown, ...keys: string[]): string | undefined {
   let cur = o;
   for (const k of keys) {
     if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;

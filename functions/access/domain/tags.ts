@@ -59,7 +59,16 @@ export function splitList(value: string): string[] {
 export function isOwnTagKey(key: string, prefix: string): boolean {
   const k = key.toLowerCase();
   const p = prefix.toLowerCase();
-  return k === p || k.startsWith(`${p}/`) || k === `${p}-namespaces` || k === `${p}-groups` || k === expiryKey(p);
+  return ownFixedTagKeys(p).includes(k) || k.startsWith(`${p}/`);
+}
+
+/**
+ * The keys the contract reads besides the per-cluster `<prefix>/<cluster>` ones, spelt with
+ * `prefix`: the one list `isOwnTagKey` and the EventBridge rule's filter (events.ts,
+ * accessTagKeyMatchers) are built from, so a key added here is also delivered.
+ */
+export function ownFixedTagKeys(prefix: string): string[] {
+  return [prefix, `${prefix}-namespaces`, `${prefix}-groups`, expiryKey(prefix)];
 }
 
 /** True for the keys whose value is one level (`<prefix>` and `<prefix>/<cluster>`), not a list. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedEventError } from '#access/domain/errors';
-import { HANDLED_EVENT_NAMES, iamEventPattern, interpretEvent, type EventHint } from '#access/domain/events';
+import { interpretEvent, type EventHint } from '#access/domain/events';
 import { loadEvent, type IamApiCallEvent } from '#test/helpers/events';
 
 const ACCOUNT = '111122223333';
@@ -31,26 +31,6 @@ function malformedMessage(event: unknown): string {
   }
   throw new Error('expected interpretEvent to throw');
 }
-
-describe('iamEventPattern', () => {
-  // UpdateUser was added deliberately (issue 10, item 5): a rename or a new path changes the user's ARN.
-  it('selects successful CloudTrail-recorded calls to IAM for exactly the nine handled event names', () => {
-    expect(iamEventPattern()).toEqual({
-      source: ['aws.iam'],
-      'detail-type': ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['iam.amazonaws.com'],
-        eventName: ['CreateRole', 'CreateUser', 'TagRole', 'UntagRole', 'TagUser', 'UntagUser', 'DeleteRole', 'DeleteUser', 'UpdateUser'],
-        errorCode: [{ exists: false }],
-      },
-    });
-  });
-
-  it('returns a fresh object, so a caller that edits its copy cannot change the rule elsewhere', () => {
-    iamEventPattern().detail.eventName.push('CreateAccessKey');
-    expect(iamEventPattern().detail.eventName).toEqual([...HANDLED_EVENT_NAMES]);
-  });
-});
 
 describe('interpretEvent', () => {
   describe('sample events in events/iam', () => {
