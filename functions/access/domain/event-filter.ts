@@ -29,7 +29,7 @@ const TAG_REMOVING: readonly HandledEventName[] = ['UntagRole', 'UntagUser'];
 const IDENTITY_CENTER_CALLER = 'sso.amazonaws.com';
 
 /**
- * One matcher per key the tag contract reads (tags.ts, ownTagKeys): the fixed keys compared
+ * One matcher per key the tag contract reads (tags.ts, ownFixedTagKeys and isOwnTagKey): the fixed keys compared
  * ignoring case, as IAM compares tag keys, and any `<prefix>/…` per-cluster key in any spelling
  * (a misspelt one is still ours: the handler refuses it and says why). Case-insensitive equality
  * and prefix are both EventBridge operators ("Equals (ignore case)", "Begins with (ignore case)").
@@ -44,15 +44,17 @@ export function accessTagKeyMatchers(tagPrefix: string): TagKeyMatcher[] {
  * sandbox delivers by, doctor compares with and `explain-event` evaluates. EventBridge applies it
  * before any invocation, at no cost, so an IAM call that cannot change access never wakes the
  * provisioner (issue 14: with 30 clusters an unrelated CreateRole used to cost ~60 EKS reads):
- *  - DeleteRole, DeleteUser, UpdateUser: always (a stale entry must go; the event says nothing about tags);
- *  - CreateRole, CreateUser, TagRole, TagUser: only when `requestParameters.tags` has an access key. CloudTrail records tags
- *    as an array of `{key, value}` objects; a nested pattern on an array of objects matches when
+ *  - DeleteRole, DeleteUser, UpdateUser: always (a stale entry must go; the event says nothing
+ *    about tags);
+ *  - CreateRole, CreateUser, TagRole, TagUser: only when `requestParameters.tags` has an access
+ *    key. CloudTrail records tags as an array of `{key, value}` objects; a nested pattern on an array of objects matches when
  *    one element matches (Event Ruler README, "JSON Array Matching": `{ "employees": {
  *    "firstName": [ "Anna" ] } }` matches an array of employee objects). That behaviour is
  *    documented for Event Ruler, AWS's open-source matcher, not in the EventBridge user guide:
  *    listed as unverified in docs/architecture.md; the resync grants what such an event would have;
- *  - UntagRole, UntagUser: only when `requestParameters.tagKeys` (strings) has an access key ("If the value in
- *    the event is an array, then the event pattern matches if the intersection … is non-empty");
+ *  - UntagRole, UntagUser: only when `requestParameters.tagKeys` (strings) has an access key
+ *    ("If the value in the event is an array, then the event pattern matches if the intersection
+ *    … is non-empty": EventBridge User Guide, "Arrays in Amazon EventBridge event patterns");
  *  - CreateRole by Identity Center (its path, or `invokedBy` sso.amazonaws.com): the role carries
  *    no tags, its access comes from the permission set's.
  * Each branch is a `$or` alternative ("Or": `"$or": [ { "Location": [ "New York" ] }, { "Day":
