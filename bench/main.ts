@@ -1,11 +1,13 @@
 /**
  * `npm run bench [scenario]`: every benchmark scenario, printed as one table (the README's
  * Performance section holds the latest). Not part of `npm test`: speed belongs here, not in
- * timed tests. Scenarios: calls, fan-out, resync, cold-start, migration.
+ * timed tests. Scenarios: calls, fan-out, resync, throttled, event-filter, cold-start, migration.
  */
 import { coldStart } from './cold-start.ts';
 import { migrationCost } from './migration.ts';
 import { callsPerEvent, fanOut, resyncAtScale } from './provisioning.ts';
+import { throttledAccounts } from './throttling.ts';
+import { eventFilterDay } from './event-filter.ts';
 import { renderTable, type Row } from './table.ts';
 
 /** Calls per second per API for the resync (see README, Performance, for why this figure). */
@@ -15,6 +17,8 @@ const scenarios: Array<[string, () => Promise<Row[]>]> = [
   ['calls', callsPerEvent],
   ['fan-out', fanOut],
   ['resync', () => resyncAtScale(RESYNC_RATE)],
+  ['throttled', throttledAccounts],
+  ['event-filter', eventFilterDay],
   ['cold-start', coldStart],
   ['migration', migrationCost],
 ];

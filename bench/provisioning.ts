@@ -5,9 +5,9 @@
  *  2. fan-out — one event's wall time with 50 ms per call, 10 clusters vs 1;
  *  3. resync at scale — 5,000 principals, 10 clusters, 2% drift, under a per-API rate limit.
  */
-import { EKSClient } from '@aws-sdk/client-eks';
+import { EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { RETRY } from '#platform/clients';
+import { RETRY, SWEEP_RETRY } from '#platform/clients';
 import { eksEntries } from '#access/adapters/entries';
 import { iamReader } from '#platform/iam-principals';
 import { parseConfig, type RuntimeConfig } from '#kernel/config';
@@ -20,22 +20,32 @@ const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [] });
 const VIEW = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy';
 const REGIONS = ['eu-west-1', 'us-east-1'];
 
-function clustersOf(n: number) {
+export function clustersOf(n: number) {
   return Array.from({ length: n }, (_, i) => ({ name: `c${String(i + 1).padStart(2, '0')}`, region: REGIONS[i % REGIONS.length]! }));
 }
 
+/** The SDK's retry options a client is built with (the system's `RETRY`, or a bench's alternative). */
+export type RetryOptions = Pick<EKSClientConfig, 'retryMode' | 'maxAttempts' | 'retryStrategy'>;
+
 /**
- * Fresh clients per scenario, so one scenario's adaptive-retry state does not leak into the next.
- * They sign as a session of the deployed function's role (`ProvisionerRole` or `ResyncRole`), so
- * every call is decided by the app's IAM policies, as in production.
+ * Fresh clients per scenario (one warm container's), so one scenario's retry state (quota,
+ * rate limiter) does not leak into the next. They sign as a session of the deployed function's
+ * role (`ProvisionerRole` or `ResyncRole`), so every call is decided by the app's IAM policies, as
+ * in production. `retry` is called once per client: a strategy object holds per-client state.
  */
-function deps(sandbox: Sandbox, clusterCount: number, extra: Partial<Parameters<typeof parseConfig>[0]> = {}, role = 'ProvisionerRole'): ReconcileDeps & { destroy(): void } {
+export function deps(
+  sandbox: Sandbox,
+  clusterCount: number,
+  extra: Partial<Parameters<typeof parseConfig>[0]> = {},
+  role = 'ProvisionerRole',
+  retry: () => RetryOptions = () => RETRY,
+): ReconcileDeps & { destroy(): void } {
   const runtime: RuntimeConfig = { config: parseConfig({ clusters: clustersOf(clusterCount), ...extra }), systemRoleArns: [] };
   const roleName = [...sandbox.iam!.app.roles.keys()].find((n) => n.includes(`TagProvisioning${role}`))!;
   const issued = sandbox.iam!.issueRoleCredentials(roleName, 'bench');
   const creds = { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken };
-  const eks = new Map(REGIONS.map((r) => [r, new EKSClient({ region: r, endpoint: sandbox.url, credentials: creds, ...RETRY })]));
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: creds, ...RETRY });
+  const eks = new Map(REGIONS.map((r) => [r, new EKSClient({ region: r, endpoint: sandbox.url, credentials: creds, ...retry() })]));
+  const iam = new IAMClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: creds, ...retry() });
   return {
     runtime,
     iam: iamReader(iam),
@@ -47,7 +57,7 @@ function deps(sandbox: Sandbox, clusterCount: number, extra: Partial<Parameters<
   };
 }
 
-async function freshSandbox(clusterCount: number): Promise<Sandbox> {
+export async function freshSandbox(clusterCount: number): Promise<Sandbox> {
   // IAM enforced: the app synthesized for these clusters, its policies decide every call.
   const sandbox = await startSandbox({ region: 'eu-west-1', iam: { config: { homeRegion: 'eu-west-1', clusters: clustersOf(clusterCount) } } });
   for (const c of clustersOf(clusterCount)) {
@@ -156,7 +166,7 @@ export async function fanOut(): Promise<Row[]> {
 export async function resyncAtScale(ratePerSecond: number): Promise<Row[]> {
   const CLUSTERS = 10;
   const sandbox = await freshSandbox(CLUSTERS);
-  const d = deps(sandbox, CLUSTERS, {}, 'ResyncRole');
+  const d = deps(sandbox, CLUSTERS, {}, 'ResyncRole', () => SWEEP_RETRY); // as the resync handler builds its clients
   try {
     const m = sandbox.model;
     const clusters = d.runtime.config.clusters;

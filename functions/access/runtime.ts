@@ -8,22 +8,23 @@ import { identityCenterInstance, parseRuntimeConfig } from '#kernel/config';
 import { eksEntries } from '#access/adapters/entries';
 import { permissionSetReader } from '#access/adapters/permission-sets';
 import { expirySchedules, expiryScheduleSettingsFromEnv } from '#access/adapters/expiry-schedules';
-import { ssoAdminClient } from '#platform/clients';
+import { eksClient, iamClient, RETRY, schedulerClient, ssoAdminClient, type RetrySetting } from '#platform/clients';
 import { iamReader } from '#platform/iam-principals';
 import type { ReconcileDeps } from './reconcile.ts';
 
-export function reconcileDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ReconcileDeps {
+/** `retry`: the SDK retry setting of every client these deps use (platform/clients.ts says which function uses which, and why). */
+export function reconcileDepsFromEnv(env: NodeJS.ProcessEnv = process.env, retry: RetrySetting = RETRY): ReconcileDeps {
   const runtime = parseRuntimeConfig(env.EAP_CONFIG);
   const instance = identityCenterInstance(runtime.config);
   const schedules = expiryScheduleSettingsFromEnv(env);
   return {
     now: () => new Date(),
     runtime,
-    iam: iamReader(),
-    clusters: runtime.config.clusters.map((c) => eksEntries(c)),
+    iam: iamReader(iamClient(undefined, retry)),
+    clusters: runtime.config.clusters.map((c) => eksEntries(c, eksClient(c.region, retry))),
     // STS is called in the function's own region (env.AWS_REGION, set by Lambda).
     // Absent when the schedules are not deployed: expired access then waits for the resync.
-    ...(schedules ? { expirySchedules: expirySchedules(schedules) } : {}),
-    ...(instance ? { permissionSets: permissionSetReader(instance, ssoAdminClient(instance.region, instance.readRoleArn, env.AWS_REGION)) } : {}),
+    ...(schedules ? { expirySchedules: expirySchedules(schedules, schedulerClient(retry)) } : {}),
+    ...(instance ? { permissionSets: permissionSetReader(instance, ssoAdminClient(instance.region, instance.readRoleArn, env.AWS_REGION, retry)) } : {}),
   };
 }

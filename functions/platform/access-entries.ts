@@ -10,7 +10,7 @@
  *  - anything else (InvalidRequestException on a CONFIG_MAP cluster among them) is the caller's
  *    to interpret.
  * (EKS API reference: the Errors section of each operation; the SDK's model lists the same.)
- * Throttling is retried by the client (platform/clients.ts, adaptive mode).
+ * Throttling is retried by the client (platform/clients.ts, RETRY: standard mode, 8 attempts).
  */
 import {
   AssociateAccessPolicyCommand,

@@ -1,16 +1,18 @@
 /**
  * Throttling end to end: 30% of all calls, IAM and EKS alike, answered as AWS answers a
  * throttled call (IAM: 400 Throttling; EKS: 429 ThrottlingException). The provisioner's SDK
- * clients retry in adaptive mode and EventBridge retries failed invocations; every change must
- * still land, with no dead letters.
+ * clients retry with the system's one setting (platform/clients.ts, RETRY: standard mode, 8
+ * attempts) and EventBridge retries failed invocations; every change must still land, with no
+ * dead letters.
  *
- * One managed cluster keeps the test short: after its first throttle a fresh adaptive client
- * slows to the SDK's minimum send rate (DefaultRateLimiter: minFillRate 0.5/s, measured rate
- * starting at 0), so each throttled call costs about a second or two of real time.
+ * One managed cluster keeps the test short: each throttled call waits for the SDK's backoff
+ * (full jitter on a 1 s base for throttles, doubling per retry), so a few seconds per change.
+ * Which retry setting, and why, is measured by `npm run bench throttled`, not here.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient, TagRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
 import { POLICY_ARN_PREFIX } from '#kernel/config';
+import { RETRY } from '#platform/clients';
 import { EventBridge } from '#sandbox/eventbridge';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { ACCOUNT, testRuntime } from '#test/helpers/config';
@@ -36,7 +38,7 @@ beforeAll(async () => {
   const { handler } = await import('#access/provisioner/handler');
   bus = new EventBridge((event) => handler(event, lambdaContext('provisioner')), { retryDelayMs: 5 });
   bus.connect(sandbox.model.iam);
-  iam = new IAMClient({ region: 'us-east-1', retryMode: 'adaptive', maxAttempts: 8 });
+  iam = new IAMClient({ region: 'us-east-1', ...RETRY });
   out = captureStdout();
 });
 

@@ -45,8 +45,7 @@ describe('sandbox server: fault knobs', () => {
     expect((err as NoSuchEntityException).$metadata.httpStatusCode).toBe(400);
   });
 
-  // The adaptive mode (the functions' clients) is exercised end to end in test/e2e/throttling;
-  // it classifies errors the same way but rate-limits itself to 0.5 calls/s after a throttle.
+  // The functions' clients (RETRY) are exercised end to end in test/e2e/throttling.
   it('is retried by the SDK as throttling: with 30% of calls throttled, every call still succeeds', async () => {
     sandbox.faults.set({ throttle: { fraction: 0.3 }, seed: 3 });
     const eks = eksClient(8);

@@ -9,8 +9,9 @@
  * 20 transactions per second for its APIs, shared with every other caller of the instance (IAM
  * Identity Center User Guide, quotas, "Throttle limits"). So at most IDENTITY_CENTER_CONCURRENCY
  * calls are in flight per container — at the 100–200 ms an sso-admin call takes that is around
- * 20 per second — and a throttle is retried by the SDK's adaptive retry mode (platform/clients.ts,
- * RETRY), which also slows the client down after it; nothing here loops by hand.
+ * 20 per second — and a throttle is retried by the SDK's standard retry mode with exponential
+ * backoff (platform/clients.ts, RETRY); the bound on calls in flight, not a client-side rate
+ * limiter, keeps the container under the limit. Nothing here loops by hand.
  *
  * What is cached, and why so little:
  * * Tags never. A tag changed on a permission set produces its CloudTrail event in the Identity

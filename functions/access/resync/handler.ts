@@ -10,8 +10,10 @@ import { instrument, logger, metrics } from '#platform/powertools';
 import { resyncAll, type ResyncSummary } from '#access/reconcile';
 import { recordOutcome, recordSchedule } from '#access/report';
 import { reconcileDepsFromEnv } from '#access/runtime';
+import { SWEEP_RETRY } from '#platform/clients';
 
-const deps = reconcileDepsFromEnv();
+// The sweep's throttles are its own rate's: adaptive mode (platform/clients.ts, SWEEP_RETRY).
+const deps = reconcileDepsFromEnv(process.env, SWEEP_RETRY);
 
 export interface ResyncResult {
   principals: number;
