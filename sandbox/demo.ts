@@ -170,6 +170,13 @@ async function main(): Promise<void> {
     await iam.send(new UntagRoleCommand({ RoleName: TEAM_ROLE, TagKeys: untagged }));
     await bus.drain();
     say(`  → ${CLUSTER}: ${await entryOf()}`);
+    // The rule's filter (README, "How it works"): a call that cannot change access wakes nothing.
+    const matchedBefore = bus.stats().matched;
+    say(`$ aws iam tag-role --role-name ${TEAM_ROLE} --tags Key=cost-center,Value=cc-4120`);
+    await iam.send(new TagRoleCommand({ RoleName: TEAM_ROLE, Tags: [{ Key: 'cost-center', Value: 'cc-4120' }] }));
+    await bus.drain();
+    if (bus.stats().matched !== matchedBefore) throw new Error('a TagRole of cost-center reached the provisioner: the rule should filter it');
+    say('  → filtered by the rule: no access tag key, so EventBridge did not invoke the provisioner');
 
     if (DEMO_EXPIRY_STEP) {
       step(4, 'Time-bound access: eks-access-expires revokes on time');
