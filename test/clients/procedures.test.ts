@@ -573,8 +573,19 @@ describe('README "The tag contract (v1)"', () => {
      ct.json > event.json`,
       ),
     );
-    const explained = await ok(documented('RUNBOOK', 'eap explain-event event.json          # reconcile, or ignore and why (failed call, unrelated key, …)'));
+    const explainLine = documented('RUNBOOK', 'eap explain-event event.json          # reconcile; ignore and why; or filtered by the rule (failed call, no access key, …)');
+    const explained = await ok(explainLine);
     expect(explained).toMatch(new RegExp(`^TagRole: reconcile role ${TEAM_ROLE}\\.$`, 'm'));
+
+    // A misspelt key never reaches the provisioner: the rule filters the event, and says so.
+    await ok(`aws iam tag-role --role-name ${TEAM_ROLE} --tags Key=eks_access,Value=view`);
+    await bus.drain();
+    const filtered = bus.unmatched.findLast((e) => e.detail.eventName === 'TagRole');
+    expect(JSON.stringify(filtered?.detail.requestParameters)).toContain('eks_access');
+    writeFileSync(join(dir, 'ct.json'), `${JSON.stringify(filtered!.detail)}\n`);
+    await ok(`jq '{version: "0", id: .eventID, "detail-type": "AWS API Call via CloudTrail", source: "aws.iam", account: .recipientAccountId, time: .eventTime, region: "us-east-1", resources: [], detail: .}' ct.json > event.json`);
+    expect(await ok(explainLine)).toMatch(new RegExp(`^TagRole: filtered role ${TEAM_ROLE}\\.\nFiltered by the rule: .*TagRole set no eks-access tag key \\(keys: eks_access\\)`, 'm'));
+    await ok(`aws iam untag-role --role-name ${TEAM_ROLE} --tag-keys eks_access`);
 
     // 8. Check the result: an invalid value changes nothing, so there is no entry.
     const result = await ok(forCluster(documented('RUNBOOK', 'eap access-report --cluster prod --region $REGION'), ANALYTICS));
