@@ -3,10 +3,11 @@
  * provisioner would do with an EventBridge event, or with the input of an expiry schedule that
  * fired, offline. It calls the same `interpretHint` the provisioner does, so the answer cannot
  * drift from the function's behaviour. An event the provisioner's EventBridge rule does not match
- * (`iamEventPattern`, evaluated with the sandbox's EventBridge matcher) is reported as `filtered`:
- * the function never sees it, whatever it would have done with it. An expiry (`<prefix>-expires`) the event sets or removes
- * is explained against the current time (or `--now`): grant until it, revoke because it has
- * passed, or refused and why.
+ * (`iamEventPattern`, evaluated with the sandbox's EventBridge matcher, the one its contract tests
+ * hold to the documentation) is reported as `filtered`: the function never sees it, whatever it
+ * would have done with it. An expiry (`<prefix>-expires`) the event sets or removes is explained
+ * against the current time (or `--now`): grant until it, revoke because it has passed, or refused
+ * and why.
  *
  * Exit codes: 0 for any well-formed EventBridge event, including ones that are ignored;
  * 1 when the file cannot be read, is not JSON or is not a well-formed event; 2 for usage errors.
@@ -192,6 +193,6 @@ async function run(args: string[], io: CommandIO): Promise<number> {
 }
 
 export const command: Command = {
-  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON ("expiry" when an expiry is set, removed or fires; "problems" when a tag value is refused)\n  --tag-prefix P  tag key prefix (default eks-access)\n  --now INSTANT   judge an expiry at this UTC instant (YYYY-MM-DDThh:mm[:ss]Z) instead of the current time`,
+  usage: `${USAGE}\n\n  --json          print {"action","principal","reason"} as JSON (action: reconcile, ignore, or filtered by the rule) ("expiry" when an expiry is set, removed or fires; "problems" when a tag value is refused)\n  --tag-prefix P  tag key prefix (default eks-access)\n  --now INSTANT   judge an expiry at this UTC instant (YYYY-MM-DDThh:mm[:ss]Z) instead of the current time`,
   run,
 };
