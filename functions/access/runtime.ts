@@ -25,6 +25,8 @@ export function reconcileDepsFromEnv(env: NodeJS.ProcessEnv = process.env, retry
     // STS is called in the function's own region (env.AWS_REGION, set by Lambda).
     // Absent when the schedules are not deployed: expired access then waits for the resync.
     ...(schedules ? { expirySchedules: expirySchedules(schedules, schedulerClient(retry)) } : {}),
-    ...(instance ? { permissionSets: permissionSetReader(instance, ssoAdminClient(instance.region, instance.readRoleArn, env.AWS_REGION, retry)) } : {}),
+    // Identity Center's 20 TPS is shared with every other caller of the instance: throttles that
+    // are not this function's own rate, so standard mode even for the sweep (platform/clients.ts).
+    ...(instance ? { permissionSets: permissionSetReader(instance, ssoAdminClient(instance.region, instance.readRoleArn, env.AWS_REGION, RETRY)) } : {}),
   };
 }

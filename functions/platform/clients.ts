@@ -29,7 +29,8 @@ export interface RetrySetting {
  * using the account's limits. Adaptive mode cuts a client to 0.5 requests/s after throttles it did
  * not cause, and the client stays there for the life of the container: with 30% of calls throttled
  * it did ~2 events in 45 s, where standard mode did all 100 in 775 s. At a 25/s per-operation
- * limit both reach the bound (standard 1.02x, adaptive 1.03x) with no failures. With 3 attempts
+ * limit both reach the bound with no failures (two runs: standard 1.02x and 1.03x, adaptive 1.03x
+ * and 1.19x). With 3 attempts
  * half the events fail; a shorter throttle backoff (50 ms base) empties the client's retry quota
  * (500 tokens, 5 per throttled retry): 72 of 100 failed.
  */
@@ -39,8 +40,10 @@ export const RETRY: RetrySetting = { retryMode: 'standard', maxAttempts: 8 };
  * The resync's setting: adaptive mode, 8 attempts. The sweep makes thousands of calls in a burst,
  * so the throttles it meets are its own rate's, which adaptive mode's client-side rate limiter is
  * made for. `npm run bench resync` (5,000 principals x 10 clusters at 100 calls/s per operation):
- * adaptive repaired all 100 drifted entries at 1.13x the bound; standard mode ran into 3,703
- * throttles, emptied its retry quota and repaired 50 (the rest waits for the next sweep).
+ * adaptive repaired all 100 drifted entries at 1.10x the bound; standard mode
+ * (`BENCH_RESYNC_RETRY=standard npm run bench resync`) ran into 3,703 throttles, emptied its retry
+ * quota and repaired 50 (the rest waits for the next sweep). Its IAM and EKS limits are shared with
+ * the account's other callers too; the sweep's own burst dominates what it meets.
  */
 export const SWEEP_RETRY: RetrySetting = { retryMode: 'adaptive', maxAttempts: 8 };
 

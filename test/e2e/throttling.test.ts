@@ -1,7 +1,7 @@
 /**
  * Throttling end to end: 30% of all calls, IAM and EKS alike, answered as AWS answers a
  * throttled call (IAM: 400 Throttling; EKS: 429 ThrottlingException). The provisioner's SDK
- * clients retry with the system's one setting (platform/clients.ts, RETRY: standard mode, 8
+ * clients retry with the events' setting (platform/clients.ts, RETRY: standard mode, 8
  * attempts) and EventBridge retries failed invocations; every change must still land, with no
  * dead letters.
  *

@@ -346,7 +346,10 @@ function reconcileReason(eventName: HandledEventName, p: EventPrincipal, renamed
   if (eventName === 'DeleteRole' || eventName === 'DeleteUser') {
     return `${hint} (a deleted ${p.kind} has none) and removes the access entries it owns for it on every managed cluster`;
   }
-  // A create is reconciled whatever its tags: a principal recreated under an old name has a
-  // new unique ID, and an entry made for the old one no longer works until it is replaced.
+  // A delivered create is reconciled whatever its tags say now: a principal recreated under an old
+  // name has a new unique ID, and an entry made for the old one no longer works until it is
+  // replaced. (The rule delivers a create only with an access tag key, event-filter.ts; an untagged
+  // re-create leaves the old entry to its DeleteRole event or the resync. That entry is bound to
+  // the old ID, so it grants nobody anything meanwhile.)
   return `${hint} and reconciles every managed cluster; the tag values in the event are not used`;
 }

@@ -80,6 +80,9 @@ describe('iamEventPattern', () => {
     expect(delivered(byCaller)).toBe(true);
     // the same path on a user, or another service's caller, is not Identity Center's
     expect(delivered(withParams('create-user', 'CreateUser', { userName: 'u', path: '/aws-reserved/sso.amazonaws.com/' }))).toBe(false);
+    const byCloudFormation = withParams('create-role', 'CreateRole', { roleName: 'stack-Role-1A2B' });
+    (byCloudFormation.detail as Record<string, unknown>).userIdentity = { type: 'AssumedRole', invokedBy: 'cloudformation.amazonaws.com' };
+    expect(delivered(byCloudFormation)).toBe(false);
   });
 
   it('filters on the configured prefix only', () => {
@@ -125,14 +128,23 @@ describe('the filter agrees with the handler', () => {
   it('ruleDropReason (what explain-event prints) is undefined exactly when the rule delivers', () => {
     const names = fc.constantFrom(...HANDLED_EVENT_NAMES, 'AttachRolePolicy', 'CreateServiceLinkedRole');
     fc.assert(
-      fc.property(names, fc.array(key, { maxLength: 3 }), fc.boolean(), fc.constantFrom(undefined, '/', '/aws-reserved/sso.amazonaws.com/'), fc.constantFrom('aws.iam', 'aws.sts'), (name, keys, failed, path, source) => {
-        const event = name.startsWith('Untag') ? untagged(name, keys) : tagged(name, keys);
-        if (path !== undefined) event.detail.requestParameters!.path = path;
-        if (failed) (event.detail as Record<string, unknown>).errorCode = 'NoSuchEntity';
-        (event as { source: string }).source = source;
-        const reason = ruleDropReason(event, PREFIX);
-        expect(reason === undefined, reason).toBe(delivered(event));
-      }),
+      fc.property(
+        names,
+        fc.array(key, { maxLength: 3 }),
+        fc.constantFrom(undefined, 'NoSuchEntity', '', null),
+        fc.constantFrom(undefined, '/', '/aws-reserved/sso.amazonaws.com/'),
+        fc.constantFrom(undefined, 'sso.amazonaws.com', 'cloudformation.amazonaws.com'),
+        fc.constantFrom('aws.iam', 'aws.sts'),
+        (name, keys, errorCode, path, invokedBy, source) => {
+          const event = name.startsWith('Untag') ? untagged(name, keys) : tagged(name, keys);
+          if (path !== undefined) event.detail.requestParameters!.path = path;
+          if (errorCode !== undefined) (event.detail as Record<string, unknown>).errorCode = errorCode;
+          if (invokedBy !== undefined) (event.detail as Record<string, unknown>).userIdentity = { type: 'AssumedRole', invokedBy };
+          (event as { source: string }).source = source;
+          const reason = ruleDropReason(event, PREFIX);
+          expect(reason === undefined, reason).toBe(delivered(event));
+        },
+      ),
     );
   });
 
