@@ -18,6 +18,7 @@ import { loadDoctorConfig, readDeployment, stackChecks, type Deployment } from '
 import { permissionChecks } from '../doctor/permissions.ts';
 import { queueCheck } from '../doctor/queues.ts';
 import { ruleCheck } from '../doctor/rules.ts';
+import { filterCheck } from '../doctor/filter.ts';
 import { trailCheck } from '../doctor/trail.ts';
 
 const USAGE = 'eks-access-pilot doctor [--region HOME] [--config FILE] [--json]';
@@ -55,6 +56,7 @@ export async function runDoctor(configFile: string | undefined, region: string |
   checks.push(...(await trailCheck()));
   if (deployment) {
     checks.push(...(await ruleCheck(deployment, accountId)));
+    checks.push(...(await filterCheck(deployment, accountId)));
     checks.push(...(await permissionChecks(deployment, accountId)));
     checks.push(...(await clusterChecks(deployment, accountId)));
     checks.push(...(await queueCheck(deployment)));

@@ -53,7 +53,7 @@ const CLOUDTRAIL: Record<string, Builder> = {
 };
 
 // ----- EventBridge (SAR, "Actions, resources, and condition keys for Amazon EventBridge"): ListRules
-// has no resource type; DescribeRule, ListTargetsByRule, DeleteRule, DisableRule, EnableRule and
+// and TestEventPattern have no resource type; DescribeRule, ListTargetsByRule, DeleteRule, DisableRule, EnableRule and
 // RemoveTargets act on `rule-on-default-event-bus` (arn:${Partition}:events:${Region}:${Account}:rule/${RuleName})
 // or `rule-on-custom-event-bus` (…:rule/${EventBusName}/${RuleName}), with the condition key
 // events:creatorAccount, the account that created the rule (this one).
@@ -68,6 +68,7 @@ const onRule =
 
 const EVENTS: Record<string, Builder> = {
   ListRules: anywhere('events:ListRules'),
+  TestEventPattern: anywhere('events:TestEventPattern'),
   DescribeRule: onRule('events:DescribeRule', 'Name'),
   ListTargetsByRule: onRule('events:ListTargetsByRule', 'Rule'),
   DeleteRule: onRule('events:DeleteRule', 'Name'),

@@ -5,7 +5,10 @@
 // the EventBridge API reference (operation pages, carried by the SDK's service model).
 import {
   EventBridgeServiceException,
+  InvalidEventPatternException,
   ResourceNotFoundException,
+  type TestEventPatternRequest,
+  type TestEventPatternResponse,
   type DeleteRuleRequest,
   type DescribeRuleRequest,
   type DescribeRuleResponse,
@@ -110,6 +113,41 @@ export class EventsModel {
       const all = this.onBus(region, bus).filter((r) => r.name.startsWith(prefix));
       const { items, next } = page(all, input.NextToken, input.Limit);
       return { Rules: items.map((r) => this.toRule(r)), ...(next ? { NextToken: next } : {}) };
+    });
+  }
+
+  /**
+   * TestEventPattern: whether the event matches the pattern (EventBridge API reference,
+   * TestEventPattern: `{ "Result": boolean }`; the event's `id`, `account`, `source`, `time`,
+   * `region`, `resources` and `detail-type` "are mandatory"; errors InvalidEventPatternException,
+   * InternalException). Evaluated with the sandbox's matcher, so a pattern with an operator it
+   * does not model is refused here rather than guessed. EventBridge's error for an event that
+   * lacks a mandatory field is not documented: InvalidEventPatternException naming the field here
+   * (inferred).
+   */
+  testEventPattern(input: TestEventPatternRequest): TestEventPatternResponse {
+    return this.call('TestEventPattern', () => {
+      const invalid = (message: string) => new InvalidEventPatternException({ message, ...meta() });
+      let pattern: unknown;
+      let event: unknown;
+      try {
+        pattern = JSON.parse(input.EventPattern ?? '');
+      } catch {
+        throw invalid('Event pattern is not valid JSON.');
+      }
+      try {
+        event = JSON.parse(input.Event ?? '');
+      } catch {
+        throw invalid('Event is not valid JSON.');
+      }
+      const record = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<string, unknown>;
+      const missing = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'].find((f) => !(f in record));
+      if (missing) throw invalid(`Event is missing the mandatory field ${missing}.`);
+      try {
+        return { Result: matchesPattern(pattern as EventPattern, event) };
+      } catch (e) {
+        throw invalid(`Event pattern is not valid: ${(e as Error).message}`);
+      }
     });
   }
 

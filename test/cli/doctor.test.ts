@@ -67,7 +67,7 @@ describe('eks-access-pilot doctor', () => {
     expect(notPassing(report)).toEqual([]);
     expect(code).toBe(0);
     expect(report.checks.map((c) => c.id)).toEqual(
-      expect.arrayContaining(['trail', 'rule: IAM events (us-east-1)', 'role: provisioner', 'role: migration state machine', 'cluster demo (eu-west-1)', 'queues']),
+      expect.arrayContaining(['trail', 'rule: IAM events (us-east-1)', 'rule filter', 'role: provisioner', 'role: migration state machine', 'cluster demo (eu-west-1)', 'queues']),
     );
     expect(check(report, 'role: provisioner').detail).toMatch(/^\d+\/\d+ needed calls allowed; \d+\/\d+ forbidden calls denied$/);
   });
@@ -102,6 +102,30 @@ describe('eks-access-pilot doctor', () => {
       expect(check(report, 'rule: IAM events (us-east-1)').detail).toMatch(/ForwardIamEvents.* is DISABLED/);
     } finally {
       await events.send(new EnableRuleCommand({ Name: FORWARD_RULE }));
+    }
+  });
+
+  it('fails the rule filter, naming each case, when EventBridge does not match tags inside CloudTrail\'s array of objects', async () => {
+    // arrange: an EventBridge that evaluates a nested pattern against an array of objects as no
+    // match (the behaviour docs/architecture.md lists as unverified), everything else as modelled
+    const model = sandbox.model.events;
+    const real = model.testEventPattern.bind(model);
+    const spy = vi.spyOn(model, 'testEventPattern').mockImplementation((input) => {
+      const event = JSON.parse(input.Event!) as { detail: { requestParameters?: { tags?: unknown } } };
+      return event.detail.requestParameters?.tags ? { Result: false } : real(input);
+    });
+    try {
+      // act
+      const { code, report } = await doctor();
+
+      // assert
+      expect(notPassing(report)).toEqual(['rule filter: fail']);
+      expect(check(report, 'rule filter').detail).toContain('TagRole eks-access: EventBridge drops it, this checkout expects it delivered');
+      expect(check(report, 'rule filter').detail).toContain('CreateRole with eks-access-groups: EventBridge drops it');
+      expect(check(report, 'rule filter').detail).not.toContain('UntagRole');
+      expect(code).toBe(1);
+    } finally {
+      spy.mockRestore();
     }
   });
 

@@ -13,12 +13,15 @@ import {
   EventBridgeClient,
   ListRulesCommand,
   ListTargetsByRuleCommand,
+  InvalidEventPatternException,
   RemoveTargetsCommand,
   ResourceNotFoundException,
+  TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { iamEventPattern } from '#access/domain/event-filter';
 import { startSandbox, type Sandbox } from '#sandbox/server/index';
 import { rejectionOf } from './world.ts';
+import { loadEvent } from '#test/helpers/events';
 
 const HOME = 'eu-west-1';
 const ACCOUNT = '111122223333';
@@ -125,5 +128,26 @@ describe('breaking a rule', () => {
     expect(removed).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
     expect((await events(HOME).send(new ListRulesCommand({}))).Rules?.map((r) => r.Name)).toEqual([HOME_RULE]);
     expect(await rejectionOf(events(HOME).send(new DescribeRuleCommand({ Name: SCHEDULE })))).toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('TestEventPattern (what doctor asks EventBridge)', () => {
+  const test = (pattern: unknown, event: unknown) => events('us-east-1').send(new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: JSON.stringify(event) }));
+
+  it('answers { Result } for the deployed pattern, as the sandbox delivers', async () => {
+    const pattern = iamEventPattern('eks-access');
+    expect((await test(pattern, loadEvent('iam/tag-role'))).Result).toBe(true);
+    expect((await test(pattern, loadEvent('iam/tag-role-unrelated-key'))).Result).toBe(false);
+    expect((await test(pattern, loadEvent('iam/failed-tag-role'))).Result).toBe(false);
+  });
+
+  it('refuses an event without one of the mandatory fields ("id, account, source, time, region, resources, detail-type"), and an operator it does not model', async () => {
+    const { resources: _dropped, ...noResources } = loadEvent('iam/tag-role');
+    const missing = await rejectionOf(test({ source: ['aws.iam'] }, noResources));
+    expect(missing).toBeInstanceOf(InvalidEventPatternException);
+    expect(missing.message).toBe('Event is missing the mandatory field resources.');
+    const unmodelled = await rejectionOf(test({ detail: { n: [{ numeric: ['>', 1] }] } }, loadEvent('iam/tag-role')));
+    expect(unmodelled).toBeInstanceOf(InvalidEventPatternException);
+    expect(unmodelled.message).toMatch(/numeric at detail\.n is not modelled by the sandbox/);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * EventBridge over the awsJson1_1 protocol (../protocols/aws-json.ts), signing name `events`,
- * `X-Amz-Target: AWSEvents.<Operation>`: the rule reads `doctor` makes and the writes that break
+ * `X-Amz-Target: AWSEvents.<Operation>`: the rule reads `doctor` makes (TestEventPattern included) and the writes that break
  * delivery (DeleteRule, DisableRule, RemoveTargets) or restore it (EnableRule). The SDK client
  * reaches it through AWS_ENDPOINT_URL_EVENTBRIDGE (service ID "EventBridge").
  */
 import * as eventsApi from '@aws-sdk/client-eventbridge';
-import { DeleteRule$, DescribeRule$, DisableRule$, EnableRule$, ListRules$, ListTargetsByRule$, RemoveTargets$ } from '@aws-sdk/client-eventbridge';
+import { DeleteRule$, DescribeRule$, DisableRule$, EnableRule$, ListRules$, ListTargetsByRule$, RemoveTargets$, TestEventPattern$ } from '@aws-sdk/client-eventbridge';
 import type { EventsModel } from '#sandbox/model/events';
 import { awsJsonService, type JsonServe } from '../protocols/aws-json.ts';
 import type { ServiceHandler } from '../router.ts';
@@ -19,6 +19,7 @@ const OPERATIONS: Array<[StaticOperation, JsonServe<EventsModel>]> = [
   [DisableRule$ as unknown as StaticOperation, (m, i, region) => m.disableRule(region, i)],
   [EnableRule$ as unknown as StaticOperation, (m, i, region) => m.enableRule(region, i)],
   [RemoveTargets$ as unknown as StaticOperation, (m, i, region) => m.removeTargets(region, i)],
+  [TestEventPattern$ as unknown as StaticOperation, (m, i) => m.testEventPattern(i)],
 ];
 
 export function eventsService(model: EventsModel, region: string): ServiceHandler {
