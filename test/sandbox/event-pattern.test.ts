@@ -88,9 +88,10 @@ describe('EventBridge pattern matching, as documented', () => {
     // "ProductName exists": "ProductName": [ { "exists": true } ]
     expect(match({ ProductName: [{ exists: true }] }, { ProductName: 'Widget' })).toBe(true);
     expect(match({ ProductName: [{ exists: true }] }, {})).toBe(false);
-    // "UserID is null": null is a value, so the field exists
-    expect(match({ UserID: [{ exists: true }] }, { UserID: null })).toBe(true);
+    // "UserID is null": `"UserID": [ null ]` matches a null value (the operator table); that
+    // `exists: true` holds for it too is inferred (null is a leaf value), not quoted
     expect(match({ UserID: [null] }, { UserID: null })).toBe(true);
+    expect(match({ UserID: [{ exists: true }] }, { UserID: null })).toBe(true);
   });
 
   it('or: "$or": [ { "Location": [ "New York" ] }, { "Day": [ "Monday" ] } ], and-ed with the fields beside it', () => {
