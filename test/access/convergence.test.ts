@@ -367,19 +367,43 @@ const WRITES = new Set([
   'DeleteScheduleCommand',
 ]);
 
+type World = ReturnType<typeof newWorld> & { mocks: ReturnType<typeof bindModelToSdkMocks>; scheduler: FakeScheduler; ic: IdentityCenterWorld };
+
+/**
+ * One run: the clock at T0, IAM and EKS behind the SDK mocks, Scheduler and Identity Center
+ * stand-ins (permission sets tagged `setTags`); `body` acts, then the state must be the one the
+ * final tags describe, then `after` may check more; everything is torn down.
+ */
+async function inWorld(setTags: Array<Record<string, string>>, body: (w: World) => Promise<void>, after?: (w: World) => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T0);
+  const world = newWorld();
+  const mocks = bindModelToSdkMocks(world.model);
+  const scheduler = fakeScheduler();
+  const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter(setTags);
+  const w = { ...world, mocks, scheduler, ic };
+  try {
+    await body(w);
+    // The state the final tags describe, for principals, Identity Center roles and schedules alike.
+    await expectConverged(w.model, w.foreign);
+    expectIdentityCenterConverged(w.model, ic);
+    expectSchedules(w.model, scheduler, ic);
+    await after?.(w);
+  } finally {
+    restoreIdentityCenter();
+    scheduler.restore();
+    mocks.restore();
+    vi.useRealTimers();
+  }
+}
+
 describe('provisioner + resync convergence (property)', () => {
   it('ends in exactly the state the final tags describe, whatever the event order, duplicates and drops', async () => {
     const out = captureStdout();
     try {
       await fc.assert(
-        fc.asyncProperty(scenario, async (steps) => {
-          vi.useFakeTimers({ toFake: ['Date'] });
-          vi.setSystemTime(T0);
-          const { model, events, foreign } = newWorld();
-          const mocks = bindModelToSdkMocks(model);
-          const scheduler = fakeScheduler();
-          const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter();
-          try {
+        fc.asyncProperty(scenario, (steps) =>
+          inWorld([], async ({ model, events, scheduler, ic }) => {
             const pending: unknown[] = [];
             for (const step of steps) {
               const before = events.length;
@@ -396,20 +420,13 @@ describe('provisioner + resync convergence (property)', () => {
             }
             // Whatever is still pending is dropped; the resync repairs it.
             await resync({});
-            await expectConverged(model, foreign);
-            expectIdentityCenterConverged(model, ic);
-            expectSchedules(model, scheduler, ic);
+          }, async ({ mocks, scheduler }) => {
             const writes = () => [...mocks.eks.calls(), ...scheduler.mock.calls()].filter((c) => WRITES.has(c.args[0].constructor.name)).length;
             const writesBefore = writes();
             await resync({});
             expect(writes() - writesBefore, 'a second resync must write nothing').toBe(0);
-          } finally {
-            restoreIdentityCenter();
-            scheduler.restore();
-            mocks.restore();
-            vi.useRealTimers();
-          }
-        }),
+          }),
+        ),
         { numRuns: 60 },
       );
     } finally {
@@ -443,14 +460,8 @@ describe('provisioner + resync convergence (property)', () => {
     let filteredTotal = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(eventOnly, async (ops) => {
-          vi.useFakeTimers({ toFake: ['Date'] });
-          vi.setSystemTime(T0);
-          const { model, events, filtered, foreign } = newWorld();
-          const mocks = bindModelToSdkMocks(model);
-          const scheduler = fakeScheduler();
-          const { world: ic, restore: restoreIdentityCenter } = newIdentityCenter(SET_TAGS);
-          try {
+        fc.asyncProperty(eventOnly, (ops) =>
+          inWorld(SET_TAGS, async ({ model, events, filtered, scheduler, ic }) => {
             for (const op of ops) {
               const before = events.length;
               apply(model, op, ic);
@@ -458,16 +469,8 @@ describe('provisioner + resync convergence (property)', () => {
               await fireDue(model, scheduler);
             }
             filteredTotal += filtered.count;
-            await expectConverged(model, foreign);
-            expectIdentityCenterConverged(model, ic);
-            expectSchedules(model, scheduler, ic);
-          } finally {
-            restoreIdentityCenter();
-            scheduler.restore();
-            mocks.restore();
-            vi.useRealTimers();
-          }
-        }),
+          }),
+        ),
         { numRuns: 60 },
       );
     } finally {
