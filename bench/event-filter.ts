@@ -19,10 +19,11 @@ import { HANDLED_EVENT_NAMES } from '#access/domain/events';
 import { iamEventPattern } from '#access/domain/event-filter';
 import { EventBridge, type EventPattern } from '#sandbox/eventbridge';
 import type { CloudTrailEnvelope } from '#sandbox/cloudtrail';
-import { startSandbox, type Sandbox } from '#sandbox/server/index';
+import type { Sandbox } from '#sandbox/server/index';
+import { clustersOf, freshSandbox } from './provisioning.ts';
 import type { Row } from './table.ts';
 
-const CLUSTERS = Array.from({ length: 30 }, (_, i) => ({ name: `c${String(i + 1).padStart(2, '0')}`, region: i % 2 ? 'us-east-1' : 'eu-west-1' }));
+const CLUSTERS = clustersOf(30);
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [] });
 const PREFIX = 'eks-access';
 
@@ -104,9 +105,8 @@ interface DayRun {
 }
 
 async function replay(pattern: EventPattern): Promise<DayRun> {
-  const sandbox = await startSandbox({ region: 'eu-west-1', iam: { config: { homeRegion: 'eu-west-1', clusters: CLUSTERS } } });
+  const sandbox = await freshSandbox(CLUSTERS.length);
   try {
-    for (const c of CLUSTERS) sandbox.model.eks.addCluster({ name: c.name, region: c.region, authenticationMode: 'API', version: '1.31', platformVersion: 'eks.12' });
     for (let i = 0; i < 60; i++) {
       sandbox.model.iam.createRole({ RoleName: team(i), Path: '/teams/', AssumeRolePolicyDocument: TRUST, Tags: i < 40 ? tags({ [PREFIX]: 'view' }) : [] });
     }

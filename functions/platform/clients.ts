@@ -46,11 +46,14 @@ export const RETRY: RetrySetting = { retryMode: 'standard', maxAttempts: 8 };
  */
 export const SWEEP_RETRY: RetrySetting = { retryMode: 'adaptive', maxAttempts: 8 };
 
+/** A cache key part: one client per setting, since a retry strategy keeps per-client state (quota, rate limiter). */
+const retryKey = (retry: RetrySetting) => `${retry.retryMode}/${retry.maxAttempts}`;
+
 const eksClients = new Map<string, EKSClient>();
 
 /** The EKS client for a cluster's region (clusters may live outside the stack's region). */
 export function eksClient(region: string, retry: RetrySetting = RETRY): EKSClient {
-  const key = `${region} ${retry.retryMode} ${retry.maxAttempts}`;
+  const key = `${region} ${retryKey(retry)}`;
   let client = eksClients.get(key);
   if (!client) {
     client = new EKSClient({ region, ...retry });
@@ -69,7 +72,7 @@ const iamClients = new Map<string, IAMClient>();
  */
 export function iamClient(region: string = process.env.AWS_REGION ?? 'us-east-1', retry: RetrySetting = RETRY): IAMClient {
   const partition = partitionOf(region);
-  const key = `${partition} ${retry.retryMode} ${retry.maxAttempts}`;
+  const key = `${partition} ${retryKey(retry)}`;
   let client = iamClients.get(key);
   if (!client) {
     client = new IAMClient({ region: iamRegion(partition), ...retry });
@@ -98,7 +101,7 @@ const schedulers = new Map<string, SchedulerClient>();
 
 /** EventBridge Scheduler in the function's own region, where the expiry schedule group lives. */
 export function schedulerClient(retry: RetrySetting = RETRY): SchedulerClient {
-  const key = `${retry.retryMode} ${retry.maxAttempts}`;
+  const key = retryKey(retry);
   let client = schedulers.get(key);
   if (!client) {
     client = new SchedulerClient({ ...retry });
@@ -121,7 +124,7 @@ const ssoAdminClients = new Map<string, SSOAdminClient>();
  * shortly before they expire (one hour by default): one AssumeRole per hour per warm container.
  */
 export function ssoAdminClient(region: string, readRoleArn: string, stsRegion: string | undefined = process.env.AWS_REGION, retry: RetrySetting = RETRY): SSOAdminClient {
-  const key = `${region} ${readRoleArn} ${retry.retryMode} ${retry.maxAttempts}`;
+  const key = `${region} ${readRoleArn} ${retryKey(retry)}`;
   let client = ssoAdminClients.get(key);
   if (!client) {
     client = new SSOAdminClient({

@@ -20,7 +20,7 @@ export interface IamEventPattern {
 }
 
 /** The calls that always reach the provisioner: the event carries only the name, never the tags the principal had. */
-export const ALWAYS_DELIVERED: readonly HandledEventName[] = ['DeleteRole', 'DeleteUser', 'UpdateUser'];
+const ALWAYS_DELIVERED: readonly HandledEventName[] = ['DeleteRole', 'DeleteUser', 'UpdateUser'];
 /** The calls that carry the tags they set (`requestParameters.tags`, `[{key, value}]`). */
 const TAG_SETTING: readonly HandledEventName[] = ['CreateRole', 'CreateUser', 'TagRole', 'TagUser'];
 /** The calls that carry the keys they remove (`requestParameters.tagKeys`, strings). */
